@@ -1,0 +1,197 @@
+"""The `hotpapers` command: the whole system on one machine, through the real handlers.
+
+With AWS_ENDPOINT_URL unset, every command starts the embedded AWS (moto's
+server on 127.0.0.1) for its own lifetime; set AWS_ENDPOINT_URL to use
+LocalStack, a long-running `hotpapers emulator`, or AWS itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from datetime import date, timedelta
+from typing import Any, Sequence
+
+from .events import MAX_RANGE_DAYS
+
+
+def _day(value: str) -> date:
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def _days_chunks(first: date, last: date) -> list[tuple[date, date]]:
+    """Split a long backfill into ranges one Lambda invocation accepts."""
+    chunks = []
+    while first <= last:
+        end = min(last, first + timedelta(days=MAX_RANGE_DAYS - 1))
+        chunks.append((first, end))
+        first = end + timedelta(days=1)
+    return chunks
+
+
+class _ConsoleFormatter(logging.Formatter):
+    """Short human lines for the terminal; Lambda keeps Powertools' JSON."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage() if isinstance(record.msg, str) else str(record.msg)
+        extra = ""
+        for key in ("source", "arxiv_id", "reason", "error"):
+            value = record.__dict__.get(key)
+            if value:
+                extra += f" {key}={value}"
+        if record.exc_info and record.levelno >= logging.ERROR:
+            extra += f" ({record.exc_info[1]})"
+        return f"  {record.levelname.lower():7} {message}{extra}"
+
+
+def _console_logging() -> None:
+    from .observability import logger
+
+    handler = logger.registered_handler
+    handler.setFormatter(_ConsoleFormatter())
+    if isinstance(handler, logging.StreamHandler):
+        handler.setStream(sys.stderr)
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # EMF blobs are for CloudWatch, not a terminal
+
+
+def _print_collect_summary(summary: dict[str, Any]) -> None:
+    rows = [("date", "source", "posts", "papers", "requests", "status")]
+    for day in summary["days"]:
+        for name, source in day["sources"].items():
+            status = "ok" if not source["error"] else f"FAILED: {source['error'][:60]}"
+            rows.append((day["date"], name, str(source["posts"]), str(source["papers"]), str(source["requests"]), status))
+        failures = f"{len(day['paper_failures'])} lookups failed" if day["paper_failures"] else "ok"
+        rows.append(
+            (day["date"], "arxiv", "", str(day["papers"]), str(day["arxiv_requests"]), f"{day['papers_fetched']} fetched, {failures}")
+        )
+        rows.append((day["date"], "dynamodb", "", "", str(day["write_requests"]), f"{day['items_written']} items written"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for index, row in enumerate(rows):
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
+
+
+def cmd_provision(args: argparse.Namespace) -> int:
+    from .local.emulator import aws_endpoint
+    from .local.provision import provision
+    from .settings import Settings
+
+    with aws_endpoint() as endpoint:
+        result = provision(Settings.from_env(), args.template)
+        print(f"provisioned at {endpoint}: table {result.table}, bucket {result.bucket}, bus {result.event_bus}")
+        print("  created: " + (", ".join(result.created) if result.created else "nothing (all existed)"))
+    return 0
+
+
+def _collect(first: date, last: date, sources: list[str] | None) -> list[dict[str, Any]]:
+    from .local.invoke import invoke
+
+    results = []
+    for start, end in _days_chunks(first, last):
+        event: dict[str, Any] = {"date": start.isoformat()} if start == end else {"from": start.isoformat(), "to": end.isoformat()}
+        if sources:
+            event["sources"] = sources
+        print(f"collecting {start}" + (f" .. {end}" if end != start else ""), file=sys.stderr)
+        results.append(invoke("collect", event))
+    return results
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from .local.emulator import aws_endpoint
+    from .local.provision import provision
+    from .settings import Settings
+
+    last = args.to or args.date
+    if last < args.date:
+        print(f"error: --to {last} is before --date {args.date}", file=sys.stderr)
+        return 2
+    sources = [part.strip() for part in args.sources.split(",")] if args.sources else None
+    _console_logging()
+    embedded = not os.environ.get("AWS_ENDPOINT_URL")
+    with aws_endpoint() as endpoint:
+        if embedded:
+            # A fresh embedded emulator is empty; its contents end with this command.
+            provision(Settings.from_env())
+            print(f"embedded AWS at {endpoint} (in memory, gone when this command ends)", file=sys.stderr)
+        else:
+            print(f"AWS endpoint: {endpoint}", file=sys.stderr)
+        for summary in _collect(args.date, last, sources):
+            _print_collect_summary(summary)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .local.demo import run_demo
+
+    _console_logging()
+    return run_demo(port=args.port)
+
+
+def cmd_emulator(args: argparse.Namespace) -> int:
+    import time
+
+    from .local.emulator import EmbeddedAws
+
+    server = EmbeddedAws(args.port).start()
+    print(f"embedded AWS (moto) listening on {server.url}")
+    print(f"  export AWS_ENDPOINT_URL={server.url} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1")
+    print("  then: hotpapers provision && hotpapers collect --date YYYY-MM-DD   (Ctrl-C stops it; state is in memory)")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hotpapers", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    provision = commands.add_parser("provision", help="create the table, bucket and bus that template.yaml defines")
+    provision.add_argument("--template", type=lambda p: __import__("pathlib").Path(p), default=None)
+    provision.set_defaults(func=cmd_provision)
+
+    collect = commands.add_parser("collect", help="collect a day (or a range) through the real collector handler")
+    collect.add_argument("--date", type=_day, required=True, help="the UTC day, YYYY-MM-DD")
+    collect.add_argument("--to", type=_day, default=None, help="last day of a backfill, inclusive")
+    collect.add_argument("--sources", default=None, help="comma list: x,bluesky,hackernews,huggingface")
+    collect.set_defaults(func=cmd_collect)
+
+    demo = commands.add_parser("demo", help="the whole system offline: embedded AWS, a replayed sample day")
+    demo.add_argument("--port", type=int, default=0, help="port for the local site and API (0: any free port)")
+    demo.set_defaults(func=cmd_demo)
+
+    emulator = commands.add_parser("emulator", help="run the embedded AWS in the foreground for other commands")
+    emulator.add_argument("--port", type=int, default=4577)
+    emulator.set_defaults(func=cmd_emulator)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence: a clear message, non-zero exit
+        from .events import InvalidEvent
+        from .settings import SettingsError
+
+        if isinstance(exc, (InvalidEvent, SettingsError)):
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,189 @@
+"""Collect one UTC day: posts from every enabled source, arXiv metadata, one idempotent write.
+
+The work function takes its dependencies (sources, arXiv client, store, bus,
+clock) as arguments; `wiring.build_collector` assembles the real ones.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable, Iterable, Mapping
+
+from .arxiv import ArxivClient
+from .clock import Clock
+from .events import CollectRequest
+from .models import ArxivRef, Observation, Paper, Post, RunRecord, SourceOutcome
+from .observability import logger
+from .sources import Source
+from .store import Store, day_paper_item, mention_item, paper_from_item, paper_item, run_item
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Collector:
+    sources: Mapping[str, Source]
+    arxiv: ArxivClient
+    store: Store
+    clock: Clock
+    announce: Callable[[RunRecord], None] = lambda run: None
+    progress: Progress = field(default=lambda message: None)
+    # Sources that are enabled but could not be built (e.g. missing credentials): reported as failures.
+    unavailable: Mapping[str, str] = field(default_factory=dict)
+
+    def run(self, request: CollectRequest) -> list[RunRecord]:
+        return [self.collect_day(day, request.sources) for day in request.days]
+
+    def collect_day(self, day: date, only: Iterable[str] | None = None) -> RunRecord:
+        run = RunRecord(day=day, started_at=self.clock.now())
+        wanted = list(only) if only is not None else list(self.sources) + list(self.unavailable)
+        observations: dict[tuple[str, str], Observation] = {}
+
+        for name in wanted:
+            outcome = run.sources.setdefault(name, SourceOutcome(name))
+            if name in self.unavailable or name not in self.sources:
+                outcome.error = self.unavailable.get(name, "source is not configured")
+                logger.warning("source unavailable", extra={"source": name, "day": str(day), "error": outcome.error})
+                continue
+            self.progress(f"{day} {name}: searching")
+            self._collect_source(self.sources[name], day, outcome, observations)
+            self.progress(f"{day} {name}: {outcome.posts} posts" + (f" (failed: {outcome.error})" if outcome.error else ""))
+
+        refs = _latest_versions(obs.post for obs in observations.values())
+        run.papers = len(refs)
+        papers = self._paper_metadata(refs, run)
+
+        engagement = _engagement_by_paper(observations.values())
+        items: list[dict[str, Any]] = [paper_item(paper, run.started_at) for paper in papers.fresh.values()]
+        items += [day_paper_item(day, arxiv_id, papers.known.get(arxiv_id), engagement[arxiv_id]) for arxiv_id in refs]
+        items += [
+            mention_item(obs, ref.arxiv_id, day) for obs in observations.values() for ref in obs.post.papers
+        ]
+        self.progress(f"{day}: writing {len(items)} items")
+        before = (self.store.stats.items, self.store.stats.requests)
+        self.store.write_items(items)
+        run.items_written = self.store.stats.items - before[0]
+        run.write_requests = self.store.stats.requests - before[1]
+
+        run.finished_at = self.clock.now()
+        self.store.put_item(run_item(run))
+        self.announce(run)
+        logger.info(
+            "collect finished",
+            extra={
+                "day": str(day),
+                "posts": run.posts,
+                "papers": run.papers,
+                "papers_fetched": run.papers_fetched,
+                "paper_failures": len(run.papers_failed),
+                "failed_sources": run.failed_sources,
+                "sources": {n: {"posts": o.posts, "papers": o.papers, "error": o.error} for n, o in run.sources.items()},
+                "items_written": run.items_written,
+                "duration_seconds": run.duration_seconds,
+            },
+        )
+        return run
+
+    def _collect_source(
+        self, source: Source, day: date, outcome: SourceOutcome, into: dict[tuple[str, str], Observation]
+    ) -> None:
+        seen_papers: set[str] = set()
+        requests_before = _requests_made(source)
+        try:
+            for post in source.fetch_day(day):
+                # Pages can overlap while new posts arrive; the last copy of a post wins.
+                if (post.source, post.post_id) not in into:
+                    outcome.posts += 1
+                into[(post.source, post.post_id)] = Observation(post, self.clock.now())
+                seen_papers.update(ref.arxiv_id for ref in post.papers)
+        except Exception as exc:  # noqa: BLE001 - one failing source must not stop the others
+            outcome.error = f"{type(exc).__name__}: {exc}"
+            logger.exception("source failed", extra={"source": source.name, "day": str(day)})
+        finally:
+            outcome.papers = len(seen_papers)
+            outcome.requests = _requests_made(source) - requests_before
+
+    def _paper_metadata(self, refs: Mapping[str, ArxivRef], run: RunRecord) -> "_PaperSet":
+        stored = {arxiv_id: item for arxiv_id, item in self.store.papers_meta(list(refs)).items()}
+        known = {arxiv_id: paper_from_item(item) for arxiv_id, item in stored.items()}
+        # Fetch what is new, and what is stored at an older version than a post names.
+        to_fetch = [
+            arxiv_id
+            for arxiv_id, ref in refs.items()
+            if arxiv_id not in known or (ref.version is not None and ref.version > known[arxiv_id].version)
+        ]
+        fresh: dict[str, Paper] = {}
+        if to_fetch:
+            self.progress(f"{run.day}: fetching arXiv metadata for {len(to_fetch)} papers")
+            requests_before = self.arxiv.requests
+            fresh, failures = self.arxiv.fetch(to_fetch)
+            run.arxiv_requests = self.arxiv.requests - requests_before
+            run.papers_fetched = len(fresh)
+            run.papers_failed = failures
+            for failure in failures:
+                logger.warning("arXiv metadata missing", extra={"arxiv_id": failure.arxiv_id, "reason": failure.reason})
+        known.update(fresh)
+        return _PaperSet(known=known, fresh=fresh)
+
+
+@dataclass
+class _PaperSet:
+    known: dict[str, Paper]
+    fresh: dict[str, Paper]
+
+
+def _requests_made(source: Source) -> int:
+    http = getattr(source, "http", None)
+    return getattr(http, "requests_made", 0)
+
+
+def _latest_versions(posts: Iterable[Post]) -> dict[str, ArxivRef]:
+    """Every paper named by the posts, with the highest version any post names."""
+    refs: dict[str, ArxivRef] = {}
+    for post in posts:
+        for ref in post.papers:
+            current = refs.get(ref.arxiv_id)
+            if current is None or (ref.version or 0) > (current.version or 0):
+                refs[ref.arxiv_id] = ref
+    return dict(sorted(refs.items()))
+
+
+def _engagement_by_paper(observations: Iterable[Observation]) -> dict[str, dict[str, dict[str, int]]]:
+    """Per paper and source: how many posts, and the sum of each metric over them."""
+    totals: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    for obs in observations:
+        for ref in obs.post.papers:
+            counts = totals[ref.arxiv_id][obs.post.source]
+            counts["posts"] += 1
+            for metric, value in obs.post.metrics.items():
+                counts[metric] += value
+    return {
+        arxiv_id: {source: dict(counts) for source, counts in sorted(by_source.items())}
+        for arxiv_id, by_source in totals.items()
+    }
+
+
+def summarize(runs: list[RunRecord]) -> dict[str, Any]:
+    """The handler's return value: what a human or a test needs to see of each day."""
+    return {
+        "days": [
+            {
+                "date": run.day.isoformat(),
+                "posts": run.posts,
+                "papers": run.papers,
+                "papers_fetched": run.papers_fetched,
+                "paper_failures": [f.arxiv_id for f in run.papers_failed],
+                "arxiv_requests": run.arxiv_requests,
+                "items_written": run.items_written,
+                "write_requests": run.write_requests,
+                "duration_seconds": round(run.duration_seconds, 3),
+                "sources": {
+                    name: {"posts": o.posts, "papers": o.papers, "requests": o.requests, "error": o.error}
+                    for name, o in sorted(run.sources.items())
+                },
+            }
+            for run in runs
+        ]
+    }

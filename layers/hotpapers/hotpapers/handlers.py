@@ -1,0 +1,49 @@
+"""What each Lambda does with its event, behind the thin functions/*/app.py wrappers."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .clock import Clock, SystemClock
+from .collect import Collector, summarize
+from .events import CollectRequest, parse_collect_event
+from .models import RunRecord
+from .observability import logger, metrics
+from .settings import Settings
+
+CollectorFactory = Callable[[Settings, Clock, CollectRequest], Collector]
+
+
+def _default_collector(settings: Settings, clock: Clock, request: CollectRequest) -> Collector:
+    from .wiring import build_collector
+
+    return build_collector(settings, clock, sources=request.sources)
+
+
+def collect(
+    event: Any,
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    make_collector: CollectorFactory = _default_collector,
+) -> dict[str, Any]:
+    """Parse the event first: a malformed one is rejected before anything is built or written."""
+    clock = clock or SystemClock()
+    request = parse_collect_event(event, today=clock.now().date())
+    settings = settings or Settings.from_env()
+    logger.append_keys(trigger=request.trigger, days=[day.isoformat() for day in request.days])
+    runs = make_collector(settings, clock, request).run(request)
+    for run in runs:
+        _emit_metrics(run)
+    return summarize(runs)
+
+
+def _emit_metrics(run: RunRecord) -> None:
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    for name, outcome in run.sources.items():
+        # A dimension per source needs its own metric set; single_metric flushes each one.
+        for metric, value in (("Posts", outcome.posts), ("Papers", outcome.papers), ("Failures", int(not outcome.ok))):
+            with single_metric(name=metric, unit=MetricUnit.Count, value=value, namespace=metrics.namespace) as single:
+                single.add_dimension(name="source", value=name)
+    metrics.add_metric(name="PapersCollected", unit=MetricUnit.Count, value=run.papers)
+    metrics.add_metric(name="PaperLookupFailures", unit=MetricUnit.Count, value=len(run.papers_failed))

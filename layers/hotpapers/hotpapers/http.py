@@ -1,0 +1,141 @@
+"""One HTTP client for every upstream: timeouts, retries with backoff, rate-limit headers.
+
+Every source and the arXiv module go through `HttpClient.get`, so the retry
+policy lives in one place and tests can count requests per upstream.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any, Mapping
+
+import requests
+
+from .clock import Clock, SystemClock
+
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+class UpstreamError(Exception):
+    """An upstream answered badly (or not at all) after all retries."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class RateLimited(UpstreamError):
+    """The upstream asks us to wait longer than this run is willing to."""
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 5
+    base_delay: float = 1.0
+    max_delay: float = 60.0
+    # A reset further away than this is not waited for: the source fails for
+    # this run and a later run repairs, instead of burning the Lambda timeout.
+    max_wait: float = 120.0
+
+
+@dataclass
+class HttpClient:
+    clock: Clock = field(default_factory=SystemClock)
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    timeout: float = 20.0
+    user_agent: str = "hotpapers/0.1 (+https://github.com/hotpapers)"
+    session: requests.Session | None = None
+    rng: random.Random = field(default_factory=random.Random)
+    requests_made: int = 0
+
+    def _session(self) -> requests.Session:
+        if self.session is None:
+            self.session = requests.Session()
+            self.session.headers["User-Agent"] = self.user_agent
+        return self.session
+
+    def get(
+        self,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        ok_status: frozenset[int] = frozenset({200}),
+    ) -> requests.Response:
+        """GET with retries on 429, 5xx and timeouts. Returns a response whose status is in `ok_status`."""
+        return self.request("GET", url, params=params, headers=headers, ok_status=ok_status)
+
+    def post_json(self, url: str, body: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> requests.Response:
+        return self.request("POST", url, json=body, headers=headers)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        json: Mapping[str, Any] | None = None,
+        ok_status: frozenset[int] = frozenset({200}),
+    ) -> requests.Response:
+        last_problem = ""
+        for attempt in range(1, self.policy.attempts + 1):
+            self.requests_made += 1
+            try:
+                response = self._session().request(
+                    method, url, params=params, headers=headers, json=json, timeout=self.timeout
+                )
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                last_problem = f"{type(exc).__name__}: {exc}"
+                if attempt == self.policy.attempts:
+                    break
+                self.clock.sleep(self._backoff(attempt))
+                continue
+
+            if response.status_code in ok_status:
+                return response
+            if response.status_code not in RETRYABLE_STATUS:
+                raise UpstreamError(
+                    f"{method} {_redact(url)} answered HTTP {response.status_code}: {response.text[:200]!r}",
+                    status=response.status_code,
+                )
+            last_problem = f"HTTP {response.status_code}"
+            if attempt == self.policy.attempts:
+                break
+            wait = self._server_requested_wait(response)
+            if wait is not None and wait > self.policy.max_wait:
+                raise RateLimited(
+                    f"{_redact(url)} asks to wait {wait:.0f}s (limit {self.policy.max_wait:.0f}s)",
+                    status=response.status_code,
+                )
+            self.clock.sleep(wait if wait is not None else self._backoff(attempt))
+        raise UpstreamError(
+            f"{method} {_redact(url)} failed after {self.policy.attempts} attempts: {last_problem}"
+        )
+
+    def _backoff(self, attempt: int) -> float:
+        # "Full jitter": a random wait up to the exponential cap spreads retries out.
+        cap = min(self.policy.max_delay, self.policy.base_delay * (2 ** (attempt - 1)))
+        return self.rng.uniform(cap / 2, cap)
+
+    def _server_requested_wait(self, response: requests.Response) -> float | None:
+        retry_after = response.headers.get("Retry-After")
+        if retry_after:
+            retry_after = retry_after.strip()
+            if retry_after.isdigit():
+                return float(retry_after)
+            try:
+                when = parsedate_to_datetime(retry_after)
+                return max(0.0, (when - self.clock.now()).total_seconds())
+            except (TypeError, ValueError):
+                pass
+        reset = response.headers.get("x-rate-limit-reset")
+        if reset and reset.strip().isdigit():
+            return max(0.0, float(reset) - self.clock.now().timestamp()) + 1.0
+        return None
+
+
+def _redact(url: str) -> str:
+    """Drop the query string: it can hold search terms that are long and tokens that are secret."""
+    return url.split("?", 1)[0]

@@ -1,0 +1,130 @@
+"""Typed values the rest of the package works with.
+
+Upstream payloads are parsed into these at the edge (the source and arXiv
+modules); everything inside the package handles only these types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+
+@dataclass(frozen=True, order=True)
+class ArxivRef:
+    """An arXiv paper named somewhere: the version-less id and, if given, its version."""
+
+    arxiv_id: str
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class Post:
+    """One original social post (never a repost) that links one or more arXiv papers.
+
+    `metrics` holds the source's own engagement counters, e.g. for X
+    ``{"retweets": 3, "likes": 10, "quotes": 1, "replies": 2}``; for Hacker
+    News ``{"points": 120, "comments": 40}``.
+    """
+
+    source: str
+    post_id: str
+    url: str
+    author_name: str
+    author_handle: str
+    text: str
+    created_at: datetime
+    metrics: dict[str, int]
+    papers: tuple[ArxivRef, ...]
+    kind: str = "post"  # post | quote | reply | story | daily-paper
+
+
+@dataclass(frozen=True)
+class Observation:
+    """A post's engagement as seen at one moment: what a re-run replaces."""
+
+    post: Post
+    observed_at: datetime
+
+
+@dataclass(frozen=True)
+class Paper:
+    """arXiv metadata of one paper, whitespace already normalised."""
+
+    arxiv_id: str
+    version: int
+    title: str
+    abstract: str
+    authors: tuple[str, ...]
+    categories: tuple[str, ...]  # primary first
+    published: datetime
+    updated: datetime
+    abs_url: str
+    pdf_url: str | None
+    comment: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+
+    @property
+    def primary_category(self) -> str | None:
+        return self.categories[0] if self.categories else None
+
+
+@dataclass(frozen=True)
+class PaperLookupFailure:
+    """An id arXiv could not give metadata for: recorded, never fatal."""
+
+    arxiv_id: str
+    reason: str  # "not_found" | "error"
+    detail: str = ""
+
+
+@dataclass
+class SourceOutcome:
+    """What one source did during one run."""
+
+    source: str
+    posts: int = 0
+    papers: int = 0
+    requests: int = 0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class RunRecord:
+    """The stored and logged outcome of collecting one day."""
+
+    day: date
+    started_at: datetime
+    finished_at: datetime | None = None
+    sources: dict[str, SourceOutcome] = field(default_factory=dict)
+    papers: int = 0
+    papers_fetched: int = 0
+    papers_failed: list[PaperLookupFailure] = field(default_factory=list)
+    arxiv_requests: int = 0
+    items_written: int = 0
+    write_requests: int = 0
+
+    @property
+    def posts(self) -> int:
+        return sum(outcome.posts for outcome in self.sources.values())
+
+    @property
+    def failed_sources(self) -> list[str]:
+        return sorted(name for name, outcome in self.sources.items() if not outcome.ok)
+
+    @property
+    def duration_seconds(self) -> float:
+        if self.finished_at is None:
+            return 0.0
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+def day_window(day: date) -> tuple[datetime, datetime]:
+    """The half-open UTC interval [day 00:00Z, day+1 00:00Z) that "a day" means."""
+    start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    return start, start + timedelta(days=1)

@@ -1,0 +1,348 @@
+"""The single DynamoDB table: item shapes, batch writes and the read access patterns.
+
+See docs/data-model.md for the entities, keys and access patterns. Every read
+here is one GetItem, BatchGetItem or Query (paginated), never a Scan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Iterable, Iterator, Sequence
+
+from .clock import Clock
+from .models import Observation, Paper, RunRecord
+
+BATCH_WRITE_LIMIT = 25  # DynamoDB's BatchWriteItem maximum
+BATCH_GET_LIMIT = 100  # DynamoDB's BatchGetItem maximum
+
+
+class StoreError(Exception):
+    """DynamoDB kept refusing part of a write after every retry."""
+
+
+# ---------------------------------------------------------------- keys
+
+
+def paper_pk(arxiv_id: str) -> str:
+    return f"PAPER#{arxiv_id}"
+
+
+def day_pk(day: date) -> str:
+    return f"DAY#{day.isoformat()}"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+# ---------------------------------------------------------------- item builders (pure)
+
+
+def paper_item(paper: Paper, fetched_at: datetime) -> dict[str, Any]:
+    """The paper's arXiv metadata: one item per paper, replaced when a newer version is fetched."""
+    return {
+        "PK": paper_pk(paper.arxiv_id),
+        "SK": "META",
+        "entity": "paper",
+        **_paper_fields(paper),
+        "fetched_at": _iso(fetched_at),
+    }
+
+
+def _paper_fields(paper: Paper) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "arxiv_id": paper.arxiv_id,
+        "version": paper.version,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "authors": list(paper.authors),
+        "categories": list(paper.categories),
+        "primary_category": paper.primary_category,
+        "published": _iso(paper.published),
+        "updated": _iso(paper.updated),
+        "abs_url": paper.abs_url,
+        "pdf_url": paper.pdf_url,
+        "comment": paper.comment,
+        "journal_ref": paper.journal_ref,
+        "doi": paper.doi,
+    }
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def mention_item(observation: Observation, arxiv_id: str, day: date) -> dict[str, Any]:
+    """One post about one paper, carrying its newest engagement observation.
+
+    A post linking two papers gives two mention items, one under each paper,
+    so "a paper with its mentions" stays one Query.
+    """
+    post = observation.post
+    return {
+        "PK": paper_pk(arxiv_id),
+        "SK": f"POST#{post.source}#{post.post_id}",
+        "GSI1PK": day_pk(day),
+        "GSI1SK": f"POST#{arxiv_id}#{post.source}#{post.post_id}",
+        "entity": "mention",
+        "arxiv_id": arxiv_id,
+        "day": day.isoformat(),
+        "source": post.source,
+        "post_id": post.post_id,
+        "url": post.url,
+        "author_name": post.author_name,
+        "author_handle": post.author_handle,
+        "text": post.text,
+        "created_at": _iso(post.created_at),
+        "kind": post.kind,
+        "metrics": dict(post.metrics),
+        "observed_at": _iso(observation.observed_at),
+        "papers": [ref.arxiv_id for ref in post.papers],
+    }
+
+
+def day_paper_item(
+    day: date,
+    arxiv_id: str,
+    paper: Paper | None,
+    engagement: dict[str, dict[str, int]],
+) -> dict[str, Any]:
+    """A paper as mentioned on one day: a copy of its metadata plus that day's engagement.
+
+    The copy lets one Query on GSI1 return everything a day's digest needs;
+    GSI2 serves "the papers of one category on one day".
+    """
+    item: dict[str, Any] = {
+        "PK": paper_pk(arxiv_id),
+        "SK": day_pk(day),
+        "GSI1PK": day_pk(day),
+        "GSI1SK": f"PAPER#{arxiv_id}",
+        "entity": "day_paper",
+        "day": day.isoformat(),
+        "arxiv_id": arxiv_id,
+        "engagement": engagement,
+        "has_metadata": paper is not None,
+    }
+    if paper is not None:
+        item.update(_paper_fields(paper))
+        if paper.primary_category:
+            item["GSI2PK"] = f"DAYCAT#{day.isoformat()}#{paper.primary_category}"
+            item["GSI2SK"] = f"PAPER#{arxiv_id}"
+    return item
+
+
+def run_item(run: RunRecord) -> dict[str, Any]:
+    """The latest collection run of a day (a re-run replaces it)."""
+    return {
+        "PK": day_pk(run.day),
+        "SK": "RUN",
+        "GSI1PK": day_pk(run.day),
+        "GSI1SK": "RUN",
+        "entity": "run",
+        "day": run.day.isoformat(),
+        "started_at": _iso(run.started_at),
+        "finished_at": _iso(run.finished_at) if run.finished_at else None,
+        "duration_seconds": Decimal(str(round(run.duration_seconds, 3))),
+        "posts": run.posts,
+        "papers": run.papers,
+        "papers_fetched": run.papers_fetched,
+        "arxiv_requests": run.arxiv_requests,
+        "sources": {
+            name: {
+                "posts": outcome.posts,
+                "papers": outcome.papers,
+                "requests": outcome.requests,
+                "ok": outcome.ok,
+                **({"error": outcome.error} if outcome.error else {}),
+            }
+            for name, outcome in sorted(run.sources.items())
+        },
+        "failed_sources": run.failed_sources,
+        "paper_failures": [
+            {"arxiv_id": failure.arxiv_id, "reason": failure.reason, "detail": failure.detail[:500]}
+            for failure in run.papers_failed
+        ],
+    }
+
+
+def paper_from_item(item: dict[str, Any]) -> Paper:
+    return Paper(
+        arxiv_id=item["arxiv_id"],
+        version=int(item["version"]),
+        title=item["title"],
+        abstract=item.get("abstract", ""),
+        authors=tuple(item.get("authors", ())),
+        categories=tuple(item.get("categories", ())),
+        published=datetime.fromisoformat(item["published"].replace("Z", "+00:00")),
+        updated=datetime.fromisoformat(item["updated"].replace("Z", "+00:00")),
+        abs_url=item["abs_url"],
+        pdf_url=item.get("pdf_url"),
+        comment=item.get("comment"),
+        journal_ref=item.get("journal_ref"),
+        doi=item.get("doi"),
+    )
+
+
+# ---------------------------------------------------------------- the table
+
+
+@dataclass
+class WriteStats:
+    items: int = 0
+    requests: int = 0
+
+
+class Store:
+    """Reads and writes the table through a low-level DynamoDB client."""
+
+    def __init__(self, table_name: str, dynamodb: Any, clock: Clock, max_attempts: int = 8) -> None:
+        from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+        self.table_name = table_name
+        self._db = dynamodb
+        self._clock = clock
+        self._max_attempts = max_attempts
+        self._serialize = TypeSerializer().serialize
+        self._deserialize = TypeDeserializer().deserialize
+        self.stats = WriteStats()
+        self.read_requests = 0
+
+    # ---- writes
+
+    def write_items(self, items: Iterable[dict[str, Any]]) -> WriteStats:
+        """BatchWriteItem in groups of 25, retrying unprocessed items with backoff.
+
+        Items are whole-item puts keyed by their natural ids, so writing the
+        same day twice leaves the same items: that is what makes re-runs safe.
+        """
+        batch: list[dict[str, Any]] = []
+        seen: set[tuple[str, str]] = set()
+        for item in items:
+            key = (item["PK"], item["SK"])
+            if key in seen:  # one batch may not hold the same key twice
+                raise ValueError(f"duplicate item key {key} in one write")
+            seen.add(key)
+            batch.append({"PutRequest": {"Item": self._to_dynamo(item)}})
+            if len(batch) == BATCH_WRITE_LIMIT:
+                self._flush(batch)
+                batch = []
+        if batch:
+            self._flush(batch)
+        return self.stats
+
+    def _flush(self, requests: list[dict[str, Any]]) -> None:
+        pending = requests
+        for attempt in range(1, self._max_attempts + 1):
+            self.stats.requests += 1
+            response = self._db.batch_write_item(RequestItems={self.table_name: pending})
+            unprocessed = response.get("UnprocessedItems", {}).get(self.table_name, [])
+            self.stats.items += len(pending) - len(unprocessed)
+            if not unprocessed:
+                return
+            pending = unprocessed
+            # Unprocessed items mean throttling: back off exponentially before retrying them.
+            self._clock.sleep(min(20.0, 0.05 * (2**attempt)))
+        raise StoreError(f"{len(pending)} items still unprocessed after {self._max_attempts} attempts")
+
+    def put_item(self, item: dict[str, Any]) -> None:
+        self.stats.requests += 1
+        self._db.put_item(TableName=self.table_name, Item=self._to_dynamo(item))
+        self.stats.items += 1
+
+    # ---- reads
+
+    def get_items(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+        """BatchGetItem in groups of 100, retrying unprocessed keys."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(keys), BATCH_GET_LIMIT):
+            pending: dict[str, Any] = {
+                self.table_name: {
+                    "Keys": [{"PK": {"S": pk}, "SK": {"S": sk}} for pk, sk in keys[start : start + BATCH_GET_LIMIT]]
+                }
+            }
+            for attempt in range(1, self._max_attempts + 1):
+                self.read_requests += 1
+                response = self._db.batch_get_item(RequestItems=pending)
+                found.extend(self._from_dynamo(item) for item in response.get("Responses", {}).get(self.table_name, []))
+                pending = response.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+                self._clock.sleep(min(20.0, 0.05 * (2**attempt)))
+            else:
+                raise StoreError("BatchGetItem kept returning unprocessed keys")
+        return found
+
+    def get_item(self, pk: str, sk: str) -> dict[str, Any] | None:
+        self.read_requests += 1
+        response = self._db.get_item(TableName=self.table_name, Key={"PK": {"S": pk}, "SK": {"S": sk}})
+        item = response.get("Item")
+        return self._from_dynamo(item) if item else None
+
+    def query(
+        self,
+        partition_key: str,
+        value: str,
+        index: str | None = None,
+        sort_prefix: str | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """All items of one partition (of the table or a GSI), following pagination."""
+        sort_key = {None: "SK", "GSI1": "GSI1SK", "GSI2": "GSI2SK"}[index]
+        expression = "#pk = :pk"
+        names = {"#pk": partition_key}
+        values: dict[str, Any] = {":pk": {"S": value}}
+        if sort_prefix:
+            expression += " AND begins_with(#sk, :prefix)"
+            names["#sk"] = sort_key
+            values[":prefix"] = {"S": sort_prefix}
+        params: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": expression,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+        if index:
+            params["IndexName"] = index
+        while True:
+            self.read_requests += 1
+            response = self._db.query(**params)
+            for item in response.get("Items", []):
+                yield self._from_dynamo(item)
+            if "LastEvaluatedKey" not in response:
+                return
+            params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    # ---- access patterns
+
+    def papers_meta(self, arxiv_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        items = self.get_items([(paper_pk(arxiv_id), "META") for arxiv_id in arxiv_ids])
+        return {item["arxiv_id"]: item for item in items}
+
+    def day_items(self, day: date) -> list[dict[str, Any]]:
+        """The papers, mentions and run record of one day: one Query on GSI1."""
+        return list(self.query("GSI1PK", day_pk(day), index="GSI1"))
+
+    def paper_items(self, arxiv_id: str) -> list[dict[str, Any]]:
+        """One paper's metadata, its days and its mentions: one Query on the table."""
+        return list(self.query("PK", paper_pk(arxiv_id)))
+
+    def category_day_items(self, day: date, category: str) -> list[dict[str, Any]]:
+        """The papers of one primary category on one day: one Query on GSI2."""
+        return list(self.query("GSI2PK", f"DAYCAT#{day.isoformat()}#{category}", index="GSI2"))
+
+    # ---- (de)serialisation
+
+    def _to_dynamo(self, item: dict[str, Any]) -> dict[str, Any]:
+        return {key: self._serialize(value) for key, value in item.items() if value is not None}
+
+    def _from_dynamo(self, item: dict[str, Any]) -> dict[str, Any]:
+        return {key: _plain(self._deserialize(value)) for key, value in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal; give callers ints (or floats) instead."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: _plain(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_plain(inner) for inner in value]
+    return value

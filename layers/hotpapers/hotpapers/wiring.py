@@ -1,0 +1,80 @@
+"""Assemble the real dependencies from settings. Handlers and the CLI call these."""
+
+from __future__ import annotations
+
+from .arxiv import ArxivClient
+from .aws import client
+from .bus import publish_collect_finished
+from .clock import Clock, SystemClock
+from .collect import Collector, Progress
+from .credentials import load_credentials
+from .http import HttpClient
+from .observability import logger
+from .settings import Credentials, Settings
+from .sources import Source
+from .store import Store
+
+
+def build_store(settings: Settings, clock: Clock) -> Store:
+    return Store(settings.table, client("dynamodb", settings.endpoint_url, settings.region), clock)
+
+
+def build_sources(
+    settings: Settings, credentials: Credentials, clock: Clock, wanted: tuple[str, ...]
+) -> tuple[dict[str, Source], dict[str, str]]:
+    """The enabled sources, and the ones that cannot run (with why)."""
+    sources: dict[str, Source] = {}
+    unavailable: dict[str, str] = {}
+    for name in wanted:
+        if not credentials.has(name):
+            unavailable[name] = "no credentials configured"
+            continue
+        http = HttpClient(clock=clock)  # one per source, so request counts stay separate
+        if name == "x":
+            from .sources.x import XSource
+
+            sources[name] = XSource(http, settings.x_api_url, credentials.x_bearer_token or "", clock)
+        elif name == "bluesky":
+            from .sources.bluesky import BlueskySource
+
+            sources[name] = BlueskySource(
+                http, settings.bsky_api_url, credentials.bsky_handle or "", credentials.bsky_app_password or ""
+            )
+        elif name == "hackernews":
+            from .sources.hackernews import HackerNewsSource
+
+            sources[name] = HackerNewsSource(http, settings.hn_api_url)
+        elif name == "huggingface":
+            from .sources.huggingface import HuggingFaceSource
+
+            sources[name] = HuggingFaceSource(http, settings.hf_api_url)
+    return sources, unavailable
+
+
+def build_collector(
+    settings: Settings,
+    clock: Clock | None = None,
+    sources: tuple[str, ...] | None = None,
+    progress: Progress | None = None,
+) -> Collector:
+    clock = clock or SystemClock()
+    credentials = load_credentials(settings)
+    wanted = sources or settings.enabled_sources(credentials)
+    built, unavailable = build_sources(settings, credentials, clock, wanted)
+    arxiv = ArxivClient(
+        HttpClient(clock=clock),
+        settings.arxiv_api_url,
+        clock,
+        min_interval=settings.arxiv_min_interval,
+        batch_size=settings.arxiv_batch_size,
+    )
+    events = client("events", settings.endpoint_url, settings.region)
+    return Collector(
+        sources=built,
+        arxiv=arxiv,
+        store=build_store(settings, clock),
+        clock=clock,
+        announce=lambda run: publish_collect_finished(events, settings.event_bus, run),
+        progress=progress or (lambda message: logger.info(message)),
+        unavailable=unavailable,
+    )
