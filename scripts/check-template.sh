@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Checks template.yaml offline-ish (PyPI is the only network it needs):
+#   cfn-lint, `sam validate --lint`, `sam build` (no container), then that the
+#   built layer and function hold what the handlers import.
+#
+# The SAM CLI lives in its own virtualenv, .venv-sam/, because its pins clash
+# with the app's. It is created on first run (a couple of minutes).
+# Needs: python3 with venv, and python3.11 on PATH (sam build runs the
+# runtime's interpreter to build the layer's wheels).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+PYTHON="${PYTHON:-python3}"
+SAM_VENV="$ROOT/.venv-sam"
+
+export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
+export SAM_CLI_TELEMETRY=0
+
+step() { printf '\n==> %s\n' "$*"; }
+fail() { printf 'check-template: FAILED: %s\n' "$*" >&2; exit 1; }
+
+if ! command -v python3.11 >/dev/null 2>&1; then
+    fail "python3.11 is not on PATH; sam build needs it for the python3.11 runtime"
+fi
+
+# Test for the executables, not the directory: an interrupted install leaves
+# a venv without them, and this re-runs the install.
+if [[ ! -x "$SAM_VENV/bin/sam" || ! -x "$SAM_VENV/bin/cfn-lint" ]]; then
+    step "creating $SAM_VENV with aws-sam-cli and cfn-lint"
+    [[ -x "$SAM_VENV/bin/python" ]] || "$PYTHON" -m venv "$SAM_VENV"
+    "$SAM_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+    "$SAM_VENV/bin/python" -m pip install --quiet --disable-pip-version-check aws-sam-cli cfn-lint
+fi
+SAM="$SAM_VENV/bin/sam"
+
+if [[ -x "$ROOT/.venv/bin/cfn-lint" ]]; then
+    CFN_LINT="$ROOT/.venv/bin/cfn-lint"
+else
+    CFN_LINT="$SAM_VENV/bin/cfn-lint"
+fi
+
+step "cfn-lint template.yaml ($("$CFN_LINT" --version))"
+# cfn-lint exits non-zero on any error, warning or informational finding.
+"$CFN_LINT" template.yaml
+
+step "sam validate --lint ($("$SAM" --version))"
+"$SAM" validate --lint
+
+step "sam build"
+"$SAM" build
+
+step "checking build artifacts"
+for path in \
+    .aws-sam/build/HotpapersLayer/python/hotpapers/__init__.py \
+    .aws-sam/build/HotpapersLayer/python/boto3/__init__.py \
+    .aws-sam/build/CollectFunction/app.py; do
+    [[ -f "$path" ]] || fail "$path is missing after sam build"
+    printf '    found %s\n' "$path"
+done
+
+printf '\ncheck-template: OK (cfn-lint clean, sam validate --lint valid, sam build succeeded, layer and CollectFunction artifacts present)\n'
