@@ -8,7 +8,7 @@ from .bus import publish_collect_finished
 from .clock import Clock, SystemClock
 from .collect import Collector, Progress
 from .credentials import load_credentials
-from .http import HttpClient
+from .http import HttpClient, RetryPolicy
 from .observability import logger
 from .settings import Credentials, Settings
 from .sources import Source
@@ -62,7 +62,8 @@ def build_collector(
     wanted = sources or settings.enabled_sources(credentials)
     built, unavailable = build_sources(settings, credentials, clock, wanted)
     arxiv = ArxivClient(
-        HttpClient(clock=clock),
+        # Retries honour arXiv's spacing too: never sooner than the mandated interval.
+        HttpClient(clock=clock, policy=RetryPolicy(base_delay=max(1.0, settings.arxiv_min_interval))),
         settings.arxiv_api_url,
         clock,
         min_interval=settings.arxiv_min_interval,
