@@ -1,0 +1,126 @@
+"""Hacker News via Algolia: stories of one UTC day whose link is an arXiv paper."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+from ..arxiv_ids import ref_from_url
+from ..http import HttpClient, UpstreamError
+from ..models import ArxivRef, Post, day_window
+from .base import SourceError
+
+PAGE_SIZE = 100
+
+
+class HackerNewsSource:
+    name = "hackernews"
+
+    def __init__(self, http: HttpClient, base_url: str) -> None:
+        self.http = http
+        self.base_url = base_url.rstrip("/")
+        self.skipped = 0
+
+    def fetch_day(self, day: date) -> Iterator[Post]:
+        start, end = day_window(day)
+        params: dict[str, Any] = {
+            "query": "arxiv.org",
+            "tags": "story",
+            # Match the submitted link only, not titles or text that merely mention arXiv.
+            "restrictSearchableAttributes": "url",
+            "numericFilters": f"created_at_i>={int(start.timestamp())},created_at_i<{int(end.timestamp())}",
+            "hitsPerPage": PAGE_SIZE,
+        }
+        page = 0
+        while True:
+            params["page"] = page
+            try:
+                response = self.http.get(f"{self.base_url}/search_by_date", params=params)
+                body = response.json()
+            except UpstreamError as exc:
+                raise SourceError(f"hackernews: {exc}") from exc
+            except ValueError as exc:
+                raise SourceError("hackernews: search answered with a body that is not JSON") from exc
+            posts, nb_pages, skipped = parse_hn_page(body)
+            self.skipped += skipped
+            yield from posts
+            page += 1
+            if page >= nb_pages or not body["hits"]:
+                return
+
+
+def parse_hn_page(body: Any) -> tuple[list[Post], int, int]:
+    """One Algolia search page → (stories linking arXiv, nbPages, malformed hits skipped).
+
+    Stories whose URL is not an arXiv paper are left out without being counted.
+    Every submission is its own post, even when several link the same paper
+    under URL variants: each drew its own points and comments.
+    """
+    if not isinstance(body, dict):
+        raise SourceError(f"hackernews: page is a {type(body).__name__}, not a JSON object")
+    hits, nb_pages = body.get("hits"), body.get("nbPages")
+    if not isinstance(hits, list):
+        raise SourceError(f"hackernews: page 'hits' is a {type(hits).__name__}, not a list")
+    if not isinstance(nb_pages, int) or isinstance(nb_pages, bool):
+        raise SourceError(f"hackernews: page 'nbPages' is {nb_pages!r}, not an integer")
+    posts: list[Post] = []
+    skipped = 0
+    for hit in hits:
+        if not isinstance(hit, dict):
+            skipped += 1
+            continue
+        url = hit.get("url")
+        ref = ref_from_url(url) if isinstance(url, str) else None
+        if ref is None:
+            continue  # Ask HN (no url) or a link elsewhere
+        post = _parse_hit(hit, ref)
+        if post is None:
+            skipped += 1
+        else:
+            posts.append(post)
+    return posts, nb_pages, skipped
+
+
+def _parse_hit(hit: dict[str, Any], paper: ArxivRef) -> Post | None:
+    object_id, points, comments = hit.get("objectID"), hit.get("points"), hit.get("num_comments")
+    if comments is None:  # Algolia sends null for a story nobody has commented on
+        comments = 0
+    created_at = _created_at(hit)
+    if not isinstance(object_id, str) or not object_id or created_at is None:
+        return None
+    if not _is_count(points) or not _is_count(comments):
+        return None
+    author = hit.get("author") if isinstance(hit.get("author"), str) else ""
+    title = hit.get("title") if isinstance(hit.get("title"), str) else ""
+    return Post(
+        source="hackernews",
+        post_id=object_id,
+        url=f"https://news.ycombinator.com/item?id={object_id}",
+        author_name=author,
+        author_handle=author,
+        text=title,
+        created_at=created_at,
+        metrics={"points": points, "comments": comments},
+        papers=(paper,),
+        kind="story",
+    )
+
+
+def _created_at(hit: dict[str, Any]) -> datetime | None:
+    """The Unix seconds Algolia filters on, else the ISO string beside it."""
+    seconds = hit.get("created_at_i")
+    if isinstance(seconds, int) and not isinstance(seconds, bool):
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    value = hit.get("created_at")
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
