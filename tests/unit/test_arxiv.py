@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 import responses
+
 from hotpapers.arxiv import ArxivClient, ArxivFeed, parse_feed
 from hotpapers.clock import FakeClock
 from hotpapers.http import HttpClient, RetryPolicy

@@ -5,10 +5,11 @@ from __future__ import annotations
 import string
 
 import pytest
-from hotpapers.arxiv_ids import OLD_STYLE_ARCHIVES, extract_refs, merge_refs, normalize_id, ref_from_url
-from hotpapers.models import ArxivRef
 from hypothesis import assume, given
 from hypothesis import strategies as st
+
+from hotpapers.arxiv_ids import OLD_STYLE_ARCHIVES, extract_refs, merge_refs, normalize_id, ref_from_url
+from hotpapers.models import ArxivRef
 
 pytestmark = pytest.mark.unit
 

@@ -15,12 +15,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
+from responses import matchers
+
 from hotpapers.clock import FakeClock
 from hotpapers.http import HttpClient
 from hotpapers.models import ArxivRef, day_window
 from hotpapers.sources.base import SourceError
 from hotpapers.sources.bluesky import BlueskySource, parse_bsky_page
-from responses import matchers
 
 pytestmark = pytest.mark.unit
 

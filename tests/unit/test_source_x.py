@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
+
 from hotpapers.clock import FakeClock
 from hotpapers.http import HttpClient
 from hotpapers.models import ArxivRef

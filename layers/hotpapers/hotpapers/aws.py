@@ -7,11 +7,11 @@ is whatever `AWS_ENDPOINT_URL` says when the client is first needed.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 
-@lru_cache(maxsize=None)
+@cache
 def client(service: str, endpoint_url: str | None = None, region: str | None = None) -> Any:
     import boto3  # imported here: ~110 ms that handlers not touching AWS never pay
     from botocore.config import Config

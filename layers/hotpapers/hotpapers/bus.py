@@ -20,7 +20,9 @@ def collect_finished_detail(run: RunRecord) -> dict[str, Any]:
         "date": run.day.isoformat(),
         "posts": run.posts,
         "papers": run.papers,
-        "sources": {name: {"posts": o.posts, "papers": o.papers, "ok": o.ok} for name, o in sorted(run.sources.items())},
+        "sources": {
+            name: {"posts": o.posts, "papers": o.papers, "ok": o.ok} for name, o in sorted(run.sources.items())
+        },
         "failed_sources": run.failed_sources,
     }
 

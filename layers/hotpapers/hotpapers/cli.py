@@ -8,12 +8,12 @@ LocalStack, a long-running `hotpapers emulator`, or AWS itself.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any, Sequence
+from typing import Any
 
 from .events import MAX_RANGE_DAYS
 
@@ -37,29 +37,26 @@ def _days_chunks(first: date, last: date) -> list[tuple[date, date]]:
     return chunks
 
 
-class _ConsoleFormatter(logging.Formatter):
-    """Short human lines for the terminal; Lambda keeps Powertools' JSON."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage() if isinstance(record.msg, str) else str(record.msg)
-        extra = ""
-        for key in ("source", "arxiv_id", "reason", "error"):
-            value = record.__dict__.get(key)
-            if value:
-                extra += f" {key}={value}"
-        if record.exc_info and record.levelno >= logging.ERROR:
-            extra += f" ({record.exc_info[1]})"
-        return f"  {record.levelname.lower():7} {message}{extra}"
-
-
 def _console_logging() -> None:
+    """Short human lines on stderr for the terminal; in Lambda the same logger writes Powertools' JSON."""
+    from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
     from .observability import logger
 
+    class ConsoleFormatter(LambdaPowertoolsFormatter):
+        def format(self, record: logging.LogRecord) -> str:
+            message = record.getMessage() if isinstance(record.msg, str) else str(record.msg)
+            details = "".join(
+                f" {key}={record.__dict__[key]}" for key in ("source", "arxiv_id", "reason") if record.__dict__.get(key)
+            )
+            if record.exc_info and record.exc_info[1] is not None:
+                details += f" ({type(record.exc_info[1]).__name__}: {record.exc_info[1]})"
+            return f"  {record.levelname.lower():7} {message}{details}"
+
     handler = logger.registered_handler
-    handler.setFormatter(_ConsoleFormatter())
+    handler.setFormatter(ConsoleFormatter())
     if isinstance(handler, logging.StreamHandler):
         handler.setStream(sys.stderr)
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # EMF blobs are for CloudWatch, not a terminal
 
 
 def _print_collect_summary(summary: dict[str, Any]) -> None:
@@ -67,15 +64,26 @@ def _print_collect_summary(summary: dict[str, Any]) -> None:
     for day in summary["days"]:
         for name, source in day["sources"].items():
             status = "ok" if not source["error"] else f"FAILED: {source['error'][:60]}"
-            rows.append((day["date"], name, str(source["posts"]), str(source["papers"]), str(source["requests"]), status))
+            rows.append(
+                (day["date"], name, str(source["posts"]), str(source["papers"]), str(source["requests"]), status)
+            )
         failures = f"{len(day['paper_failures'])} lookups failed" if day["paper_failures"] else "ok"
         rows.append(
-            (day["date"], "arxiv", "", str(day["papers"]), str(day["arxiv_requests"]), f"{day['papers_fetched']} fetched, {failures}")
+            (
+                day["date"],
+                "arxiv",
+                "",
+                str(day["papers"]),
+                str(day["arxiv_requests"]),
+                f"{day['papers_fetched']} fetched, {failures}",
+            )
         )
-        rows.append((day["date"], "dynamodb", "", "", str(day["write_requests"]), f"{day['items_written']} items written"))
+        rows.append(
+            (day["date"], "dynamodb", "", "", str(day["write_requests"]), f"{day['items_written']} items written")
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for index, row in enumerate(rows):
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
         if index == 0:
             print("  ".join("-" * width for width in widths))
 
@@ -97,11 +105,13 @@ def _collect(first: date, last: date, sources: list[str] | None) -> list[dict[st
 
     results = []
     for start, end in _days_chunks(first, last):
-        event: dict[str, Any] = {"date": start.isoformat()} if start == end else {"from": start.isoformat(), "to": end.isoformat()}
+        event: dict[str, Any] = (
+            {"date": start.isoformat()} if start == end else {"from": start.isoformat(), "to": end.isoformat()}
+        )
         if sources:
             event["sources"] = sources
         print(f"collecting {start}" + (f" .. {end}" if end != start else ""), file=sys.stderr)
-        results.append(invoke("collect", event))
+        results.append(invoke("collect", event, keep_stdout=False))
     return results
 
 
@@ -143,7 +153,10 @@ def cmd_emulator(args: argparse.Namespace) -> int:
 
     server = EmbeddedAws(args.port).start()
     print(f"embedded AWS (moto) listening on {server.url}")
-    print(f"  export AWS_ENDPOINT_URL={server.url} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1")
+    print(
+        f"  export AWS_ENDPOINT_URL={server.url} AWS_ACCESS_KEY_ID=testing"
+        " AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1"
+    )
     print("  then: hotpapers provision && hotpapers collect --date YYYY-MM-DD   (Ctrl-C stops it; state is in memory)")
     try:
         while True:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -17,7 +17,7 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def monotonic(self) -> float:
         return time.monotonic()
@@ -31,7 +31,7 @@ class FakeClock:
     """A clock that only moves when slept on; records every sleep."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2021, 6, 2, 9, 38, 11, tzinfo=timezone.utc)
+        self._now = start or datetime(2021, 6, 2, 9, 38, 11, tzinfo=UTC)
         self._monotonic = 1000.0
         self.sleeps: list[float] = []
 

@@ -7,9 +7,10 @@ clock) as arguments; `wiring.build_collector` assembles the real ones.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from .arxiv import ArxivClient
 from .clock import Clock
@@ -49,7 +50,9 @@ class Collector:
                 continue
             self.progress(f"{day} {name}: searching")
             self._collect_source(self.sources[name], day, outcome, observations)
-            self.progress(f"{day} {name}: {outcome.posts} posts" + (f" (failed: {outcome.error})" if outcome.error else ""))
+            self.progress(
+                f"{day} {name}: {outcome.posts} posts" + (f" (failed: {outcome.error})" if outcome.error else "")
+            )
 
         refs = _latest_versions(obs.post for obs in observations.values())
         run.papers = len(refs)
@@ -58,9 +61,7 @@ class Collector:
         engagement = _engagement_by_paper(observations.values())
         items: list[dict[str, Any]] = [paper_item(paper, run.started_at) for paper in papers.fresh.values()]
         items += [day_paper_item(day, arxiv_id, papers.known.get(arxiv_id), engagement[arxiv_id]) for arxiv_id in refs]
-        items += [
-            mention_item(obs, ref.arxiv_id, day) for obs in observations.values() for ref in obs.post.papers
-        ]
+        items += [mention_item(obs, ref.arxiv_id, day) for obs in observations.values() for ref in obs.post.papers]
         self.progress(f"{day}: writing {len(items)} items")
         before = (self.store.stats.items, self.store.stats.requests)
         self.store.write_items(items)
@@ -79,7 +80,9 @@ class Collector:
                 "papers_fetched": run.papers_fetched,
                 "paper_failures": len(run.papers_failed),
                 "failed_sources": run.failed_sources,
-                "sources": {n: {"posts": o.posts, "papers": o.papers, "error": o.error} for n, o in run.sources.items()},
+                "sources": {
+                    n: {"posts": o.posts, "papers": o.papers, "error": o.error} for n, o in run.sources.items()
+                },
                 "items_written": run.items_written,
                 "duration_seconds": run.duration_seconds,
             },
@@ -105,7 +108,7 @@ class Collector:
             outcome.papers = len(seen_papers)
             outcome.requests = _requests_made(source) - requests_before
 
-    def _paper_metadata(self, refs: Mapping[str, ArxivRef], run: RunRecord) -> "_PaperSet":
+    def _paper_metadata(self, refs: Mapping[str, ArxivRef], run: RunRecord) -> _PaperSet:
         stored = {arxiv_id: item for arxiv_id, item in self.store.papers_meta(list(refs)).items()}
         known = {arxiv_id: paper_from_item(item) for arxiv_id, item in stored.items()}
         # Fetch what is new, and what is stored at an older version than a post names.

@@ -12,7 +12,7 @@ retry of the same schedule collects the same day.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from .sources import SOURCE_NAMES
@@ -92,8 +92,8 @@ def _parse_timestamp(value: Any, field: str) -> datetime:
     except ValueError:
         raise InvalidEvent(f'"{field}" must be an RFC 3339 timestamp, got {value!r}') from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def _parse_sources(value: Any) -> tuple[str, ...] | None:
@@ -105,5 +105,5 @@ def _parse_sources(value: Any) -> tuple[str, ...] | None:
         raise InvalidEvent('"sources" must be a non-empty list of source names')
     unknown = [name for name in value if name not in SOURCE_NAMES]
     if unknown:
-        raise InvalidEvent(f'unknown source(s) {", ".join(map(repr, unknown))}; choose from {", ".join(SOURCE_NAMES)}')
+        raise InvalidEvent(f"unknown source(s) {', '.join(map(repr, unknown))}; choose from {', '.join(SOURCE_NAMES)}")
     return tuple(dict.fromkeys(value))

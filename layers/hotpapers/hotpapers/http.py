@@ -7,9 +7,10 @@ policy lives in one place and tests can count requests per upstream.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any, Mapping
+from typing import Any
 
 import requests
 
@@ -66,7 +67,9 @@ class HttpClient:
         """GET with retries on 429, 5xx and timeouts. Returns a response whose status is in `ok_status`."""
         return self.request("GET", url, params=params, headers=headers, ok_status=ok_status)
 
-    def post_json(self, url: str, body: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> requests.Response:
+    def post_json(
+        self, url: str, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+    ) -> requests.Response:
         return self.request("POST", url, json=body, headers=headers)
 
     def request(
@@ -110,9 +113,7 @@ class HttpClient:
                     status=response.status_code,
                 )
             self.clock.sleep(wait if wait is not None else self._backoff(attempt))
-        raise UpstreamError(
-            f"{method} {_redact(url)} failed after {self.policy.attempts} attempts: {last_problem}"
-        )
+        raise UpstreamError(f"{method} {_redact(url)} failed after {self.policy.attempts} attempts: {last_problem}")
 
     def _backoff(self, attempt: int) -> float:
         # "Full jitter": a random wait up to the exponential cap spreads retries out.

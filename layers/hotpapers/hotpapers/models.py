@@ -7,7 +7,7 @@ modules); everything inside the package handles only these types.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 
 @dataclass(frozen=True, order=True)
@@ -126,5 +126,5 @@ class RunRecord:
 
 def day_window(day: date) -> tuple[datetime, datetime]:
     """The half-open UTC interval [day 00:00Z, day+1 00:00Z) that "a day" means."""
-    start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     return start, start + timedelta(days=1)

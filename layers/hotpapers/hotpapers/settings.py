@@ -7,8 +7,8 @@ acceptance checks drive the system through them.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from .sources import SOURCE_NAMES
 
@@ -60,7 +60,7 @@ class Settings:
     credentials: Credentials = field(default_factory=Credentials)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
 
         def get(name: str, default: str) -> str:

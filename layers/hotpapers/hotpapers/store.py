@@ -6,10 +6,11 @@ here is one GetItem, BatchGetItem or Query (paginated), never a Scan.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 from .clock import Clock
 from .models import Observation, Paper, RunRecord

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 DEMO_CREDENTIALS = {
     "HOTPAPERS_X_BEARER_TOKEN": "demo-bearer-token",
@@ -61,9 +62,9 @@ def print_stored_day(day_items: list[dict[str, Any]]) -> None:
 
 
 def run_demo(port: int = 0) -> int:
+    from ..clock import SystemClock
     from ..settings import Settings
     from ..wiring import build_store
-    from ..clock import SystemClock
     from .emulator import aws_endpoint
     from .fake_upstreams import FakeUpstreams
     from .invoke import invoke
@@ -71,19 +72,31 @@ def run_demo(port: int = 0) -> int:
     from .sample_day import SAMPLE_DAY, load_sample_dataset
 
     dataset = load_sample_dataset()
-    with aws_endpoint() as endpoint, FakeUpstreams(
-        dataset, bsky_credentials=(DEMO_CREDENTIALS["HOTPAPERS_BSKY_HANDLE"], DEMO_CREDENTIALS["HOTPAPERS_BSKY_APP_PASSWORD"])
-    ) as upstreams:
-        with _environment({**upstreams.env(), **DEMO_CREDENTIALS, "HOTPAPERS_SOURCES": "x,bluesky,hackernews,huggingface"}):
+    with (
+        aws_endpoint() as endpoint,
+        FakeUpstreams(
+            dataset,
+            bsky_credentials=(
+                DEMO_CREDENTIALS["HOTPAPERS_BSKY_HANDLE"],
+                DEMO_CREDENTIALS["HOTPAPERS_BSKY_APP_PASSWORD"],
+            ),
+        ) as upstreams,
+    ):
+        with _environment(
+            {**upstreams.env(), **DEMO_CREDENTIALS, "HOTPAPERS_SOURCES": "x,bluesky,hackernews,huggingface"}
+        ):
             print(f"1. AWS endpoint: {endpoint}", file=sys.stderr)
             print(f"   sample upstreams (replaying {SAMPLE_DAY}): {upstreams.url}", file=sys.stderr)
             settings = Settings.from_env()
             result = provision(settings)
-            print(f"2. provisioned from template.yaml: table {result.table}, bucket {result.bucket}, bus {result.event_bus}")
+            print(
+                f"2. provisioned from template.yaml: table {result.table}, "
+                f"bucket {result.bucket}, bus {result.event_bus}"
+            )
             print(f"3. collecting {SAMPLE_DAY} through functions/collect/app.py ...")
             from ..cli import _print_collect_summary
 
-            summary = invoke("collect", {"date": SAMPLE_DAY.isoformat()})
+            summary = invoke("collect", {"date": SAMPLE_DAY.isoformat()}, keep_stdout=False)
             _print_collect_summary(summary)
             store = build_store(settings, SystemClock())
             print_stored_day(store.day_items(SAMPLE_DAY))

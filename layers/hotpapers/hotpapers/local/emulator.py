@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from .. import aws
 
@@ -29,7 +29,12 @@ class EmbeddedAws:
     """A moto server in a background thread of this process."""
 
     def __init__(self, port: int | None = None) -> None:
+        import logging
+
         from moto.server import ThreadedMotoServer  # local-only dependency, never in the Lambda path
+
+        # werkzeug logs every request the emulator serves; that is noise on a terminal.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
         self.port = port or free_port()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
@@ -38,7 +43,7 @@ class EmbeddedAws:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "EmbeddedAws":
+    def start(self) -> EmbeddedAws:
         self._server.start()
         return self
 

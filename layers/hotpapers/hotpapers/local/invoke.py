@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[4]
 
@@ -42,7 +45,7 @@ class LocalLambdaContext:
         return max(0, int((self.timeout_seconds - (time.monotonic() - self._started)) * 1000))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_handler(function: str) -> Callable[[Any, Any], Any]:
     path = PROJECT_ROOT / "functions" / function / "app.py"
     if not path.is_file():
@@ -55,5 +58,11 @@ def load_handler(function: str) -> Callable[[Any, Any], Any]:
     return module.lambda_handler
 
 
-def invoke(function: str, event: Any) -> Any:
-    return load_handler(function)(event, LocalLambdaContext(function_name=f"hotpapers-{function}"))
+def invoke(function: str, event: Any, keep_stdout: bool = True) -> Any:
+    """Call the handler as Lambda would. Lambda sends stdout (EMF metric blobs) to CloudWatch;
+    a terminal user has no use for them, so the CLI passes keep_stdout=False."""
+    context = LocalLambdaContext(function_name=f"hotpapers-{function}")
+    if keep_stdout:
+        return load_handler(function)(event, context)
+    with contextlib.redirect_stdout(io.StringIO()):
+        return load_handler(function)(event, context)

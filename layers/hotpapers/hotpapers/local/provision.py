@@ -97,9 +97,7 @@ def provision(settings: Settings, template_path: Path | None = None) -> Provisio
         if settings.region == "us-east-1":
             s3.create_bucket(Bucket=settings.bucket)
         else:
-            s3.create_bucket(
-                Bucket=settings.bucket, CreateBucketConfiguration={"LocationConstraint": settings.region}
-            )
+            s3.create_bucket(Bucket=settings.bucket, CreateBucketConfiguration={"LocationConstraint": settings.region})
         created.append(f"bucket {settings.bucket}")
     except (s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
         pass

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from ..arxiv_ids import extract_refs, merge_refs, ref_from_url
 from ..http import HttpClient, UpstreamError
 from ..models import ArxivRef, Post, day_window
-from .base import SourceError
+from .base import SourceError, decode_json, format_rfc3339, is_count, parse_rfc3339, wrap_upstream_error
 
 SEARCH_QUERY = "arxiv.org"
 PAGE_SIZE = 100
@@ -33,8 +33,8 @@ class BlueskySource:
         window = day_window(day)
         params: dict[str, Any] = {
             "q": SEARCH_QUERY,
-            "since": _rfc3339(window[0]),
-            "until": _rfc3339(window[1]),
+            "since": format_rfc3339(window[0]),
+            "until": format_rfc3339(window[1]),
             "sort": "latest",
             "limit": PAGE_SIZE,
         }
@@ -59,13 +59,13 @@ class BlueskySource:
         except UpstreamError as exc:
             # Access tokens live about two hours; a reused one may have expired (400 ExpiredToken or 401).
             if not (reused_session and exc.status in (400, 401)):
-                raise SourceError(f"bluesky: {exc}") from exc
+                raise wrap_upstream_error("bluesky", exc) from exc
             self._access_jwt = None
             try:
                 response = self._authorized_get(url, params)
             except UpstreamError as retry_exc:
-                raise SourceError(f"bluesky: {retry_exc}") from retry_exc
-        return _json(response, "searchPosts")
+                raise wrap_upstream_error("bluesky", retry_exc) from retry_exc
+        return decode_json(response, "bluesky", "searchPosts")
 
     def _authorized_get(self, url: str, params: dict[str, Any]) -> Any:
         return self.http.get(url, params=params, headers={"Authorization": f"Bearer {self._session()}"})
@@ -84,7 +84,7 @@ class BlueskySource:
                     "check the handle and the app password"
                 ) from None
             raise SourceError(f"bluesky: could not create a session: {exc}") from exc
-        body = _json(response, "createSession")
+        body = decode_json(response, "bluesky", "createSession")
         token = body.get("accessJwt") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
             raise SourceError("bluesky: createSession answered without an accessJwt")
@@ -125,7 +125,7 @@ def _parse_post(item: Any) -> Post | None:
     if not isinstance(record, dict):
         return None
     handle = author.get("handle")
-    created_at = _parse_time(record.get("createdAt"))
+    created_at = parse_rfc3339(record.get("createdAt"))
     metrics = _metrics(item)
     if not isinstance(handle, str) or not handle or created_at is None or metrics is None:
         return None
@@ -195,29 +195,7 @@ def _metrics(item: dict[str, Any]) -> dict[str, int] | None:
     metrics: dict[str, int] = {}
     for name, key in _METRICS.items():
         value = item.get(key, 0)  # the lexicon makes every counter optional (quoteCount came late)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        if not is_count(value):
             return None
         metrics[name] = value
     return metrics
-
-
-def _json(response: Any, what: str) -> Any:
-    try:
-        return response.json()
-    except ValueError as exc:
-        raise SourceError(f"bluesky: {what} answered with a body that is not JSON") from exc
-
-
-def _parse_time(value: Any) -> datetime | None:
-    """RFC 3339 → aware UTC datetime, or None when unparseable (the post is then skipped)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

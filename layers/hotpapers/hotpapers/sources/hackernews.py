@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from ..arxiv_ids import ref_from_url
-from ..http import HttpClient, UpstreamError
+from ..http import HttpClient
 from ..models import ArxivRef, Post, day_window
-from .base import SourceError
+from .base import SourceError, get_json, is_count, parse_rfc3339
 
 PAGE_SIZE = 100
 
@@ -35,13 +35,7 @@ class HackerNewsSource:
         page = 0
         while True:
             params["page"] = page
-            try:
-                response = self.http.get(f"{self.base_url}/search_by_date", params=params)
-                body = response.json()
-            except UpstreamError as exc:
-                raise SourceError(f"hackernews: {exc}") from exc
-            except ValueError as exc:
-                raise SourceError("hackernews: search answered with a body that is not JSON") from exc
+            body = get_json(self.http, f"{self.base_url}/search_by_date", params, source="hackernews", what="search")
             posts, nb_pages, skipped = parse_hn_page(body)
             self.skipped += skipped
             yield from posts
@@ -89,7 +83,7 @@ def _parse_hit(hit: dict[str, Any], paper: ArxivRef) -> Post | None:
     created_at = _created_at(hit)
     if not isinstance(object_id, str) or not object_id or created_at is None:
         return None
-    if not _is_count(points) or not _is_count(comments):
+    if not is_count(points) or not is_count(comments):
         return None
     author = hit.get("author") if isinstance(hit.get("author"), str) else ""
     title = hit.get("title") if isinstance(hit.get("title"), str) else ""
@@ -112,15 +106,4 @@ def _created_at(hit: dict[str, Any]) -> datetime | None:
     seconds = hit.get("created_at_i")
     if isinstance(seconds, int) and not isinstance(seconds, bool):
         return datetime.fromtimestamp(seconds, tz=UTC)
-    value = hit.get("created_at")
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def _is_count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return parse_rfc3339(hit.get("created_at"))

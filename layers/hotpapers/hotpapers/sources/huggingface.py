@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from ..arxiv_ids import normalize_id
-from ..http import HttpClient, UpstreamError
+from ..http import HttpClient
 from ..models import Post
-from .base import SourceError
+from .base import SourceError, get_json, is_count, parse_rfc3339
 
 PAGE_SIZE = 100
 # Guards against an API that ignores `p` and serves the same full page forever.
@@ -28,12 +28,9 @@ class HuggingFaceSource:
         seen: set[str] = set()
         for page in range(MAX_PAGES):
             params = {"date": day.isoformat(), "limit": PAGE_SIZE, "p": page}
-            try:
-                body = self.http.get(f"{self.base_url}/daily_papers", params=params).json()
-            except UpstreamError as exc:
-                raise SourceError(f"huggingface: {exc}") from exc
-            except ValueError as exc:
-                raise SourceError("huggingface: daily_papers answered with a body that is not JSON") from exc
+            body = get_json(
+                self.http, f"{self.base_url}/daily_papers", params, source="huggingface", what="daily_papers"
+            )
             posts, skipped = parse_hf_page(body, day)
             self.skipped += skipped
             fresh = [post for post in posts if post.post_id not in seen]
@@ -69,9 +66,9 @@ def _parse_item(item: Any, day: date) -> Post | None:
         return None
     ref = normalize_id(paper["id"])
     # The list's own time; the paper's arXiv date is the fallback for older payloads.
-    created_at = _parse_time(item.get("publishedAt")) or _parse_time(paper.get("publishedAt"))
+    created_at = parse_rfc3339(item.get("publishedAt")) or parse_rfc3339(paper.get("publishedAt"))
     upvotes, comments = paper.get("upvotes"), item.get("numComments", 0)
-    if ref is None or created_at is None or not _is_count(upvotes) or not _is_count(comments):
+    if ref is None or created_at is None or not is_count(upvotes) or not is_count(comments):
         return None
     title = item.get("title") if isinstance(item.get("title"), str) else paper.get("title")
     submitter = item.get("submittedBy") if isinstance(item.get("submittedBy"), dict) else {}
@@ -89,18 +86,3 @@ def _parse_item(item: Any, day: date) -> Post | None:
         papers=(ref,),
         kind="daily-paper",
     )
-
-
-def _is_count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _parse_time(value: Any) -> datetime | None:
-    """RFC 3339 → aware UTC datetime, or None when unparseable."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from ..arxiv_ids import extract_refs, merge_refs, ref_from_url
 from ..clock import Clock
 from ..http import HttpClient, UpstreamError
 from ..models import ArxivRef, Post, day_window
-from .base import SourceError
+from .base import SourceError, decode_json, format_rfc3339, is_count, parse_rfc3339, wrap_upstream_error
 
 # `url:` matches expanded URLs, so t.co short links are found too. Retweets are
 # excluded server-side and again in the parser (see parse_x_page).
@@ -55,8 +55,8 @@ class XSource:
         full_archive = url.endswith("/all")
         params: dict[str, Any] = {
             "query": QUERY,
-            "start_time": _rfc3339(start),
-            "end_time": _rfc3339(end),
+            "start_time": format_rfc3339(start),
+            "end_time": format_rfc3339(end),
             "max_results": 100,
             "tweet.fields": TWEET_FIELDS,
             "expansions": "author_id",
@@ -70,11 +70,8 @@ class XSource:
             except UpstreamError as exc:
                 if exc.status in (401, 403):
                     raise SourceError(f"x: the API refused the bearer token (HTTP {exc.status})") from exc
-                raise SourceError(f"x: {exc}") from exc
-            try:
-                body = response.json()
-            except ValueError as exc:
-                raise SourceError("x: search answered with a body that is not JSON") from exc
+                raise wrap_upstream_error("x", exc) from exc
+            body = decode_json(response, "x", "search")
             posts, next_token, skipped = parse_x_page(body)
             self.skipped += skipped
             yield from posts
@@ -128,7 +125,7 @@ def parse_x_page(body: Any) -> tuple[list[Post], str | None, int]:
 def _parse_tweet(tweet: dict[str, Any], ref_types: set[str], users: dict[str, dict[str, Any]]) -> Post | None:
     """A Post (papers possibly empty), or None when the tweet is malformed."""
     tweet_id = tweet.get("id")
-    created_at = _parse_time(tweet.get("created_at"))
+    created_at = parse_rfc3339(tweet.get("created_at"))
     metrics = _metrics(tweet.get("public_metrics"))
     if not isinstance(tweet_id, str) or not tweet_id or created_at is None or metrics is None:
         return None
@@ -173,7 +170,7 @@ def _metrics(public_metrics: Any) -> dict[str, int] | None:
     metrics: dict[str, int] = {}
     for name, key in _METRICS.items():
         value = public_metrics.get(key)
-        if not _is_count(value):
+        if not is_count(value):
             return None
         metrics[name] = value
     return metrics
@@ -197,22 +194,3 @@ def _first_error(errors: Any) -> str:
     if isinstance(first, dict):
         return str(first.get("detail") or first.get("title") or first.get("message") or first)[:200]
     return str(first)[:200]
-
-
-def _is_count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _parse_time(value: Any) -> datetime | None:
-    """RFC 3339 → aware UTC datetime, or None when unparseable (the tweet is then skipped)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,66 @@
+"""Integration setup: one moto server per session, a fresh table per test, fake upstreams on loopback."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from hotpapers import aws
+from hotpapers.local.emulator import EmbeddedAws, use_endpoint
+from hotpapers.local.fake_upstreams import FakeUpstreams
+from hotpapers.local.provision import provision
+from hotpapers.local.sample_day import load_sample_dataset
+from hotpapers.settings import Settings
+
+BSKY = ("demo.bsky.social", "demo-app-password")
+_names = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    server = EmbeddedAws().start()
+    saved = os.environ.get("AWS_ENDPOINT_URL")
+    use_endpoint(server.url)
+    yield server.url
+    server.stop()
+    if saved is None:
+        os.environ.pop("AWS_ENDPOINT_URL", None)
+    aws.reset_clients()
+
+
+@pytest.fixture(scope="session")
+def sample_dataset():
+    return load_sample_dataset()
+
+
+@pytest.fixture
+def upstreams(sample_dataset) -> Iterator[FakeUpstreams]:
+    with FakeUpstreams(sample_dataset, bsky_credentials=BSKY) as server:
+        yield server
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str, upstreams: FakeUpstreams) -> Settings:
+    """A provisioned table/bucket/bus of this test's own, and every upstream pointed at the fakes."""
+    suffix = next(_names)
+    values = {
+        **upstreams.env(),
+        "AWS_ENDPOINT_URL": moto_endpoint,
+        "HOTPAPERS_TABLE": f"hotpapers-test-{suffix}",
+        "HOTPAPERS_BUCKET": f"hotpapers-test-{suffix}",
+        "HOTPAPERS_EVENT_BUS": f"hotpapers-test-{suffix}",
+        "HOTPAPERS_X_BEARER_TOKEN": "test-token",
+        "HOTPAPERS_BSKY_HANDLE": BSKY[0],
+        "HOTPAPERS_BSKY_APP_PASSWORD": BSKY[1],
+        "HOTPAPERS_SOURCES": "x,bluesky,hackernews,huggingface",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("HOTPAPERS_SECRET_ID", raising=False)
+    settings = Settings.from_env()
+    provision(settings)
+    return settings

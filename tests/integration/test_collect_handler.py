@@ -1,0 +1,281 @@
+"""The collector end to end: real handler, moto server, upstreams replayed on loopback.
+
+The sample day is 2021-06-01, rebuilt from the real Hot Papers post of that
+day (17 papers, 21 tweets); see layers/hotpapers/hotpapers/local/data/PROVENANCE.md.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from hotpapers import aws, handlers
+from hotpapers.clock import FakeClock
+from hotpapers.events import InvalidEvent
+from hotpapers.local.fake_upstreams import FakeUpstreams
+from hotpapers.local.invoke import invoke
+from hotpapers.settings import Settings
+from hotpapers.store import Store
+
+from .conftest import BSKY
+
+pytestmark = pytest.mark.integration
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+DAY = date(2021, 6, 1)
+SAMPLE_PAPERS = 17
+SAMPLE_TWEETS = 21
+
+
+def store_for(settings: Settings) -> Store:
+    return Store(settings.table, aws.client("dynamodb", settings.endpoint_url, settings.region), FakeClock())
+
+
+def scan_table(settings: Settings) -> list[dict]:
+    """Tests may Scan to see the whole table; the product never does."""
+    db = aws.client("dynamodb", settings.endpoint_url, settings.region)
+    items, params = [], {"TableName": settings.table}
+    while True:
+        page = db.scan(**params)
+        items.extend(page["Items"])
+        if "LastEvaluatedKey" not in page:
+            return sorted(items, key=lambda item: (item["PK"]["S"], item["SK"]["S"]))
+        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def by_entity(items: list[dict], entity: str) -> list[dict]:
+    return [item for item in items if item["entity"] == entity]
+
+
+def fixed_clock() -> FakeClock:
+    return FakeClock(datetime(2021, 6, 2, 9, 38, 11, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("event_file", sorted(p.name for p in EVENTS.glob("collect-*.json")))
+def test_every_sample_event_runs_through_the_real_handler(env: Settings, event_file: str) -> None:
+    event = json.loads((EVENTS / event_file).read_text())
+    summary = invoke("collect", event)
+
+    days = [entry["date"] for entry in summary["days"]]
+    assert "2021-06-01" in days
+    day_items = store_for(env).day_items(DAY)
+    papers = by_entity(day_items, "day_paper")
+    assert len(papers) == SAMPLE_PAPERS
+    assert all(paper["has_metadata"] for paper in papers)
+    run = by_entity(day_items, "run")[0]
+    expected_sources = event.get("sources", ["bluesky", "hackernews", "huggingface", "x"])
+    assert sorted(run["sources"]) == sorted(expected_sources)
+    assert run["failed_sources"] == []
+
+
+def test_sample_day_is_stored_with_metadata_and_engagement(env: Settings) -> None:
+    invoke("collect", {"date": "2021-06-01"})
+    store = store_for(env)
+    day_items = store.day_items(DAY)
+    assert len(by_entity(day_items, "mention")) == SAMPLE_TWEETS
+
+    aft = next(item for item in by_entity(day_items, "day_paper") if item["arxiv_id"] == "2105.14103")
+    assert aft["title"] == "An Attention Free Transformer"
+    assert aft["categories"][0] == "cs.LG"
+    assert aft["pdf_url"] == "https://arxiv.org/pdf/2105.14103"
+    # The blog's totals for this paper were retweets 10042, favorites 5; the replay keeps them.
+    assert aft["engagement"]["x"]["retweets"] == 10042
+    assert aft["engagement"]["x"]["likes"] == 5
+    assert aft["engagement"]["x"]["posts"] == 1
+
+    paper = store.paper_items("2105.14103")
+    kinds = sorted(item["entity"] for item in paper)
+    assert kinds == ["day_paper", "mention", "paper"]
+    mention = by_entity(paper, "mention")[0]
+    assert mention["url"] == "https://x.com/ak92501/status/1399536327260086281"
+    assert mention["author_handle"] == "ak92501"
+    assert mention["metrics"]["retweets"] == 10042
+
+    by_category = store.category_day_items(DAY, "cs.LG")
+    assert "2105.14103" in {item["arxiv_id"] for item in by_category}
+    assert all(item["primary_category"] == "cs.LG" for item in by_category)
+
+
+def without_run_record(items: list[dict]) -> list[dict]:
+    return [item for item in items if item["SK"]["S"] != "RUN"]
+
+
+def test_a_second_run_leaves_an_identical_table_and_fetches_nothing_again(env: Settings, upstreams) -> None:
+    handlers.collect({"date": "2021-06-01"}, clock=fixed_clock())
+    first = scan_table(env)
+    arxiv_requests = upstreams.count("/arxiv")
+
+    summary = handlers.collect({"date": "2021-06-01"}, clock=fixed_clock())
+    second = scan_table(env)
+    # Papers, day papers and mentions are byte-identical; the single run record now describes run two.
+    assert without_run_record(second) == without_run_record(first)
+    assert len(second) == len(first) == 1 + SAMPLE_PAPERS * 2 + SAMPLE_TWEETS
+    assert upstreams.count("/arxiv") == arxiv_requests  # stored papers are not fetched again
+    assert summary["days"][0]["arxiv_requests"] == 0
+    run = next(item for item in second if item["SK"]["S"] == "RUN")
+    assert run["papers_fetched"]["N"] == "0"
+
+
+def replay(dataset, monkeypatch) -> FakeUpstreams:
+    """Serve another version of the upstream data, as the real APIs would on a later run."""
+    upstreams = FakeUpstreams(dataset, bsky_credentials=BSKY).start()
+    for key, value in upstreams.env().items():
+        monkeypatch.setenv(key, value)
+    return upstreams
+
+
+def test_counts_move_to_the_newest_observation_without_duplicates(env: Settings, sample_dataset, monkeypatch) -> None:
+    handlers.collect({"date": "2021-06-01"}, clock=fixed_clock())
+
+    later = copy.deepcopy(sample_dataset)
+    tweet = next(t for t in later.x_tweets if t["id"] == "1399536327260086281")
+    tweet["public_metrics"]["like_count"] += 100
+    with replay(later, monkeypatch):
+        handlers.collect({"date": "2021-06-01"}, clock=FakeClock(datetime(2021, 6, 3, tzinfo=UTC)))
+
+    items = store_for(env).paper_items("2105.14103")
+    mentions = by_entity(items, "mention")
+    assert len(mentions) == 1
+    assert mentions[0]["metrics"]["likes"] == 105
+    assert mentions[0]["observed_at"] == "2021-06-03T00:00:00Z"
+    assert by_entity(items, "day_paper")[0]["engagement"]["x"]["likes"] == 105
+    assert len(by_entity(store_for(env).day_items(DAY), "mention")) == SAMPLE_TWEETS
+
+
+def test_one_failing_source_does_not_stop_the_others(env: Settings, upstreams) -> None:
+    upstreams.inject("/hn", status=500, body=b"upstream exploded", times=50)
+    summary = handlers.collect({"date": "2021-06-01"}, clock=fixed_clock())
+
+    day = summary["days"][0]
+    assert day["sources"]["hackernews"]["error"]
+    assert day["sources"]["x"]["error"] is None and day["sources"]["x"]["posts"] == SAMPLE_TWEETS
+    run = by_entity(store_for(env).day_items(DAY), "run")[0]
+    assert run["failed_sources"] == ["hackernews"]
+    assert len(by_entity(store_for(env).day_items(DAY), "day_paper")) == SAMPLE_PAPERS
+
+
+def test_x_429_with_retry_after_is_waited_out(env: Settings, upstreams) -> None:
+    upstreams.inject(
+        "/x/2/tweets/search", status=429, body=b'{"title":"Too Many Requests"}', headers={"Retry-After": "7"}
+    )
+    clock = fixed_clock()
+    summary = handlers.collect({"date": "2021-06-01"}, clock=clock)
+
+    assert 7.0 in clock.sleeps
+    assert summary["days"][0]["sources"]["x"]["posts"] == SAMPLE_TWEETS
+    assert summary["days"][0]["sources"]["x"]["requests"] == 2  # the 429, then the page
+
+
+def test_arxiv_requests_are_spaced_three_seconds_apart(env: Settings, upstreams, monkeypatch) -> None:
+    monkeypatch.setenv("HOTPAPERS_ARXIV_BATCH_SIZE", "5")
+    clock = fixed_clock()
+    summary = handlers.collect({"date": "2021-06-01"}, clock=clock)
+
+    assert upstreams.count("/arxiv") == 4  # 17 ids in batches of 5
+    assert summary["days"][0]["arxiv_requests"] == 4
+    assert clock.sleeps.count(3.0) == 3  # one full wait before each request after the first
+
+
+@pytest.mark.parametrize(
+    "event, message",
+    [
+        ({}, "names no day"),
+        ([], "JSON object"),
+        ({"date": "2021-13-01"}, "YYYY-MM-DD"),
+        ({"date": "June 1"}, "YYYY-MM-DD"),
+        ({"date": 20210601}, "YYYY-MM-DD"),
+        ({"date": "2099-01-01"}, "has not begun"),
+        ({"from": "2021-06-02", "to": "2021-06-01"}, "before"),
+        ({"from": "2021-01-01", "to": "2021-06-01"}, "at most 31 days"),
+        ({"from": "2021-06-01"}, "both"),
+        ({"date": "2021-06-01", "sources": ["twitter"]}, "unknown source"),
+        ({"date": "2021-06-01", "sources": []}, "non-empty list"),
+        ({"scheduled_time": "yesterday"}, "RFC 3339"),
+    ],
+)
+def test_malformed_events_are_rejected_and_nothing_is_written(env: Settings, upstreams, event, message) -> None:
+    with pytest.raises(InvalidEvent, match=message):
+        invoke("collect", event)
+    assert scan_table(env) == []
+    assert upstreams.requests == []
+
+
+def test_unknown_paper_is_recorded_and_a_rerun_repairs_it(env: Settings, sample_dataset, monkeypatch) -> None:
+    broken = copy.deepcopy(sample_dataset)
+    aft_entry = broken.arxiv_entries.pop("2105.14103")
+    with replay(broken, monkeypatch):
+        summary = handlers.collect({"date": "2021-06-01"}, clock=fixed_clock())
+    assert summary["days"][0]["paper_failures"] == ["2105.14103"]
+    run = by_entity(store_for(env).day_items(DAY), "run")[0]
+    assert run["paper_failures"][0]["reason"] == "not_found"
+    aft = next(
+        i for i in store_for(env).day_items(DAY) if i.get("arxiv_id") == "2105.14103" and i["entity"] == "day_paper"
+    )
+    assert aft["has_metadata"] is False
+
+    broken.arxiv_entries["2105.14103"] = aft_entry
+    with replay(broken, monkeypatch) as upstreams:
+        summary = handlers.collect({"date": "2021-06-01"}, clock=fixed_clock())
+        assert upstreams.count("/arxiv") == 1
+    assert summary["days"][0]["paper_failures"] == []
+    aft = next(
+        i for i in store_for(env).day_items(DAY) if i.get("arxiv_id") == "2105.14103" and i["entity"] == "day_paper"
+    )
+    assert aft["has_metadata"] is True and aft["title"] == "An Attention Free Transformer"
+
+
+def test_collect_finished_event_reaches_the_bus(env: Settings) -> None:
+    events = aws.client("events", env.endpoint_url, env.region)
+    sqs = aws.client("sqs", env.endpoint_url, env.region)
+    queue_url = sqs.create_queue(QueueName=f"{env.event_bus}-probe")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(
+        Name="probe", EventBusName=env.event_bus, EventPattern=json.dumps({"source": ["hotpapers.collect"]})
+    )
+    events.put_targets(Rule="probe", EventBusName=env.event_bus, Targets=[{"Id": "q", "Arn": queue_arn}])
+
+    invoke("collect", {"date": "2021-06-01"})
+
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+    assert len(messages) == 1
+    event = json.loads(messages[0]["Body"])
+    assert event["detail-type"] == "Collect Finished"
+    assert event["detail"]["date"] == "2021-06-01"
+    assert event["detail"]["papers"] == SAMPLE_PAPERS
+
+
+def test_credentials_come_from_secrets_manager_and_never_reach_the_logs(
+    env: Settings, monkeypatch, capsys, upstreams
+) -> None:
+    secrets = aws.client("secretsmanager", env.endpoint_url, env.region)
+    token = "secret-bearer-token-do-not-log"
+    arn = secrets.create_secret(
+        Name=f"{env.table}-credentials",
+        SecretString=json.dumps({"x_bearer_token": token, "bsky_handle": "", "bsky_app_password": ""}),
+    )["ARN"]
+    for name in (
+        "HOTPAPERS_X_BEARER_TOKEN",
+        "HOTPAPERS_BSKY_HANDLE",
+        "HOTPAPERS_BSKY_APP_PASSWORD",
+        "HOTPAPERS_SOURCES",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOTPAPERS_SECRET_ID", arn)
+    from aws_lambda_powertools.utilities import parameters
+
+    parameters.clear_caches()
+
+    summary = invoke("collect", {"date": "2021-06-01"})
+
+    sources = summary["days"][0]["sources"]
+    assert sources["x"]["posts"] == SAMPLE_TWEETS  # the token from the secret was accepted by the fake X
+    assert "bluesky" not in sources  # no Bluesky credentials in the secret: not enabled by default
+    x_request = next(r for r in upstreams.requests if r.path.startswith("/x/"))
+    assert x_request.headers.get("authorization") == f"Bearer {token}"
+    captured = capsys.readouterr()
+    assert token not in captured.out + captured.err
+    parameters.clear_caches()
