@@ -190,3 +190,27 @@ def test_an_upstream_failure_or_bad_page_fails_the_source(mocked):
         list(source.fetch_day(date(2021, 6, 1)))
     with pytest.raises(SourceError, match="not JSON"):
         list(source.fetch_day(date(2021, 6, 1)))
+
+
+def test_a_window_beyond_algolias_1000_hit_limit_is_halved_until_each_half_fits(fixtures, mocked):
+    # Algolia stops paging at 1,000 hits; a busier window must be split or hits are lost.
+    over_limit = hn_page(fixtures, ARXIV_VARIANTS)
+    over_limit["nbHits"], over_limit["nbPages"] = 1500, 15
+    first_half, second_half = hn_page(fixtures, ARXIV_VARIANTS[:2]), hn_page(fixtures, ARXIV_VARIANTS[2:])
+    first_half["hits"], second_half["hits"] = first_half["hits"][:2], second_half["hits"][:2]
+    for half in (first_half, second_half):
+        half["nbHits"], half["nbPages"] = 2, 1
+    mocked.get(SEARCH, json=over_limit)
+    mocked.get(SEARCH, json=first_half)
+    mocked.get(SEARCH, json=second_half)
+    source, _ = hackernews()
+
+    posts = list(source.fetch_day(date(2021, 6, 1)))
+
+    filters = [query(c)["numericFilters"] for c in mocked.calls]
+    assert filters == [
+        "created_at_i>=1622505600,created_at_i<1622592000",
+        "created_at_i>=1622505600,created_at_i<1622548800",
+        "created_at_i>=1622548800,created_at_i<1622592000",
+    ]
+    assert len(posts) == 4

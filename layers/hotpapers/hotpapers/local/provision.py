@@ -93,14 +93,13 @@ def provision(settings: Settings, template_path: Path | None = None) -> Provisio
         pass
 
     s3 = client("s3", settings.endpoint_url, settings.region)
-    try:
+    # Ask first: in us-east-1, S3 answers 200 to re-creating a bucket one already owns.
+    if not _bucket_exists(s3, settings.bucket):
         if settings.region == "us-east-1":
             s3.create_bucket(Bucket=settings.bucket)
         else:
             s3.create_bucket(Bucket=settings.bucket, CreateBucketConfiguration={"LocationConstraint": settings.region})
         created.append(f"bucket {settings.bucket}")
-    except (s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
-        pass
 
     events = client("events", settings.endpoint_url, settings.region)
     try:
@@ -110,3 +109,15 @@ def provision(settings: Settings, template_path: Path | None = None) -> Provisio
         pass
 
     return Provisioned(settings.table, settings.bucket, settings.event_bus, created)
+
+
+def _bucket_exists(s3: Any, bucket: str) -> bool:
+    from botocore.exceptions import ClientError
+
+    try:
+        s3.head_bucket(Bucket=bucket)
+        return True
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchBucket", "NotFound"):
+            return False
+        raise

@@ -12,6 +12,7 @@ from ..models import ArxivRef, Post, day_window
 from .base import SourceError, get_json, is_count, parse_rfc3339
 
 PAGE_SIZE = 100
+ALGOLIA_REACHABLE_HITS = 1000  # Algolia's paginationLimitedTo for the HN index
 
 
 class HackerNewsSource:
@@ -24,24 +25,38 @@ class HackerNewsSource:
 
     def fetch_day(self, day: date) -> Iterator[Post]:
         start, end = day_window(day)
+        yield from self._search_window(int(start.timestamp()), int(end.timestamp()))
+
+    def _search_window(self, start: int, end: int) -> Iterator[Post]:
         params: dict[str, Any] = {
             "query": "arxiv.org",
             "tags": "story",
             # Match the submitted link only, not titles or text that merely mention arXiv.
             "restrictSearchableAttributes": "url",
-            "numericFilters": f"created_at_i>={int(start.timestamp())},created_at_i<{int(end.timestamp())}",
+            "numericFilters": f"created_at_i>={start},created_at_i<{end}",
             "hitsPerPage": PAGE_SIZE,
         }
         page = 0
         while True:
             params["page"] = page
             body = get_json(self.http, f"{self.base_url}/search_by_date", params, source="hackernews", what="search")
+            if page == 0 and _hit_count(body) > ALGOLIA_REACHABLE_HITS and end - start > 1:
+                # Algolia pages through at most 1,000 hits of one query; halve the window until each half fits.
+                middle = (start + end) // 2
+                yield from self._search_window(start, middle)
+                yield from self._search_window(middle, end)
+                return
             posts, nb_pages, skipped = parse_hn_page(body)
             self.skipped += skipped
             yield from posts
             page += 1
             if page >= nb_pages or not body["hits"]:
                 return
+
+
+def _hit_count(body: Any) -> int:
+    count = body.get("nbHits") if isinstance(body, dict) else None
+    return count if is_count(count) else 0
 
 
 def parse_hn_page(body: Any) -> tuple[list[Post], int, int]:
