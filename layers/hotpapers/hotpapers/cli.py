@@ -63,7 +63,7 @@ def _print_collect_summary(summary: dict[str, Any]) -> None:
     rows = [("date", "source", "posts", "papers", "requests", "status")]
     for day in summary["days"]:
         for name, source in day["sources"].items():
-            status = "ok" if not source["error"] else f"FAILED: {source['error'][:60]}"
+            status = "ok" if not source["error"] else "FAILED (below)"
             rows.append(
                 (day["date"], name, str(source["posts"]), str(source["papers"]), str(source["requests"]), status)
             )
@@ -86,6 +86,14 @@ def _print_collect_summary(summary: dict[str, Any]) -> None:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
         if index == 0:
             print("  ".join("-" * width for width in widths))
+    for day in summary["days"]:
+        for name, source in day["sources"].items():
+            if source["error"]:
+                print(f"  {day['date']} {name} failed: {source['error']}")
+        if day["paper_failures"]:
+            print(
+                f"  {day['date']} arXiv had no metadata for: {', '.join(day['paper_failures'])} (a re-run retries them)"
+            )
 
 
 def cmd_provision(args: argparse.Namespace) -> int:
@@ -134,9 +142,14 @@ def cmd_collect(args: argparse.Namespace) -> int:
             print(f"embedded AWS at {endpoint} (in memory, gone when this command ends)", file=sys.stderr)
         else:
             print(f"AWS endpoint: {endpoint}", file=sys.stderr)
-        for summary in _collect(args.date, last, sources):
+        summaries = _collect(args.date, last, sources)
+        for summary in summaries:
             _print_collect_summary(summary)
-    return 0
+    # Exit 1 when a source failed, so scripts notice; what the others found is stored all the same.
+    failed = any(
+        source["error"] for summary in summaries for day in summary["days"] for source in day["sources"].values()
+    )
+    return 1 if failed else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

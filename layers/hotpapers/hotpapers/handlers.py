@@ -48,3 +48,5 @@ def _emit_metrics(run: RunRecord) -> None:
                 single.add_dimension(name="source", value=name)
     metrics.add_metric(name="PapersCollected", unit=MetricUnit.Count, value=run.papers)
     metrics.add_metric(name="PaperLookupFailures", unit=MetricUnit.Count, value=len(run.papers_failed))
+    # Without a dimension, so one alarm watches every source.
+    metrics.add_metric(name="SourceFailures", unit=MetricUnit.Count, value=len(run.failed_sources))

@@ -90,7 +90,8 @@ class HttpClient:
                     method, url, params=params, headers=headers, json=json, timeout=self.timeout
                 )
             except (requests.Timeout, requests.ConnectionError) as exc:
-                last_problem = f"{type(exc).__name__}: {exc}"
+                # requests' own message repeats the whole URL with its query; the cause's name says enough.
+                last_problem = _connection_problem(exc)
                 if attempt == self.policy.attempts:
                     break
                 self.clock.sleep(self._backoff(attempt))
@@ -140,3 +141,11 @@ class HttpClient:
 def _redact(url: str) -> str:
     """Drop the query string: it can hold search terms that are long and tokens that are secret."""
     return url.split("?", 1)[0]
+
+
+def _connection_problem(exc: requests.RequestException) -> str:
+    if isinstance(exc, requests.Timeout):
+        return f"{type(exc).__name__}: no answer in time"
+    cause = exc.args[0] if exc.args else None
+    reason = getattr(cause, "reason", None)  # urllib3's MaxRetryError carries the root cause
+    return f"{type(exc).__name__}: {type(reason).__name__ if reason is not None else 'connection failed'}"
