@@ -192,25 +192,37 @@ def test_an_upstream_failure_or_bad_page_fails_the_source(mocked):
         list(source.fetch_day(date(2021, 6, 1)))
 
 
-def test_a_window_beyond_algolias_1000_hit_limit_is_halved_until_each_half_fits(fixtures, mocked):
-    # Algolia stops paging at 1,000 hits; a busier window must be split or hits are lost.
-    over_limit = hn_page(fixtures, ARXIV_VARIANTS)
-    over_limit["nbHits"], over_limit["nbPages"] = 1500, 15
-    first_half, second_half = hn_page(fixtures, ARXIV_VARIANTS[:2]), hn_page(fixtures, ARXIV_VARIANTS[2:])
-    first_half["hits"], second_half["hits"] = first_half["hits"][:2], second_half["hits"][:2]
-    for half in (first_half, second_half):
-        half["nbHits"], half["nbPages"] = 2, 1
-    mocked.get(SEARCH, json=over_limit)
-    mocked.get(SEARCH, json=first_half)
-    mocked.get(SEARCH, json=second_half)
+def test_past_algolias_1000_hit_limit_paging_goes_on_below_the_oldest_hit_seen(mocked):
+    # Algolia stops paging at 1,000 hits (nbPages is capped at 10). search_by_date is newest
+    # first, so the collector continues with a window that ends at the oldest hit it has seen.
+    day_start, day_end = 1622505600, 1622592000
+
+    def page(ids: range, newest: int, nb_hits: int, nb_pages: int) -> dict[str, Any]:
+        hits = [
+            {
+                "objectID": str(n),
+                "url": f"https://arxiv.org/abs/2105.{n + 1:05d}",
+                "title": f"paper {n}",
+                "author": "someone",
+                "points": 1,
+                "num_comments": 0,
+                "created_at_i": newest - i,
+            }
+            for i, n in enumerate(ids)
+        ]
+        return {"hits": hits, "nbHits": nb_hits, "nbPages": nb_pages, "hitsPerPage": 100}
+
+    oldest_of_first_window = day_end - 1000
+    for number in range(10):  # 1,000 reachable hits of 1,050
+        mocked.get(SEARCH, json=page(range(number * 100, number * 100 + 100), day_end - 1 - number * 100, 1050, 10))
+    # The next window repeats the oldest second (hit 999) and holds the 50 older ones.
+    mocked.get(SEARCH, json=page(range(999, 1050), oldest_of_first_window, 51, 1))
     source, _ = hackernews()
 
     posts = list(source.fetch_day(date(2021, 6, 1)))
 
+    assert len(posts) == 1050 and len({p.post_id for p in posts}) == 1050
     filters = [query(c)["numericFilters"] for c in mocked.calls]
-    assert filters == [
-        "created_at_i>=1622505600,created_at_i<1622592000",
-        "created_at_i>=1622505600,created_at_i<1622548800",
-        "created_at_i>=1622548800,created_at_i<1622592000",
-    ]
-    assert len(posts) == 4
+    assert len(filters) == 11
+    assert filters[0] == f"created_at_i>={day_start},created_at_i<{day_end}"
+    assert filters[10] == f"created_at_i>={day_start},created_at_i<{oldest_of_first_window + 1}"

@@ -25,38 +25,50 @@ class HackerNewsSource:
 
     def fetch_day(self, day: date) -> Iterator[Post]:
         start, end = day_window(day)
-        yield from self._search_window(int(start.timestamp()), int(end.timestamp()))
-
-    def _search_window(self, start: int, end: int) -> Iterator[Post]:
+        window_start, window_end = int(start.timestamp()), int(end.timestamp())
+        seen: set[str] = set()
         params: dict[str, Any] = {
             "query": "arxiv.org",
             "tags": "story",
             # Match the submitted link only, not titles or text that merely mention arXiv.
             "restrictSearchableAttributes": "url",
-            "numericFilters": f"created_at_i>={start},created_at_i<{end}",
             "hitsPerPage": PAGE_SIZE,
         }
-        page = 0
         while True:
-            params["page"] = page
-            body = get_json(self.http, f"{self.base_url}/search_by_date", params, source="hackernews", what="search")
-            if page == 0 and _hit_count(body) > ALGOLIA_REACHABLE_HITS and end - start > 1:
-                # Algolia pages through at most 1,000 hits of one query; halve the window until each half fits.
-                middle = (start + end) // 2
-                yield from self._search_window(start, middle)
-                yield from self._search_window(middle, end)
-                return
-            posts, nb_pages, skipped = parse_hn_page(body)
-            self.skipped += skipped
-            yield from posts
-            page += 1
-            if page >= nb_pages or not body["hits"]:
-                return
+            params["numericFilters"] = f"created_at_i>={window_start},created_at_i<{window_end}"
+            oldest = window_end
+            for page in range(ALGOLIA_REACHABLE_HITS // PAGE_SIZE):
+                params["page"] = page
+                body = get_json(
+                    self.http, f"{self.base_url}/search_by_date", params, source="hackernews", what="search"
+                )
+                posts, nb_pages, skipped = parse_hn_page(body)
+                self.skipped += skipped
+                for post in posts:
+                    if post.post_id not in seen:  # the next window repeats the oldest second
+                        seen.add(post.post_id)
+                        yield post
+                oldest = min([oldest, *_hit_times(body["hits"])])
+                if not body["hits"]:
+                    return
+                if page + 1 >= nb_pages:  # the last page Algolia serves for this window
+                    if _hit_count(body) <= (page + 1) * PAGE_SIZE:
+                        return
+                    break
+            # Algolia pages through at most 1,000 hits of one query. search_by_date is newest
+            # first, so the rest of the day lies before the oldest hit seen: go on from there.
+            if oldest + 1 >= window_end:
+                raise SourceError("hackernews: more than 1,000 stories in one second; cannot page further")
+            window_end = oldest + 1
 
 
-def _hit_count(body: Any) -> int:
-    count = body.get("nbHits") if isinstance(body, dict) else None
+def _hit_count(body: dict[str, Any]) -> int:
+    count = body.get("nbHits")
     return count if is_count(count) else 0
+
+
+def _hit_times(hits: list[Any]) -> list[int]:
+    return [hit["created_at_i"] for hit in hits if isinstance(hit, dict) and is_count(hit.get("created_at_i"))]
 
 
 def parse_hn_page(body: Any) -> tuple[list[Post], int, int]:
