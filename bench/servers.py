@@ -54,7 +54,9 @@ _ID = re.compile(r"\d{4}\.\d{5}")
 
 def dataset_facts(dataset: UpstreamDataset, day: date) -> dict[str, Any]:
     """What each upstream returns for the day, counted from the dataset itself (not from the collector)."""
-    originals = [t for t in dataset.x_tweets if not any(r["type"] == "retweeted" for r in t.get("referenced_tweets", []))]
+    originals = [
+        t for t in dataset.x_tweets if not any(r["type"] == "retweeted" for r in t.get("referenced_tweets", []))
+    ]
     papers: set[str] = set()
     mentions = 0  # one mention item per (post, distinct paper it links)
 

@@ -12,11 +12,18 @@ from typing import Any
 
 
 @cache
-def client(service: str, endpoint_url: str | None = None, region: str | None = None) -> Any:
+def client(
+    service: str, endpoint_url: str | None = None, region: str | None = None, parameter_validation: bool = True
+) -> Any:
     import boto3  # imported here: ~110 ms that handlers not touching AWS never pay
     from botocore.config import Config
 
-    config = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30)
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 5},
+        connect_timeout=5,
+        read_timeout=30,
+        parameter_validation=parameter_validation,
+    )
     return boto3.client(service, endpoint_url=endpoint_url, region_name=region, config=config)
 
 

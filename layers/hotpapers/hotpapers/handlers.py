@@ -40,6 +40,10 @@ def collect(
 
 def _emit_metrics(run: RunRecord) -> None:
     from aws_lambda_powertools.metrics import MetricUnit, single_metric
+    from aws_lambda_powertools.metrics.functions import is_metrics_disabled
+
+    if is_metrics_disabled():  # single_metric prints even then; honour the setting ourselves
+        return
 
     for name, outcome in run.sources.items():
         # A dimension per source needs its own metric set; single_metric flushes each one.
