@@ -101,3 +101,38 @@ class Digest:
     papers: tuple[RankedPaper, ...]
     candidates: int  # papers mentioned that day, before the threshold
     config: RankingConfig = field(default_factory=RankingConfig)
+
+
+@dataclass(frozen=True)
+class SummaryPaper:
+    rank: int
+    arxiv_id: str
+    title: str
+    authors: tuple[str, ...]
+    categories: tuple[str, ...]
+    score: int
+
+
+@dataclass(frozen=True)
+class DigestSummary:
+    """A small copy of a digest for the archive, category pages, feed and the API's day list.
+
+    The publisher stores one per day beside the full digest, so rebuilding the
+    archive reads summaries only (a few KB a day), never every full digest.
+    """
+
+    day: date
+    as_of: datetime | None
+    candidates: int
+    papers: tuple[SummaryPaper, ...]
+
+    @classmethod
+    def of(cls, digest: Digest) -> "DigestSummary":
+        return cls(
+            day=digest.day,
+            as_of=digest.as_of,
+            candidates=digest.candidates,
+            papers=tuple(
+                SummaryPaper(p.rank, p.arxiv_id, p.title, p.authors, p.categories, p.score) for p in digest.papers
+            ),
+        )
