@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench build check-template clean
+.PHONY: demo test lint bench build check-template clean system-deps
 
 $(STAMP): pyproject.toml layers/hotpapers/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,16 @@ $(STAMP): pyproject.toml layers/hotpapers/requirements.txt
 demo: $(STAMP)  ## the whole system offline: embedded AWS, sample day collected and shown
 	$(VENV)/bin/hotpapers demo
 
-test: $(STAMP)  ## pytest, offline (loopback only)
+# The site checks need a real browser and the Nu checker's Java: Debian packages.
+system-deps:
+	@command -v chromium >/dev/null 2>&1 && command -v java >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium default-jre-headless >/dev/null; \
+	  else \
+	    echo "make test needs Debian's chromium and a Java runtime: sudo apt-get install chromium default-jre-headless" >&2; exit 1; \
+	  fi; }
+
+test: $(STAMP) system-deps  ## pytest, offline (loopback only), with the browser and HTML validator checks
 	$(PY) -m pytest
 
 lint: $(STAMP)

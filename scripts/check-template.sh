@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks template.yaml offline-ish (PyPI is the only network it needs):
 #   cfn-lint, `sam validate --lint`, `sam build` (no container), then that the
-#   built layer and function hold what the handlers import.
+#   built layer and functions hold what the handlers import.
 #
 # The SAM CLI lives in its own virtualenv, .venv-sam/, because its pins clash
 # with the app's. It is created on first run (a couple of minutes).
@@ -55,9 +55,10 @@ step "checking build artifacts"
 for path in \
     .aws-sam/build/HotpapersLayer/python/hotpapers/__init__.py \
     .aws-sam/build/HotpapersLayer/python/boto3/__init__.py \
-    .aws-sam/build/CollectFunction/app.py; do
+    .aws-sam/build/CollectFunction/app.py \
+    .aws-sam/build/PublishFunction/app.py; do
     [[ -f "$path" ]] || fail "$path is missing after sam build"
     printf '    found %s\n' "$path"
 done
 
-printf '\ncheck-template: OK (cfn-lint clean, sam validate --lint valid, sam build succeeded, layer and CollectFunction artifacts present)\n'
+printf '\ncheck-template: OK (cfn-lint clean, sam validate --lint valid, sam build succeeded, layer, CollectFunction and PublishFunction artifacts present)\n'

@@ -32,7 +32,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 180) -
 
 
 def test_demo_collects_the_sample_day_and_shows_what_was_stored() -> None:
-    result = run_cli("demo")
+    result = run_cli("demo", "--no-serve")
 
     assert result.returncode == 0, result.stderr
     assert "Stored for the day: 17 papers, 21 mentions, 1 run record" in result.stdout

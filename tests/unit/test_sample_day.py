@@ -15,9 +15,12 @@ from hotpapers.local.fake_upstreams import FakeUpstreams, UpstreamDataset
 from hotpapers.local.sample_day import (
     SAMPLE_DAY,
     allocate_metrics,
+    dataset_from_post,
     heavy_day_counts,
+    hidden_tweet_metrics,
     load_sample_dataset,
     load_sample_papers,
+    parse_post,
     snowflake_time,
     synthetic_heavy_day,
 )
@@ -178,3 +181,56 @@ def test_heavy_day_is_deterministic() -> None:
     other = synthetic_heavy_day(SAMPLE_DAY, papers=50, posts=600, seed=8)
     assert first == again
     assert first != other
+
+
+def test_sample_tweets_carry_lang_escaped_text_and_entities_as_the_api_does(sample: UpstreamDataset) -> None:
+    tweets = {t["id"]: t for t in sample.x_tweets}
+    assert {t["lang"] for t in sample.x_tweets} == {"en"}  # every embed of the day says <p lang="en">
+    # The API escapes &, < and > and counts entity offsets in the escaped text.
+    vae = tweets["1399714596903084032"]
+    assert "CIFAR-10 &amp; MNIST" in vae["text"]
+    [mention] = vae["entities"]["mentions"]
+    assert vae["text"][mention["start"] : mention["end"]] == "@_sam_sinha_" and mention["username"] == "_sam_sinha_"
+    for tweet in sample.x_tweets:
+        for url in tweet["entities"]["urls"]:
+            assert tweet["text"][url["start"] : url["end"]] == url["url"]
+    # A media link shows pic.twitter.com/… and leads to the photo; a second link's destination is unknown.
+    aft = tweets["1399536327260086281"]
+    assert [u["display_url"] for u in aft["entities"]["urls"]] == [
+        "arxiv.org/abs/2105.14103",
+        "t.co/6TSsVXmjww",
+        "pic.twitter.com/ZfaIbdmvnL",
+    ]
+    assert (
+        aft["entities"]["urls"][2]["expanded_url"] == "https://twitter.com/ak92501/status/1399536327260086281/photo/1"
+    )
+    qa = tweets["1399728707816857604"]
+    [hashtag] = qa["entities"]["hashtags"]
+    assert qa["text"][hashtag["start"] : hashtag["end"]] == "#ACL2021NLP" and hashtag["tag"] == "ACL2021NLP"
+
+
+def test_every_reference_post_parses_with_its_front_matter_and_stamps() -> None:
+    posts = {path.name: parse_post(path.read_text(encoding="utf-8")) for path in POST.parent.glob("*---Hot-Papers.md")}
+    assert len(posts) == 10
+    first = posts["2020-06-29---Hot-Papers.md"]
+    assert first.day == date(2020, 6, 29) and first.generated_at == datetime(2020, 6, 30, 9, 15, 18, tzinfo=UTC)
+    assert [p.observed_at for p in first.papers][:2] == [
+        datetime(2020, 6, 30, 9, 15, 18, tzinfo=UTC),
+        datetime(2020, 6, 30, 9, 15, 19, tzinfo=UTC),
+    ]
+    assert posts["2020-12-07---Hot-Papers.md"].papers == ()
+    langs = {tweet.lang for post in posts.values() for paper in post.papers for tweet in paper.tweets}
+    assert langs == {"en", "ja", "und", "ro", "ca"}
+    assert all(paper.has_pdf for post in posts.values() for paper in post.papers)
+    assert sum(len(post.papers) for post in posts.values()) == 112
+
+
+def test_papers_listed_without_tweets_get_stand_ins_under_the_blogs_threshold() -> None:
+    post = parse_post((POST.parent / "2020-10-13---Hot-Papers.md").read_text(encoding="utf-8"))
+    dataset = dataset_from_post(post)
+    paper = next(p for p in post.papers if p.rank == 26)
+    assert paper.tweets == () and (paper.retweets, paper.favorites) == (48, 18)
+    assert hidden_tweet_metrics(48, 18) == [(16, 6), (16, 6), (16, 6)]
+    stand_ins = [t for t in dataset.x_tweets if t["entities"]["urls"][0]["expanded_url"].endswith(paper.arxiv_id)]
+    assert len(stand_ins) == 3
+    assert all(sum(t["public_metrics"].values()) < 25 for t in stand_ins)

@@ -340,3 +340,69 @@ def test_a_repeated_next_token_stops_instead_of_paging_forever(fixtures, mocked)
 
     with pytest.raises(SourceError, match="repeated a next_token"):
         list(source.fetch_day(date(2021, 9, 22)))
+
+
+# --- text, language and entities ----------------------------------------------------------
+
+JIMIN = "1440716983960363017"  # kpop page: "… #kpop &amp; #kdrama updates https://t.co/UXfNgKFtk7"
+
+
+def test_text_is_unescaped_and_entities_point_into_it(fixtures):
+    """X sends `&amp;` etc. escaped and counts entity offsets in the escaped text (as this real page shows)."""
+    body = link_to(x_page(fixtures, "kpop"), JIMIN, "https://arxiv.org/abs/2105.14103")
+
+    [post] = parse_x_page(body)[0]
+
+    assert post.text.endswith("for #kpop & #kdrama updates https://t.co/UXfNgKFtk7")
+    assert post.lang == "en"
+    assert [(e.kind, post.text[e.start : e.end]) for e in post.entities] == [
+        ("hashtag", "#kpop"),
+        ("hashtag", "#kdrama"),
+        ("url", "https://t.co/UXfNgKFtk7"),
+    ]
+    url = post.entities[-1]
+    assert (url.url, url.expanded_url) == ("https://t.co/UXfNgKFtk7", "https://arxiv.org/abs/2105.14103")
+    assert post.entities[0].tag == "kpop"
+
+
+def test_entities_counted_in_the_unescaped_text_are_accepted_too(fixtures):
+    body = link_to(x_page(fixtures, "kpop"), JIMIN, "https://arxiv.org/abs/2105.14103")
+    for entity in tweet(body, JIMIN)["entities"]["hashtags"][1:] + tweet(body, JIMIN)["entities"]["urls"]:
+        entity["start"] -= 4  # "&amp;" is one character once unescaped
+        entity["end"] -= 4
+
+    [post] = parse_x_page(body)[0]
+
+    assert [post.text[e.start : e.end] for e in post.entities] == ["#kpop", "#kdrama", "https://t.co/UXfNgKFtk7"]
+
+
+def test_malformed_entities_are_dropped_and_the_post_kept(fixtures):
+    body = link_to(x_page(fixtures, "kpop"), JIMIN, "https://arxiv.org/abs/2105.14103")
+    entities = tweet(body, JIMIN)["entities"]
+    entities["hashtags"][0]["start"] = "72"  # not a count
+    entities["hashtags"][1]["tag"] = "other"  # does not match the text
+    entities["mentions"] = [{"start": 0, "end": 400, "username": "x"}, "junk"]  # out of range; not an object
+    tweet(body, JIMIN)["lang"] = 7
+
+    [post] = parse_x_page(body)[0]
+
+    assert [e.kind for e in post.entities] == ["url"]
+    assert post.lang is None
+    assert post.papers == (ArxivRef("2105.14103"),)
+
+
+def test_mentions_keep_the_username_and_lt_gt_are_unescaped(fixtures):
+    body = x_page(fixtures, "brexit")
+    original = tweet(body, TAGESSCHAU)
+    original["text"] = "&lt;3 @SDLPlive: arXiv:2105.14103 &gt; all"
+    original["entities"] = {"mentions": [{"start": 6, "end": 15, "username": "sdlplive", "id": "1"}]}
+
+    [post] = parse_x_page(body)[0]
+
+    assert post.text == "<3 @SDLPlive: arXiv:2105.14103 > all"
+    [mention] = post.entities
+    assert (mention.kind, mention.username, post.text[mention.start : mention.end]) == (
+        "mention",
+        "sdlplive",
+        "@SDLPlive",
+    )

@@ -11,7 +11,8 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
@@ -124,27 +125,18 @@ def _collect(first: date, last: date, sources: list[str] | None) -> list[dict[st
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    from .local.emulator import aws_endpoint
-    from .local.provision import provision
-    from .settings import Settings
-
     last = args.to or args.date
     if last < args.date:
         print(f"error: --to {last} is before --date {args.date}", file=sys.stderr)
         return 2
     sources = [part.strip() for part in args.sources.split(",")] if args.sources else None
     _console_logging()
-    embedded = not os.environ.get("AWS_ENDPOINT_URL")
-    with aws_endpoint() as endpoint:
-        if embedded:
-            # A fresh embedded emulator is empty; its contents end with this command.
-            provision(Settings.from_env())
-            print(f"embedded AWS at {endpoint} (in memory, gone when this command ends)", file=sys.stderr)
-        else:
-            print(f"AWS endpoint: {endpoint}", file=sys.stderr)
+    with _aws():
         summaries = _collect(args.date, last, sources)
         for summary in summaries:
             _print_collect_summary(summary)
+        if not args.no_publish:
+            relay_collect_finished()
     # Exit 1 when a source failed, so scripts notice; what the others found is stored all the same.
     failed = any(
         source["error"] for summary in summaries for day in summary["days"] for source in day["sources"].values()
@@ -152,11 +144,104 @@ def cmd_collect(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _print_publish_summary(result: dict[str, Any]) -> None:
+    for day in result["days"]:
+        print(f"published {day['date']}: {day['papers']} papers of {day['candidates']} candidates")
+    for day, why in result["skipped"].items():
+        print(f"skipped {day}: {why}")
+    print(f"site objects: {result['objects_put']} uploaded, {result['objects_unchanged']} unchanged")
+
+
+def relay_collect_finished() -> list[dict[str, Any]]:
+    """Hand each Collect Finished event the bus delivered to the real publish handler, as AWS does."""
+    from .local.invoke import invoke
+    from .local.relay import drain
+    from .settings import Settings
+
+    results = []
+    for event in drain(Settings.from_env()):
+        print(f"bus: {event['detail-type']} for {event['detail']['date']} -> publish handler", file=sys.stderr)
+        result = invoke("publish", event, keep_stdout=False)
+        _print_publish_summary(result)
+        results.append(result)
+    return results
+
+
+def _publish_events(args: argparse.Namespace) -> list[dict[str, Any]]:
+    if args.all:
+        if args.date or args.to:
+            raise SystemExit("error: --all rebuilds everything; give it without --date/--to")
+        return [{"all": True}]
+    if not args.date:
+        raise SystemExit("error: give --date YYYY-MM-DD (with --to for a range) or --all")
+    last = args.to or args.date
+    if last < args.date:
+        raise SystemExit(f"error: --to {last} is before --date {args.date}")
+    return [
+        {"date": start.isoformat()} if start == end else {"from": start.isoformat(), "to": end.isoformat()}
+        for start, end in _days_chunks(args.date, last)
+    ]
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from .local.invoke import invoke
+
+    events = _publish_events(args)
+    _console_logging()
+    with _aws():
+        for event in events:
+            _print_publish_summary(invoke("publish", event, keep_stdout=False))
+    return 0
+
+
+@contextmanager
+def _aws() -> Iterator[str]:
+    """The configured endpoint, or a fresh embedded emulator provisioned from template.yaml."""
+    from .local.emulator import aws_endpoint
+    from .local.provision import provision
+    from .settings import Settings
+
+    embedded = not os.environ.get("AWS_ENDPOINT_URL")
+    with aws_endpoint() as endpoint:
+        if embedded:
+            provision(Settings.from_env())
+            print(f"embedded AWS at {endpoint} (in memory, gone when this command ends)", file=sys.stderr)
+        else:
+            print(f"AWS endpoint: {endpoint}", file=sys.stderr)
+        yield endpoint
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .local.server import LocalServer
+    from .settings import Settings
+    from .wiring import build_site_bucket
+
+    with _aws() as endpoint:
+        server = LocalServer(build_site_bucket(Settings.from_env()), api=_local_api(), port=args.port)
+        print(f"serving the site from {endpoint} at {server.url} (API at {server.url}api/); Ctrl-C stops")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            server.stop()
+    return 0
+
+
+def _local_api() -> Any:
+    """The API handler behind /api/, once functions/api exists (the API issue)."""
+    from .local.invoke import PROJECT_ROOT
+
+    if not (PROJECT_ROOT / "functions" / "api" / "app.py").is_file():
+        return None
+    from .local.apigw import api_gateway_proxy
+
+    return api_gateway_proxy
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .local.demo import run_demo
 
     _console_logging()
-    return run_demo(port=args.port)
+    return run_demo(port=args.port, serve=not args.no_serve)
 
 
 def cmd_emulator(args: argparse.Namespace) -> int:
@@ -191,10 +276,24 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("--date", type=_day, required=True, help="the UTC day, YYYY-MM-DD")
     collect.add_argument("--to", type=_day, default=None, help="last day of a backfill, inclusive")
     collect.add_argument("--sources", default=None, help="comma list: x,bluesky,hackernews,huggingface")
+    collect.add_argument(
+        "--no-publish", action="store_true", help="do not hand the bus's Collect Finished events to the publisher"
+    )
     collect.set_defaults(func=cmd_collect)
 
+    publish = commands.add_parser("publish", help="rank and render days through the real publisher handler")
+    publish.add_argument("--date", type=_day, default=None, help="the UTC day, YYYY-MM-DD")
+    publish.add_argument("--to", type=_day, default=None, help="last day of a range, inclusive")
+    publish.add_argument("--all", action="store_true", help="every collected day, and the whole archive")
+    publish.set_defaults(func=cmd_publish)
+
+    serve = commands.add_parser("serve", help="the site at / and the API at /api/ on 127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+
     demo = commands.add_parser("demo", help="the whole system offline: embedded AWS, a replayed sample day")
-    demo.add_argument("--port", type=int, default=0, help="port for the local site and API (0: any free port)")
+    demo.add_argument("--port", type=int, default=8000, help="port for the local site and API (0: any free port)")
+    demo.add_argument("--no-serve", action="store_true", help="stop after publishing instead of serving the site")
     demo.set_defaults(func=cmd_demo)
 
     emulator = commands.add_parser("emulator", help="run the embedded AWS in the foreground for other commands")

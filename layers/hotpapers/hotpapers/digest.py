@@ -8,34 +8,33 @@ Its JSON form (`to_dict`) is the API's digest document.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+from .models import TextEntity
 
-@dataclass(frozen=True)
-class TextEntity:
-    """A span of a post's text that links somewhere: a URL, a mentioned account or a hashtag.
+__all__ = [
+    "Digest",
+    "DigestSummary",
+    "RankedPaper",
+    "RankingConfig",
+    "SummaryPaper",
+    "TextEntity",
+    "TopPost",
+]
 
-    `start`/`end` count Unicode code points of the post's (unescaped) text, as
-    X API v2 entities do. Renderers turn spans into links; everything else is
-    escaped text.
-    """
 
-    kind: str  # url | mention | hashtag
-    start: int
-    end: int
-    url: str | None = None  # url: the short link as it appears in the text (t.co)
-    expanded_url: str | None = None  # url: where it leads
-    display_url: str | None = None  # url: what X shows (pic.twitter.com/… for media)
-    username: str | None = None  # mention
-    tag: str | None = None  # hashtag
+def iso_time(moment: datetime) -> str:
+    """A time as the JSON documents carry it: ISO 8601 in UTC with a `Z`."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
-    def to_dict(self) -> dict[str, Any]:
-        return {key: value for key, value in vars(self).items() if value is not None}
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "TextEntity":
-        return cls(**{key: data[key] for key in cls.__dataclass_fields__ if key in data})
+def parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _optional_time(value: str | None) -> datetime | None:
+    return parse_time(value) if value is not None else None
 
 
 @dataclass(frozen=True)
@@ -45,13 +44,46 @@ class TopPost:
     url: str
     author_name: str
     author_handle: str
-    text: str
+    text: str  # plain (unescaped) text; renderers escape it
     created_at: datetime
     kind: str
     metrics: dict[str, int]
     score: int  # the post's weighted score
     lang: str | None = None
     entities: tuple[TextEntity, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "post_id": self.post_id,
+            "url": self.url,
+            "author_name": self.author_name,
+            "author_handle": self.author_handle,
+            "text": self.text,
+            "created_at": iso_time(self.created_at),
+            "kind": self.kind,
+            "metrics": dict(self.metrics),
+            "score": self.score,
+            "lang": self.lang,
+            "entities": [entity.to_dict() for entity in self.entities],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TopPost:
+        return cls(
+            source=data["source"],
+            post_id=data["post_id"],
+            url=data["url"],
+            author_name=data["author_name"],
+            author_handle=data["author_handle"],
+            text=data["text"],
+            created_at=parse_time(data["created_at"]),
+            kind=data["kind"],
+            metrics={name: int(value) for name, value in data["metrics"].items()},
+            score=int(data["score"]),
+            lang=data.get("lang"),
+            entities=tuple(TextEntity.from_dict(entity) for entity in data.get("entities", [])),
+        )
 
 
 @dataclass(frozen=True)
@@ -74,22 +106,95 @@ class RankedPaper:
     comment: str | None = None
     journal_ref: str | None = None
     doi: str | None = None
+    # The newest observation of the paper's posts: the moment its counts are as of.
+    as_of: datetime | None = None
 
     @property
     def primary_category(self) -> str | None:
         return self.categories[0] if self.categories else None
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "arxiv_id": self.arxiv_id,
+            "version": self.version,
+            "title": self.title,
+            "authors": list(self.authors),
+            "categories": list(self.categories),
+            "primary_category": self.primary_category,
+            "abstract": self.abstract,
+            "abs_url": self.abs_url,
+            "pdf_url": self.pdf_url,
+            "published": iso_time(self.published),
+            "score": self.score,
+            "engagement": {source: dict(counts) for source, counts in self.engagement.items()},
+            "top_posts": [post.to_dict() for post in self.top_posts],
+            "as_of": iso_time(self.as_of) if self.as_of is not None else None,
+            "comment": self.comment,
+            "journal_ref": self.journal_ref,
+            "doi": self.doi,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RankedPaper:
+        return cls(
+            rank=int(data["rank"]),
+            arxiv_id=data["arxiv_id"],
+            version=int(data["version"]),
+            title=data["title"],
+            authors=tuple(data["authors"]),
+            categories=tuple(data["categories"]),
+            abstract=data["abstract"],
+            abs_url=data["abs_url"],
+            pdf_url=data["pdf_url"],
+            published=parse_time(data["published"]),
+            score=int(data["score"]),
+            engagement={
+                source: {name: int(value) for name, value in counts.items()}
+                for source, counts in data["engagement"].items()
+            },
+            top_posts=tuple(TopPost.from_dict(post) for post in data["top_posts"]),
+            comment=data.get("comment"),
+            journal_ref=data.get("journal_ref"),
+            doi=data.get("doi"),
+            as_of=_optional_time(data.get("as_of")),
+        )
+
+
+DEFAULT_WEIGHTS = {"x": 1.0, "bluesky": 1.0, "hackernews": 1.0, "huggingface": 1.0}
+
 
 @dataclass(frozen=True)
 class RankingConfig:
-    """The blog's rules by default: score ≥ 50 to enter, 10 top posts, others shown at ≥ 25."""
+    """The blog's rules by default: score ≥ 50 to enter, 10 top posts, others shown at ≥ 25.
+
+    A source missing from `weights` weighs 1.0.
+    """
 
     min_score: int = 50
     top_posts: int = 10
     top_post_min_score: int = 25
-    weights: dict[str, float] = field(
-        default_factory=lambda: {"x": 1.0, "bluesky": 1.0, "hackernews": 1.0, "huggingface": 1.0}
-    )
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+
+    def weight(self, source: str) -> float:
+        return self.weights.get(source, 1.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "min_score": self.min_score,
+            "top_posts": self.top_posts,
+            "top_post_min_score": self.top_post_min_score,
+            "weights": {source: float(self.weights[source]) for source in sorted(self.weights)},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RankingConfig:
+        return cls(
+            min_score=int(data["min_score"]),
+            top_posts=int(data["top_posts"]),
+            top_post_min_score=int(data["top_post_min_score"]),
+            weights={source: float(weight) for source, weight in data["weights"].items()},
+        )
 
 
 @dataclass(frozen=True)
@@ -102,6 +207,26 @@ class Digest:
     candidates: int  # papers mentioned that day, before the threshold
     config: RankingConfig = field(default_factory=RankingConfig)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The API's digest document and `digests/D.json`: JSON-safe, keys in a fixed order."""
+        return {
+            "day": self.day.isoformat(),
+            "as_of": iso_time(self.as_of) if self.as_of is not None else None,
+            "candidates": self.candidates,
+            "config": self.config.to_dict(),
+            "papers": [paper.to_dict() for paper in self.papers],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Digest:
+        return cls(
+            day=date.fromisoformat(data["day"]),
+            as_of=_optional_time(data.get("as_of")),
+            papers=tuple(RankedPaper.from_dict(paper) for paper in data["papers"]),
+            candidates=int(data["candidates"]),
+            config=RankingConfig.from_dict(data["config"]) if "config" in data else RankingConfig(),
+        )
+
 
 @dataclass(frozen=True)
 class SummaryPaper:
@@ -111,6 +236,27 @@ class SummaryPaper:
     authors: tuple[str, ...]
     categories: tuple[str, ...]
     score: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "arxiv_id": self.arxiv_id,
+            "title": self.title,
+            "authors": list(self.authors),
+            "categories": list(self.categories),
+            "score": self.score,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SummaryPaper:
+        return cls(
+            rank=int(data["rank"]),
+            arxiv_id=data["arxiv_id"],
+            title=data["title"],
+            authors=tuple(data["authors"]),
+            categories=tuple(data["categories"]),
+            score=int(data["score"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -127,7 +273,7 @@ class DigestSummary:
     papers: tuple[SummaryPaper, ...]
 
     @classmethod
-    def of(cls, digest: Digest) -> "DigestSummary":
+    def of(cls, digest: Digest) -> DigestSummary:
         return cls(
             day=digest.day,
             as_of=digest.as_of,
@@ -135,4 +281,21 @@ class DigestSummary:
             papers=tuple(
                 SummaryPaper(p.rank, p.arxiv_id, p.title, p.authors, p.categories, p.score) for p in digest.papers
             ),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "day": self.day.isoformat(),
+            "as_of": iso_time(self.as_of) if self.as_of is not None else None,
+            "candidates": self.candidates,
+            "papers": [paper.to_dict() for paper in self.papers],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DigestSummary:
+        return cls(
+            day=date.fromisoformat(data["day"]),
+            as_of=_optional_time(data.get("as_of")),
+            candidates=int(data["candidates"]),
+            papers=tuple(SummaryPaper.from_dict(paper) for paper in data["papers"]),
         )

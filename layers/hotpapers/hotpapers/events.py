@@ -43,11 +43,21 @@ def parse_collect_event(event: Any, today: date) -> CollectRequest:
         scheduled = _parse_timestamp(raw, "scheduled_time" if "scheduled_time" in event else "time")
         return CollectRequest((scheduled.date() - timedelta(days=1),), sources, "schedule")
 
+    days = _parse_days(event, today)
+    if days is None:
+        raise InvalidEvent(
+            'the event names no day: expected {"date": "YYYY-MM-DD"}, {"from": …, "to": …}, '
+            'or a scheduled event with "scheduled_time"'
+        )
+    return CollectRequest(days, sources, "manual")
+
+
+def _parse_days(event: dict[str, Any], today: date) -> tuple[date, ...] | None:
+    """The day(s) of {"date"} or {"from", "to"} (inclusive), or None when the event names none."""
     if "date" in event:
         if "from" in event or "to" in event:
             raise InvalidEvent('give either "date" or "from"/"to", not both')
-        return CollectRequest((_parse_day(event["date"], "date", today),), sources, "manual")
-
+        return (_parse_day(event["date"], "date", today),)
     if "from" in event or "to" in event:
         if "from" not in event or "to" not in event:
             raise InvalidEvent('a range needs both "from" and "to" (YYYY-MM-DD, inclusive)')
@@ -60,12 +70,8 @@ def parse_collect_event(event: Any, today: date) -> CollectRequest:
             raise InvalidEvent(
                 f"a range covers at most {MAX_RANGE_DAYS} days per invocation, this one covers {span}; split it"
             )
-        return CollectRequest(tuple(first + timedelta(days=n) for n in range(span)), sources, "manual")
-
-    raise InvalidEvent(
-        'the event names no day: expected {"date": "YYYY-MM-DD"}, {"from": …, "to": …}, '
-        'or a scheduled event with "scheduled_time"'
-    )
+        return tuple(first + timedelta(days=n) for n in range(span))
+    return None
 
 
 def _parse_day(value: Any, field: str, today: date) -> date:
@@ -107,3 +113,36 @@ def _parse_sources(value: Any) -> tuple[str, ...] | None:
     if unknown:
         raise InvalidEvent(f"unknown source(s) {', '.join(map(repr, unknown))}; choose from {', '.join(SOURCE_NAMES)}")
     return tuple(dict.fromkeys(value))
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    days: tuple[date, ...]
+    everything: bool  # rebuild every collected day and the whole archive
+    trigger: str  # collect-finished | manual
+
+
+def parse_publish_event(event: Any, today: date) -> PublishRequest:
+    """The collector's "Collect Finished" event, or by hand {"date"}, {"from","to"} or {"all": true}."""
+    if not isinstance(event, dict):
+        raise InvalidEvent(f"the event must be a JSON object, got {type(event).__name__}")
+    if event.get("detail-type") == "Collect Finished":
+        detail = event.get("detail")
+        if not isinstance(detail, dict):
+            raise InvalidEvent('a "Collect Finished" event needs a "detail" object')
+        return PublishRequest((_parse_day(detail.get("date"), "detail.date", today),), False, "collect-finished")
+    if event.get("all") is True:
+        if "date" in event or "from" in event or "to" in event:
+            raise InvalidEvent('give "all" alone, without "date" or "from"/"to"')
+        return PublishRequest((), True, "manual")
+    if "all" in event:
+        raise InvalidEvent(f'"all" must be true, got {event["all"]!r}')
+    if "sources" in event:
+        raise InvalidEvent('"sources" is for the collector; the publisher ranks every collected source')
+    days = _parse_days(event, today)
+    if days is None:
+        raise InvalidEvent(
+            'the event names no day: expected {"date": "YYYY-MM-DD"}, {"from": …, "to": …}, {"all": true}, '
+            'or a "Collect Finished" event'
+        )
+    return PublishRequest(days, False, "manual")

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .clock import Clock, SystemClock
-from .collect import Collector, summarize
-from .events import CollectRequest, parse_collect_event
+from .events import CollectRequest, parse_collect_event, parse_publish_event
 from .models import RunRecord
 from .observability import logger, metrics
 from .settings import Settings
 
-CollectorFactory = Callable[[Settings, Clock, CollectRequest], Collector]
+if TYPE_CHECKING:
+    from .collect import Collector
+    from .publish import Publisher
+
+CollectorFactory = Callable[[Settings, Clock, CollectRequest], "Collector"]
 
 
 def _default_collector(settings: Settings, clock: Clock, request: CollectRequest) -> Collector:
@@ -32,6 +35,8 @@ def collect(
     request = parse_collect_event(event, today=clock.now().date())
     settings = settings or Settings.from_env()
     logger.append_keys(trigger=request.trigger, days=[day.isoformat() for day in request.days])
+    from .collect import summarize
+
     runs = make_collector(settings, clock, request).run(request)
     for run in runs:
         _emit_metrics(run)
@@ -54,3 +59,30 @@ def _emit_metrics(run: RunRecord) -> None:
     metrics.add_metric(name="PaperLookupFailures", unit=MetricUnit.Count, value=len(run.papers_failed))
     # Without a dimension, so one alarm watches every source.
     metrics.add_metric(name="SourceFailures", unit=MetricUnit.Count, value=len(run.failed_sources))
+
+
+def _default_publisher(settings: Settings, clock: Clock) -> Publisher:
+    from .wiring import build_publisher
+
+    return build_publisher(settings, clock)
+
+
+def publish(
+    event: Any,
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    make_publisher: Callable[[Settings, Clock], Publisher] = _default_publisher,
+) -> dict[str, Any]:
+    """Parse first: a malformed event is rejected before anything is read or written."""
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    clock = clock or SystemClock()
+    request = parse_publish_event(event, today=clock.now().date())
+    settings = settings or Settings.from_env()
+    logger.append_keys(
+        trigger=request.trigger, days=[day.isoformat() for day in request.days], everything=request.everything
+    )
+    result = make_publisher(settings, clock).run(request)
+    metrics.add_metric(name="DigestsPublished", unit=MetricUnit.Count, value=len(result.days))
+    metrics.add_metric(name="ObjectsUploaded", unit=MetricUnit.Count, value=result.objects_put)
+    return result.to_dict()

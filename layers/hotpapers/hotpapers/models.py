@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 
 @dataclass(frozen=True, order=True)
@@ -16,6 +17,34 @@ class ArxivRef:
 
     arxiv_id: str
     version: int | None = None
+
+
+@dataclass(frozen=True)
+class TextEntity:
+    """A span of a post's text that links somewhere: a URL, a mentioned account or a hashtag.
+
+    `start`/`end` count Unicode code points of the post's (unescaped) text,
+    `Post.text`. Renderers turn spans into links; everything else is escaped text.
+    """
+
+    kind: str  # url | mention | hashtag
+    start: int
+    end: int
+    url: str | None = None  # url: the short link as it appears in the text (t.co)
+    expanded_url: str | None = None  # url: where it leads
+    display_url: str | None = None  # url: what X shows (pic.twitter.com/… for media)
+    username: str | None = None  # mention
+    tag: str | None = None  # hashtag
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe, in field order, without the fields that do not apply."""
+        return {key: value for key, value in vars(self).items() if value is not None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TextEntity:
+        values = {key: data[key] for key in cls.__dataclass_fields__ if key in data}
+        values["start"], values["end"] = int(values["start"]), int(values["end"])
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -37,6 +66,9 @@ class Post:
     metrics: dict[str, int]
     papers: tuple[ArxivRef, ...]
     kind: str = "post"  # post | quote | reply | story | daily-paper
+    lang: str | None = None  # the source's language tag (X `lang`), when it gives one
+    # Links, mentions and hashtags inside `text`, by code-point offsets into `text`, in order.
+    entities: tuple[TextEntity, ...] = ()
 
 
 @dataclass(frozen=True)

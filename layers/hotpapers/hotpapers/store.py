@@ -6,6 +6,8 @@ here is one GetItem, BatchGetItem or Query (paginated), never a Scan.
 
 from __future__ import annotations
 
+import gzip
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,7 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 from .clock import Clock
-from .models import Observation, Paper, RunRecord
+from .digest import Digest, DigestSummary
+from .models import ArxivRef, Observation, Paper, Post, RunRecord, TextEntity
 
 BATCH_WRITE_LIMIT = 25  # DynamoDB's BatchWriteItem maximum
 BATCH_GET_LIMIT = 100  # DynamoDB's BatchGetItem maximum
@@ -79,7 +82,7 @@ def mention_item(observation: Observation, arxiv_id: str, day: date) -> dict[str
     so "a paper with its mentions" stays one Query.
     """
     post = observation.post
-    return {
+    item: dict[str, Any] = {
         "PK": paper_pk(arxiv_id),
         "SK": f"POST#{post.source}#{post.post_id}",
         "GSI1PK": day_pk(day),
@@ -99,6 +102,38 @@ def mention_item(observation: Observation, arxiv_id: str, day: date) -> dict[str
         "observed_at": _iso(observation.observed_at),
         "papers": [ref.arxiv_id for ref in post.papers],
     }
+    if post.lang is not None:
+        item["lang"] = post.lang
+    if post.entities:
+        item["entities"] = [entity.to_dict() for entity in post.entities]
+    return item
+
+
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def post_from_mention(item: dict[str, Any]) -> Post:
+    """The post a mention item stores (its papers without versions: the item keeps ids only)."""
+    return Post(
+        source=item["source"],
+        post_id=item["post_id"],
+        url=item["url"],
+        author_name=item.get("author_name", ""),
+        author_handle=item.get("author_handle", ""),
+        text=item.get("text", ""),
+        created_at=_time(item["created_at"]),
+        metrics={name: int(value) for name, value in item.get("metrics", {}).items()},
+        papers=tuple(ArxivRef(arxiv_id) for arxiv_id in item.get("papers", [item["arxiv_id"]])),
+        kind=item.get("kind", "post"),
+        lang=item.get("lang"),
+        entities=tuple(TextEntity.from_dict(entity) for entity in item.get("entities", [])),
+    )
+
+
+def observation_from_mention(item: dict[str, Any]) -> Observation:
+    """The stored observation of a post: the post and when its metrics were seen."""
+    return Observation(post_from_mention(item), _time(item["observed_at"]))
 
 
 def day_paper_item(
@@ -138,6 +173,9 @@ def run_item(run: RunRecord) -> dict[str, Any]:
         "SK": "RUN",
         "GSI1PK": day_pk(run.day),
         "GSI1SK": "RUN",
+        # Every run record in one GSI2 partition: the list of collected days is one Query.
+        "GSI2PK": "RUNS",
+        "GSI2SK": run.day.isoformat(),
         "entity": "run",
         "day": run.day.isoformat(),
         "started_at": _iso(run.started_at),
@@ -173,14 +211,55 @@ def paper_from_item(item: dict[str, Any]) -> Paper:
         abstract=item.get("abstract", ""),
         authors=tuple(item.get("authors", ())),
         categories=tuple(item.get("categories", ())),
-        published=datetime.fromisoformat(item["published"].replace("Z", "+00:00")),
-        updated=datetime.fromisoformat(item["updated"].replace("Z", "+00:00")),
+        published=_time(item["published"]),
+        updated=_time(item["updated"]),
         abs_url=item["abs_url"],
         pdf_url=item.get("pdf_url"),
         comment=item.get("comment"),
         journal_ref=item.get("journal_ref"),
         doi=item.get("doi"),
     )
+
+
+# ---------------------------------------------------------------- digests (written by the publisher)
+
+
+def digest_items(digest: Digest) -> list[dict[str, Any]]:
+    """The full digest (gzip JSON: one GetItem serves the API) and its small summary.
+
+    The summary alone sits in GSI1 under DIGESTS, so listing days reads a few
+    KB a day and never the full digests.
+    """
+    day = digest.day.isoformat()
+    body = json.dumps(digest.to_dict(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    summary = json.dumps(DigestSummary.of(digest).to_dict(), ensure_ascii=False, separators=(",", ":"))
+    return [
+        {
+            "PK": f"DIGEST#{day}",
+            "SK": "DIGEST",
+            "entity": "digest",
+            "day": day,
+            "papers": len(digest.papers),
+            # mtime=0 keeps the bytes identical for identical digests.
+            "body_gz": gzip.compress(body, mtime=0),
+        },
+        {
+            "PK": f"DIGEST#{day}",
+            "SK": "SUMMARY",
+            "GSI1PK": "DIGESTS",
+            "GSI1SK": day,
+            "entity": "digest_summary",
+            "day": day,
+            "papers": len(digest.papers),
+            "summary": summary,
+        },
+    ]
+
+
+def digest_from_item(item: dict[str, Any]) -> Digest:
+    body = item["body_gz"]
+    raw = body.value if hasattr(body, "value") else body  # boto3's Binary wraps the bytes
+    return Digest.from_dict(json.loads(gzip.decompress(raw)))
 
 
 # ---------------------------------------------------------------- the table
@@ -284,6 +363,7 @@ class Store:
         value: str,
         index: str | None = None,
         sort_prefix: str | None = None,
+        newest_first: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """All items of one partition (of the table or a GSI), following pagination."""
         sort_key = {None: "SK", "GSI1": "GSI1SK", "GSI2": "GSI2SK"}[index]
@@ -302,6 +382,8 @@ class Store:
         }
         if index:
             params["IndexName"] = index
+        if newest_first:
+            params["ScanIndexForward"] = False
         while True:
             self.read_requests += 1
             response = self._db.query(**params)
@@ -328,6 +410,29 @@ class Store:
     def category_day_items(self, day: date, category: str) -> list[dict[str, Any]]:
         """The papers of one primary category on one day: one Query on GSI2."""
         return list(self.query("GSI2PK", f"DAYCAT#{day.isoformat()}#{category}", index="GSI2"))
+
+    # ---- digests
+
+    def collected_days(self) -> list[date]:
+        """Every day with a run record, oldest first: one Query on GSI2."""
+        return sorted(date.fromisoformat(item["day"]) for item in self.query("GSI2PK", "RUNS", index="GSI2"))
+
+    def put_digests(self, digests: Sequence[Digest]) -> None:
+        self.write_items(item for digest in digests for item in digest_items(digest))
+
+    def get_digest(self, day: date) -> Digest | None:
+        """One day's digest: one GetItem."""
+        item = self.get_item(f"DIGEST#{day.isoformat()}", "DIGEST")
+        return digest_from_item(item) if item else None
+
+    def get_digests(self, days: Sequence[date]) -> dict[date, Digest]:
+        items = self.get_items([(f"DIGEST#{day.isoformat()}", "DIGEST") for day in days])
+        return {date.fromisoformat(item["day"]): digest_from_item(item) for item in items}
+
+    def digest_summaries(self) -> list[DigestSummary]:
+        """Every digest's summary, newest first: one Query on GSI1 (paginated)."""
+        items = self.query("GSI1PK", "DIGESTS", index="GSI1", newest_first=True)
+        return [DigestSummary.from_dict(json.loads(item["summary"])) for item in items]
 
     # ---- (de)serialisation
 

@@ -1,18 +1,27 @@
-"""Assemble the real dependencies from settings. Handlers and the CLI call these."""
+"""Assemble the real dependencies from settings. Handlers and the CLI call these.
+
+Each builder imports what only it needs, so the publisher's cold start does not
+pay for the collector's HTTP and feed-parsing libraries, and vice versa.
+"""
 
 from __future__ import annotations
 
-from .arxiv import ArxivClient
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from .aws import client
-from .bus import publish_collect_finished
 from .clock import Clock, SystemClock
-from .collect import Collector, Progress
-from .credentials import load_credentials
-from .http import HttpClient, RetryPolicy
 from .observability import logger
 from .settings import Credentials, Settings
-from .sources import Source
 from .store import Store
+
+if TYPE_CHECKING:
+    from .collect import Collector
+    from .publish import Publisher
+    from .publishing import SiteBucket
+    from .sources import Source
+
+Progress = Callable[[str], None]
 
 
 def build_store(settings: Settings, clock: Clock) -> Store:
@@ -26,6 +35,8 @@ def build_sources(
     settings: Settings, credentials: Credentials, clock: Clock, wanted: tuple[str, ...]
 ) -> tuple[dict[str, Source], dict[str, str]]:
     """The enabled sources, and the ones that cannot run (with why)."""
+    from .http import HttpClient
+
     sources: dict[str, Source] = {}
     unavailable: dict[str, str] = {}
     for name in wanted:
@@ -60,6 +71,12 @@ def build_collector(
     sources: tuple[str, ...] | None = None,
     progress: Progress | None = None,
 ) -> Collector:
+    from .arxiv import ArxivClient
+    from .bus import publish_collect_finished
+    from .collect import Collector
+    from .credentials import load_credentials
+    from .http import HttpClient, RetryPolicy
+
     clock = clock or SystemClock()
     credentials = load_credentials(settings)
     wanted = sources or settings.enabled_sources(credentials)
@@ -82,3 +99,24 @@ def build_collector(
         progress=progress or (lambda message: logger.info(message)),
         unavailable=unavailable,
     )
+
+
+def build_publisher(settings: Settings, clock: Clock | None = None, progress: Progress | None = None) -> Publisher:
+    from .publish import Publisher
+    from .ranking import ranking_config_from_env
+    from .site import site_config_from_env
+
+    clock = clock or SystemClock()
+    return Publisher(
+        store=build_store(settings, clock),
+        bucket=build_site_bucket(settings),
+        site=site_config_from_env(),
+        ranking=ranking_config_from_env(),
+        progress=progress or (lambda message: logger.info(message)),
+    )
+
+
+def build_site_bucket(settings: Settings) -> SiteBucket:
+    from .publishing import SiteBucket
+
+    return SiteBucket(settings.bucket, client("s3", settings.endpoint_url, settings.region))

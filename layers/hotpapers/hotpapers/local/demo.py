@@ -61,27 +61,21 @@ def print_stored_day(day_items: list[dict[str, Any]]) -> None:
         )
 
 
-def run_demo(port: int = 0) -> int:
+def run_demo(port: int = 8000, serve: bool = True) -> int:
+    from ..cli import _print_collect_summary, relay_collect_finished
     from ..clock import SystemClock
     from ..settings import Settings
-    from ..wiring import build_store
+    from ..wiring import build_site_bucket, build_store
     from .emulator import aws_endpoint
     from .fake_upstreams import FakeUpstreams
     from .invoke import invoke
     from .provision import provision
     from .sample_day import SAMPLE_DAY, load_sample_dataset
+    from .server import LocalServer
 
     dataset = load_sample_dataset()
-    with (
-        aws_endpoint() as endpoint,
-        FakeUpstreams(
-            dataset,
-            bsky_credentials=(
-                DEMO_CREDENTIALS["HOTPAPERS_BSKY_HANDLE"],
-                DEMO_CREDENTIALS["HOTPAPERS_BSKY_APP_PASSWORD"],
-            ),
-        ) as upstreams,
-    ):
+    credentials = (DEMO_CREDENTIALS["HOTPAPERS_BSKY_HANDLE"], DEMO_CREDENTIALS["HOTPAPERS_BSKY_APP_PASSWORD"])
+    with aws_endpoint() as endpoint, FakeUpstreams(dataset, bsky_credentials=credentials) as upstreams:
         with _environment(
             {**upstreams.env(), **DEMO_CREDENTIALS, "HOTPAPERS_SOURCES": "x,bluesky,hackernews,huggingface"}
         ):
@@ -94,10 +88,29 @@ def run_demo(port: int = 0) -> int:
                 f"bucket {result.bucket}, bus {result.event_bus}"
             )
             print(f"3. collecting {SAMPLE_DAY} through functions/collect/app.py ...")
-            from ..cli import _print_collect_summary
-
             summary = invoke("collect", {"date": SAMPLE_DAY.isoformat()}, keep_stdout=False)
             _print_collect_summary(summary)
-            store = build_store(settings, SystemClock())
-            print_stored_day(store.day_items(SAMPLE_DAY))
+            print_stored_day(build_store(settings, SystemClock()).day_items(SAMPLE_DAY))
+            print("\n4. the collector's Collect Finished event, from the bus to functions/publish/app.py ...")
+            relay_collect_finished()
+            if not serve:
+                return 0
+            server = LocalServer(build_site_bucket(settings), api=_api(), port=port)
+            site = server.url
+            print(f"\n5. Hot Papers is being served at {site}")
+            print(f"   the sample day:  {site}digests/{SAMPLE_DAY}/")
+            print(f"   Markdown export: {site}digests/{SAMPLE_DAY}.md")
+            print(f"   JSON:            {site}digests/{SAMPLE_DAY}.json")
+            print(f"   Atom feed:       {site}feed.xml")
+            print("   Ctrl-C stops the demo (the embedded AWS lives in memory).", flush=True)
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                server.stop()
     return 0
+
+
+def _api():  # type: ignore[no-untyped-def]
+    from ..cli import _local_api
+
+    return _local_api()

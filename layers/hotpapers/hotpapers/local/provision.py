@@ -61,6 +61,7 @@ class Provisioned:
     bucket: str
     event_bus: str
     created: list[str]
+    relay_queue: str | None = None  # where the publish rule delivers locally (see relay.py)
 
 
 def _resources_of_type(template: dict[str, Any], kind: str) -> list[tuple[str, dict[str, Any]]]:
@@ -108,7 +109,11 @@ def provision(settings: Settings, template_path: Path | None = None) -> Provisio
     except events.exceptions.ResourceAlreadyExistsException:
         pass
 
-    return Provisioned(settings.table, settings.bucket, settings.event_bus, created)
+    from .relay import ensure_relay, publish_pattern
+
+    pattern = publish_pattern(template)
+    relay_queue = ensure_relay(settings, pattern) if pattern else None
+    return Provisioned(settings.table, settings.bucket, settings.event_bus, created, relay_queue)
 
 
 def _bucket_exists(s3: Any, bucket: str) -> bool:

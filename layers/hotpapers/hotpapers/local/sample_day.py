@@ -3,9 +3,15 @@
 `load_sample_dataset()` rebuilds what the upstreams would have answered for
 2021-06-01 from the blog's real post of that day (data/2021-06-01---Hot-Papers.md):
 the real papers, titles, authors, abstracts and categories, and the real tweets
-the blog embedded. What the post does not carry is synthesized deterministically
-and documented in data/PROVENANCE.md: arXiv versions and timestamps, X author
-ids, and the split of the blog's per-paper totals over the individual tweets.
+the blog embedded, with their language, text and entities read back from the
+embeds. What the post does not carry is synthesized deterministically and
+documented in data/PROVENANCE.md: arXiv versions and timestamps, X author ids,
+the expansions of links other than the paper's, and the split of the blog's
+per-paper totals over the individual tweets.
+
+The same builders rebuild the input of any Hot Papers post (`parse_post`,
+`dataset_from_post`, `x_search_page`, `arxiv_feed`): the golden tests use them on
+the ten reference posts.
 
 `synthetic_heavy_day()` generates a large, deterministic day across all four
 social sources for the benchmark.
@@ -15,33 +21,47 @@ from __future__ import annotations
 
 import hashlib
 import html
+import math
 import random
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from typing import Any
+from urllib.parse import unquote
 
+from ..models import TextEntity
 from .fake_upstreams import UpstreamDataset, render_arxiv_entry
 
 __all__ = [
+    "BLOG_MIN_SHOWN_SCORE",
+    "HIDDEN_HANDLE",
     "SAMPLE_DAY",
     "SAMPLE_POST_FILE",
     "HeavyDayCounts",
+    "HotPapersPost",
     "SamplePaper",
     "SampleTweet",
     "allocate_metrics",
+    "arxiv_feed",
+    "dataset_from_post",
+    "escape_x_text",
     "heavy_day_counts",
+    "hidden_tweet_metrics",
     "load_sample_dataset",
     "load_sample_papers",
+    "load_sample_post",
     "parse_hot_papers_post",
+    "parse_post",
     "snowflake_time",
     "synthetic_heavy_day",
+    "x_search_page",
 ]
 
 SAMPLE_DAY = date(2021, 6, 1)
 SAMPLE_POST_FILE = "2021-06-01---Hot-Papers.md"
-# The post does not carry arXiv timestamps or versions; these stand in for them (see PROVENANCE.md).
+# The post does not carry arXiv timestamps or versions; these stand in for them (see PROVENANCE.md):
+# 17:00Z on the eve of the post's day, version 1.
 SAMPLE_PUBLISHED = "2021-05-31T17:00:00Z"
 SAMPLE_VERSION = 1
 # The blog embedded a paper's top tweet always, and any other tweet only if it scored this much.
@@ -55,12 +75,17 @@ TWITTER_EPOCH_MS = 1288834974657
 
 @dataclass(frozen=True)
 class SampleTweet:
-    """A tweet as the blog embedded it."""
+    """A tweet as the blog embedded it (X's oEmbed blockquote), read back into what the API holds."""
 
     status_id: str
     handle: str
     author_name: str
     text: str  # plain text: <br> became newlines, links their t.co URL, entities unescaped
+    lang: str = "en"  # from <p lang=…>
+    # The embed's links, by code-point offsets into `text`: t.co URLs (`display_url` set for
+    # media, `pic.twitter.com/…`), mentions (`username` from the link) and hashtags.
+    entities: tuple[TextEntity, ...] = ()
+    date_text: str = ""  # the embed's date link text, e.g. "June 1, 2021"
 
 
 @dataclass(frozen=True)
@@ -76,28 +101,97 @@ class SamplePaper:
     categories: tuple[str, ...]  # primary first, as the post lists them
     abstract: str
     tweets: tuple[SampleTweet, ...]
+    observed_at: datetime | None = None  # the `(MM/DD/YYYY HH:MM:SS)` of the counts line, as UTC
+    has_pdf: bool = True  # the links line has a [pdf] link
+
+    @property
+    def score(self) -> int:
+        return self.retweets + self.favorites
+
+
+@dataclass(frozen=True)
+class HotPapersPost:
+    """A whole Hot Papers post: its day, the generation time in its front matter, its papers."""
+
+    day: date
+    generated_at: datetime  # front-matter `date` (the blog's wall clock, taken as UTC)
+    papers: tuple[SamplePaper, ...]
 
 
 _SECTION = re.compile(r"^# (\d+)\. (.*)$", re.MULTILINE)
-_COUNTS = re.compile(r"^- retweets: (\d+), favorites: (\d+) \(", re.MULTILINE)
+_COUNTS = re.compile(r"^- retweets: (\d+), favorites: (\d+) \((\d\d/\d\d/\d{4} \d\d:\d\d:\d\d)\)$", re.MULTILINE)
 _ABS_LINK = re.compile(r"\[abs\]\(https://arxiv\.org/abs/([^)\s]+)\)")
+_PDF_LINK = re.compile(r"\| \[pdf\]\(https://arxiv\.org/pdf/[^)\s]+\)")
 _CATEGORY = re.compile(r"\[([^\]]+)\]\(https://arxiv\.org/list/[^)]+/recent\)")
 _BLOCKQUOTE = re.compile(r'<blockquote class="twitter-tweet">(.*?)</blockquote>', re.DOTALL)
 _TWEET = re.compile(
-    r"<p[^>]*>(?P<html>.*)</p>&mdash; (?P<name>.*) \(@(?P<handle>\w+)\) "
-    r'<a href="https://twitter\.com/(?P<link_handle>\w+)/status/(?P<id>\d+)',
+    r'<p lang="(?P<lang>[^"]*)" dir="\w+">(?P<html>.*)</p>&mdash; (?P<name>.*) \(@(?P<handle>\w+)\) '
+    r'<a href="https://twitter\.com/(?P<link_handle>\w+)/status/(?P<id>\d+)\?ref_src=twsrc%5Etfw">(?P<date>[^<]*)</a>$',
     re.DOTALL,
 )
+_FRONT_TITLE = re.compile(r"^title: Hot Papers (\d{4}-\d\d-\d\d)$", re.MULTILINE)
+_FRONT_DATE = re.compile(r"^date: (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.Z$", re.MULTILINE)
 _TCO = re.compile(r"https://t\.co/\w+")
+_EMBED_TOKEN = re.compile(r'<br\s*/?>|<a href="(?P<href>[^"]*)">(?P<shown>.*?)</a>|(?P<text>[^<]+)', re.DOTALL)
+_MENTION_HREF = re.compile(r"^https://twitter\.com/(\w+)\?ref_src=twsrc%5Etfw$")
+_HASHTAG_HREF = re.compile(r"^https://twitter\.com/hashtag/([^?]+)\?src=hash&ref_src=twsrc%5Etfw$")
+_MEDIA_DISPLAY = "pic.twitter.com/"
 
 
-def _tweet_text(fragment: str) -> str:
-    """The embed's <p> HTML as the plain text the API returns."""
-    text = re.sub(r"<br\s*/?>", "\n", fragment)
-    # A link whose target is t.co (also the `pic.twitter.com/…` media links) is that t.co URL in the API's text.
-    text = re.sub(r'<a href="(https://t\.co/\w+)">.*?</a>', r"\1", text)
-    text = re.sub(r"<[^>]+>", "", text)  # mentions and hashtags keep their visible text
-    return html.unescape(text)
+def parse_embed_html(fragment: str) -> tuple[str, tuple[TextEntity, ...]]:
+    """An oEmbed `<p>`'s inner HTML → (the plain text the API holds, its entities with code-point offsets).
+
+    `<br>` is a newline; a t.co link is its URL in the text (media links too, which show
+    `pic.twitter.com/…`); mention and hashtag links keep their visible text; HTML entities are
+    unescaped.
+    """
+    text = ""
+    entities: list[TextEntity] = []
+    position = 0
+    while position < len(fragment):
+        token = _EMBED_TOKEN.match(fragment, position)
+        if token is None:
+            raise ValueError(f"unreadable embed HTML at {fragment[position : position + 40]!r}")
+        position = token.end()
+        if token["text"] is not None:
+            text += html.unescape(token["text"])
+            continue
+        if token["href"] is None:
+            text += "\n"
+            continue
+        href, shown = html.unescape(token["href"]), html.unescape(token["shown"])
+        start = len(text)
+        if href.startswith("https://t.co/"):
+            text += href
+            display = shown if shown.startswith(_MEDIA_DISPLAY) else None
+            entities.append(TextEntity("url", start, len(text), url=href, display_url=display))
+        elif mention := _MENTION_HREF.match(href):
+            text += shown
+            entities.append(TextEntity("mention", start, len(text), username=mention.group(1)))
+        elif hashtag := _HASHTAG_HREF.match(href):
+            text += shown
+            entities.append(TextEntity("hashtag", start, len(text), tag=unquote(hashtag.group(1))))
+        else:  # a link oEmbed does not write; keep its text
+            text += shown
+    return text, tuple(entities)
+
+
+def _parse_tweet(quote: str, section: str) -> SampleTweet:
+    match = _TWEET.search(quote)
+    if match is None:
+        raise ValueError(f"unreadable tweet embed in section {section}")
+    if match["handle"].lower() != match["link_handle"].lower():
+        raise ValueError(f"embed names @{match['handle']} but links @{match['link_handle']}")
+    text, entities = parse_embed_html(match["html"])
+    return SampleTweet(
+        status_id=match["id"],
+        handle=match["link_handle"],
+        author_name=html.unescape(match["name"]),
+        text=text,
+        lang=match["lang"],
+        entities=entities,
+        date_text=match["date"],
+    )
 
 
 def parse_hot_papers_post(markdown: str) -> list[SamplePaper]:
@@ -111,27 +205,13 @@ def parse_hot_papers_post(markdown: str) -> list[SamplePaper]:
         abs_link = _ABS_LINK.search(section)
         if counts is None or abs_link is None:
             raise ValueError(f"section {heading.group(1)} lacks its counts or abs link")
+        links_line = section[abs_link.start() :].splitlines()[0]
         before_counts = section[: counts.start()].strip()
         category_line = next(line for line in section.splitlines() if _CATEGORY.search(line))
         after_categories = section[section.index(category_line) + len(category_line) :]
         abstract = next(
             (line.strip() for line in after_categories.splitlines() if line.strip() and not line.startswith("<")), ""
         )
-        tweets = []
-        for quote in _BLOCKQUOTE.finditer(section):
-            match = _TWEET.search(quote.group(1))
-            if match is None:
-                raise ValueError(f"unreadable tweet embed in section {heading.group(1)}")
-            if match["handle"].lower() != match["link_handle"].lower():
-                raise ValueError(f"embed names @{match['handle']} but links @{match['link_handle']}")
-            tweets.append(
-                SampleTweet(
-                    status_id=match["id"],
-                    handle=match["link_handle"],
-                    author_name=html.unescape(match["name"]),
-                    text=_tweet_text(match["html"]),
-                )
-            )
         papers.append(
             SamplePaper(
                 rank=int(heading.group(1)),
@@ -142,16 +222,35 @@ def parse_hot_papers_post(markdown: str) -> list[SamplePaper]:
                 favorites=int(counts.group(2)),
                 categories=tuple(_CATEGORY.findall(category_line)),
                 abstract=abstract,
-                tweets=tuple(tweets),
+                tweets=tuple(_parse_tweet(quote.group(1), heading.group(1)) for quote in _BLOCKQUOTE.finditer(section)),
+                observed_at=datetime.strptime(counts.group(3), "%m/%d/%Y %H:%M:%S").replace(tzinfo=UTC),
+                has_pdf=_PDF_LINK.search(links_line) is not None,
             )
         )
     return papers
 
 
+def parse_post(markdown: str) -> HotPapersPost:
+    """A whole post: the day (front-matter title), the generation time (front-matter date), the papers."""
+    title, stamp = _FRONT_TITLE.search(markdown), _FRONT_DATE.search(markdown)
+    if title is None or stamp is None:
+        raise ValueError("the post lacks its front-matter title or date")
+    return HotPapersPost(
+        day=date.fromisoformat(title.group(1)),
+        generated_at=datetime.fromisoformat(stamp.group(1)).replace(tzinfo=UTC),
+        papers=tuple(parse_hot_papers_post(markdown)),
+    )
+
+
+def load_sample_post() -> HotPapersPost:
+    """The bundled real post of `SAMPLE_DAY`."""
+    text = resources.files(__package__).joinpath("data", SAMPLE_POST_FILE).read_text(encoding="utf-8")
+    return parse_post(text)
+
+
 def load_sample_papers() -> list[SamplePaper]:
     """The papers of the bundled real post of `SAMPLE_DAY`."""
-    text = resources.files(__package__).joinpath("data", SAMPLE_POST_FILE).read_text(encoding="utf-8")
-    return parse_hot_papers_post(text)
+    return list(load_sample_post().papers)
 
 
 # ------------------------------------------------------------- derived X values
@@ -172,6 +271,26 @@ def _stable_user_id(handle: str) -> str:
     """A made-up but stable numeric X user id per handle (the post does not carry user ids)."""
     digest = int(hashlib.sha256(handle.lower().encode()).hexdigest(), 16)
     return str(10**17 + digest % (9 * 10**17))
+
+
+def escape_x_text(text: str) -> tuple[str, list[int]]:
+    """Plain text → (X API v2's `text`, for each plain offset 0..len(text) its offset in that text).
+
+    The API escapes exactly `&`, `<` and `>` (as `&amp;`, `&lt;`, `&gt;`), and its entity
+    offsets count code points of the text *as sent*, escapes included: that is what the
+    recorded v2 payloads in tests/fixtures/twitter show.
+    """
+    escapes = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+    parts: list[str] = []
+    offsets: list[int] = []
+    length = 0
+    for char in text:
+        offsets.append(length)
+        piece = escapes.get(char, char)
+        parts.append(piece)
+        length += len(piece)
+    offsets.append(length)
+    return "".join(parts), offsets
 
 
 def allocate_metrics(retweets: int, likes: int, count: int) -> list[tuple[int, int]]:
@@ -208,6 +327,19 @@ def allocate_metrics(retweets: int, likes: int, count: int) -> list[tuple[int, i
     return split
 
 
+def hidden_tweet_metrics(retweets: int, likes: int) -> list[tuple[int, int]]:
+    """Split a paper's totals over as few tweets as keep each under the blog's display threshold.
+
+    For a paper the post lists without any embedded tweet: its tweets all scored under 25, and
+    the blog's code then skipped even the top one (see test_golden_posts.py). The split is as
+    even as whole numbers allow, the larger shares first; every share scores at most 23.
+    """
+    count = max(1, math.ceil((retweets + likes) / (BLOG_MIN_SHOWN_SCORE - 3)))
+    split = [(retweets // count + (i < retweets % count), likes // count + (i < likes % count)) for i in range(count)]
+    assert all(rt + lk < BLOG_MIN_SHOWN_SCORE for rt, lk in split)
+    return split
+
+
 # ----------------------------------------------------------------- sample dataset
 
 
@@ -218,10 +350,22 @@ def load_sample_dataset() -> UpstreamDataset:
     Hugging Face have no data for that day (Bluesky did not exist yet and HF
     daily papers began in 2023), so the fakes answer them with empty results.
     """
-    papers = load_sample_papers()
+    return dataset_from_post(load_sample_post())
+
+
+def dataset_from_post(post: HotPapersPost) -> UpstreamDataset:
+    """The X tweets, X users and arXiv entries a Hot Papers post was made from, as far as it shows them.
+
+    Each paper gets its arXiv entry and one API v2 tweet per embedded tweet, the paper's
+    totals split over them by `allocate_metrics`. A paper the post lists without any tweet
+    gets stand-in tweets instead (`hidden_tweet_metrics`), authored by `@hotpapers_hidden`.
+    """
     dataset = UpstreamDataset()
     users: dict[str, dict[str, Any]] = {}
-    for paper in papers:
+    published = (datetime.combine(post.day, datetime.min.time(), UTC) - timedelta(hours=7)).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
+    for paper in post.papers:
         dataset.arxiv_entries[paper.arxiv_id] = render_arxiv_entry(
             paper.arxiv_id,
             version=SAMPLE_VERSION,
@@ -229,11 +373,16 @@ def load_sample_dataset() -> UpstreamDataset:
             summary=paper.abstract,
             authors=paper.authors,
             categories=paper.categories,
-            published=SAMPLE_PUBLISHED,
-            updated=SAMPLE_PUBLISHED,
+            published=published,
+            updated=published,
         )
-        metrics = allocate_metrics(paper.retweets, paper.favorites, len(paper.tweets))
-        for tweet, (retweet_count, like_count) in zip(paper.tweets, metrics, strict=True):
+        tweets = paper.tweets or _hidden_tweets(post.day, paper)
+        metrics = (
+            allocate_metrics(paper.retweets, paper.favorites, len(paper.tweets))
+            if paper.tweets
+            else hidden_tweet_metrics(paper.retweets, paper.favorites)
+        )
+        for tweet, (retweet_count, like_count) in zip(tweets, metrics, strict=True):
             user_id = _stable_user_id(tweet.handle)
             users.setdefault(user_id, {"id": user_id, "name": tweet.author_name, "username": tweet.handle})
             dataset.x_tweets.append(_sample_tweet(paper.arxiv_id, tweet, user_id, retweet_count, like_count))
@@ -241,32 +390,112 @@ def load_sample_dataset() -> UpstreamDataset:
     return dataset
 
 
+HIDDEN_HANDLE = "hotpapers_hidden"
+
+
+def _hidden_tweets(day: date, paper: SamplePaper) -> tuple[SampleTweet, ...]:
+    count = len(hidden_tweet_metrics(paper.retweets, paper.favorites))
+    noon_ms = int(datetime.combine(day, datetime.min.time(), UTC).timestamp() * 1000) + 12 * 3_600_000
+    tweets = []
+    for i in range(count):
+        created_ms = noon_ms + (paper.rank * 100 + i) * 1000
+        status_id = str((created_ms - TWITTER_EPOCH_MS) << 22)
+        short = "https://t.co/" + hashlib.sha256(f"{paper.arxiv_id}/{i}".encode()).hexdigest()[:10]
+        text = f"{paper.title} {short}"
+        tweets.append(
+            SampleTweet(
+                status_id=status_id,
+                handle=HIDDEN_HANDLE,
+                author_name="Hidden tweet (stand-in)",
+                text=text,
+                lang="en",
+                entities=(TextEntity("url", len(text) - len(short), len(text), url=short),),
+            )
+        )
+    return tuple(tweets)
+
+
 def _sample_tweet(arxiv_id: str, tweet: SampleTweet, user_id: str, retweets: int, likes: int) -> dict[str, Any]:
-    link = _TCO.search(tweet.text)
-    if link is not None:
-        short, start, end = link.group(0), link.start(), link.end()
-    else:  # a tweet without a visible t.co link still linked the paper somehow; give the entity a stand-in
+    """The API v2 tweet object: escaped text, entities by offsets into it, the paper's link expanded.
+
+    The first t.co link that is not a media link leads to the paper's abs page. Where the
+    other links led is unknown: they "expand" to themselves. Media links expand to the
+    tweet's photo page, as X's do.
+    """
+    api_text, offsets = escape_x_text(tweet.text)
+    urls: list[dict[str, Any]] = []
+    mentions: list[dict[str, Any]] = []
+    hashtags: list[dict[str, Any]] = []
+    paper_linked = False
+    for entity in tweet.entities:
+        span = {"start": offsets[entity.start], "end": offsets[entity.end]}
+        if entity.kind == "url" and entity.url:
+            if entity.display_url and entity.display_url.startswith(_MEDIA_DISPLAY):
+                display = entity.display_url
+                expanded = f"https://twitter.com/{tweet.handle}/status/{tweet.status_id}/photo/1"
+            elif not paper_linked:
+                expanded, display = f"https://arxiv.org/abs/{arxiv_id}", f"arxiv.org/abs/{arxiv_id}"
+                paper_linked = True
+            else:
+                expanded, display = entity.url, entity.url.removeprefix("https://")
+            urls.append({**span, "url": entity.url, "expanded_url": expanded, "display_url": display})
+        elif entity.kind == "mention" and entity.username:
+            mentions.append({**span, "username": entity.username})
+        elif entity.kind == "hashtag" and entity.tag:
+            hashtags.append({**span, "tag": entity.tag})
+    if not paper_linked:  # no visible link: the tweet still linked the paper; give it a stand-in entity
         short = "https://t.co/" + hashlib.sha256(tweet.status_id.encode()).hexdigest()[:10]
-        start = end = len(tweet.text)
+        end = len(api_text)
+        urls.insert(
+            0,
+            {
+                "start": end,
+                "end": end,
+                "url": short,
+                "expanded_url": f"https://arxiv.org/abs/{arxiv_id}",
+                "display_url": f"arxiv.org/abs/{arxiv_id}",
+            },
+        )
+    entities: dict[str, Any] = {"urls": urls}
+    if mentions:
+        entities["mentions"] = mentions
+    if hashtags:
+        entities["hashtags"] = hashtags
     return {
         "id": tweet.status_id,
-        "text": tweet.text,
+        "text": api_text,
         "author_id": user_id,
         "created_at": _x_time(snowflake_time(tweet.status_id)),
-        "lang": "en",
+        "lang": tweet.lang,
         "public_metrics": {"retweet_count": retweets, "reply_count": 0, "like_count": likes, "quote_count": 0},
-        "entities": {
-            "urls": [
-                {
-                    "start": start,
-                    "end": end,
-                    "url": short,
-                    "expanded_url": f"https://arxiv.org/abs/{arxiv_id}",
-                    "display_url": f"arxiv.org/abs/{arxiv_id}",
-                }
-            ]
-        },
+        "entities": entities,
     }
+
+
+def x_search_page(dataset: UpstreamDataset) -> dict[str, Any]:
+    """All of the dataset's tweets as one X API v2 search page (newest first, authors expanded)."""
+    tweets = sorted(dataset.x_tweets, key=lambda tweet: (tweet["created_at"], int(tweet["id"])), reverse=True)
+    if not tweets:
+        return {"meta": {"result_count": 0}}
+    return {
+        "data": tweets,
+        "includes": {"users": list(dataset.x_users)},
+        "meta": {"newest_id": tweets[0]["id"], "oldest_id": tweets[-1]["id"], "result_count": len(tweets)},
+    }
+
+
+def arxiv_feed(entries: list[str]) -> str:
+    """arXiv API entries (`render_arxiv_entry`) wrapped into a whole Atom response body."""
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?>\n"
+        '<feed xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" '
+        'xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns="http://www.w3.org/2005/Atom">\n'
+        "  <id>https://arxiv.org/api/hotpapers-sample</id>\n"
+        "  <title>arXiv Query: hotpapers sample</title>\n"
+        f"  <opensearch:totalResults>{len(entries)}</opensearch:totalResults>\n"
+        + "".join(f"  {entry}\n" for entry in entries)
+        + "</feed>\n"
+    )
 
 
 # ---------------------------------------------------------------- synthetic day

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from ..arxiv_ids import extract_refs, merge_refs, ref_from_url
 from ..clock import Clock
 from ..http import HttpClient, UpstreamError
-from ..models import ArxivRef, Post, day_window
+from ..models import ArxivRef, Post, TextEntity, day_window
 from .base import SourceError, decode_json, format_rfc3339, is_count, parse_rfc3339, wrap_upstream_error
 
 # `url:` matches expanded URLs, so t.co short links are found too. Retweets are
@@ -129,7 +130,9 @@ def _parse_tweet(tweet: dict[str, Any], ref_types: set[str], users: dict[str, di
     metrics = _metrics(tweet.get("public_metrics"))
     if not isinstance(tweet_id, str) or not tweet_id or created_at is None or metrics is None:
         return None
-    text = tweet.get("text") if isinstance(tweet.get("text"), str) else ""
+    raw_text = tweet.get("text") if isinstance(tweet.get("text"), str) else ""
+    text, offsets = unescape_x_text(raw_text)
+    lang = tweet.get("lang")
     user = users.get(str(tweet.get("author_id")), {})
     username = user.get("username") if isinstance(user.get("username"), str) else ""
     name = user.get("name") if isinstance(user.get("name"), str) else ""
@@ -146,7 +149,112 @@ def _parse_tweet(tweet: dict[str, Any], ref_types: set[str], users: dict[str, di
         metrics=metrics,
         papers=_papers(tweet.get("entities"), text),
         kind=kind,
+        lang=lang if isinstance(lang, str) and lang else None,
+        entities=parse_x_entities(tweet.get("entities"), raw_text, text, offsets),
     )
+
+
+# X API v2 sends `text` with exactly three characters HTML-escaped: `&` as `&amp;`, `<` as `&lt;`
+# and `>` as `&gt;` (a typed "&amp;" arrives as "&amp;amp;"). Undoing exactly these three is what
+# html.unescape does to every text X produces, and it lets the offsets be mapped as well.
+_X_ESCAPE = re.compile(r"&(amp|lt|gt);")
+_X_UNESCAPED = {"amp": "&", "lt": "<", "gt": ">"}
+
+
+def unescape_x_text(raw: str) -> tuple[str, list[int]]:
+    """X's escaped `text` → (the plain text, for each raw offset 0..len(raw) its offset in the plain text).
+
+    An offset inside an escape sequence maps to the start of the character it stands for.
+    """
+    parts: list[str] = []
+    offsets: list[int] = []
+    position = length = 0
+    for match in _X_ESCAPE.finditer(raw):
+        chunk = raw[position : match.start()]
+        offsets.extend(range(length, length + len(chunk)))
+        parts.append(chunk)
+        length += len(chunk)
+        offsets.extend([length] * (match.end() - match.start()))
+        parts.append(_X_UNESCAPED[match.group(1)])
+        length += 1
+        position = match.end()
+    tail = raw[position:]
+    offsets.extend(range(length, length + len(tail) + 1))
+    parts.append(tail)
+    return "".join(parts), offsets
+
+
+def parse_x_entities(entities: Any, raw_text: str, text: str, offsets: list[int]) -> tuple[TextEntity, ...]:
+    """The url, mention and hashtag entities of a tweet, with offsets into the unescaped `text`.
+
+    X API v2 gives `start`/`end` as Unicode code-point offsets. The recorded v2 payloads in
+    tests/fixtures/twitter count them in the text *as sent*, i.e. with `&amp;` etc. still
+    escaped (a tweet with "#kpop &amp; #kdrama" places "#kdrama" 4 code points after where
+    the unescaped text has it). Offsets counted in the unescaped text are accepted too: an
+    entity is kept when the span it names, read either way, holds what the entity says (its
+    t.co URL, `@username`, `#tag`), and it is mapped onto the unescaped text. Any other
+    entity, or one that overlaps an earlier one, is malformed and dropped; the post is kept.
+    """
+    if not isinstance(entities, dict):
+        return ()
+    found: list[TextEntity] = []
+    for kind, key in (("url", "urls"), ("mention", "mentions"), ("hashtag", "hashtags")):
+        entries = entities.get(key)
+        for entry in entries if isinstance(entries, list) else []:
+            entity = _entity(kind, entry, raw_text, text, offsets)
+            if entity is not None:
+                found.append(entity)
+    found.sort(key=lambda entity: (entity.start, entity.end))
+    kept: list[TextEntity] = []
+    for entity in found:
+        if not kept or entity.start >= kept[-1].end:
+            kept.append(entity)
+    return tuple(kept)
+
+
+def _entity(kind: str, entry: Any, raw_text: str, text: str, offsets: list[int]) -> TextEntity | None:
+    if not isinstance(entry, dict) or not is_count(entry.get("start")) or not is_count(entry.get("end")):
+        return None
+    start, end = entry["start"], entry["end"]
+    if kind == "url":
+        url, display = entry.get("url"), entry.get("display_url")
+        expanded = entry.get("expanded_url")
+        if not isinstance(expanded, str) or not expanded:
+            expanded = entry.get("unwound_url")
+        if not isinstance(url, str) or not url:
+            return None
+        fields: dict[str, Any] = {
+            "url": url,
+            "expanded_url": expanded if isinstance(expanded, str) and expanded else None,
+            "display_url": display if isinstance(display, str) and display else None,
+        }
+
+        def fits(span: str) -> bool:
+            return span == url
+
+    elif kind == "mention":
+        username = entry.get("username")
+        if not isinstance(username, str) or not username:
+            return None
+        fields = {"username": username}
+
+        def fits(span: str) -> bool:
+            return span[:1] in ("@", "\uff20") and span[1:].casefold() == username.casefold()
+
+    else:
+        tag = entry.get("tag")
+        if not isinstance(tag, str) or not tag:
+            return None
+        fields = {"tag": tag}
+
+        def fits(span: str) -> bool:
+            return span[:1] in ("#", "\uff03") and span[1:].casefold() == tag.casefold()
+
+    if start < end <= len(raw_text) and fits(raw_text[start:end]) and fits(text[offsets[start] : offsets[end]]):
+        start, end = offsets[start], offsets[end]  # offsets count the escaped text as sent
+    elif not (start < end <= len(text) and fits(text[start:end])):  # offsets count the unescaped text
+        return None
+    return TextEntity(kind=kind, start=start, end=end, **fields)
 
 
 def _papers(entities: Any, text: str) -> tuple[ArxivRef, ...]:

@@ -1,0 +1,13 @@
+"""PublishFunction: rank a collected day, store its digest, render the site into S3."""
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from hotpapers import handlers
+from hotpapers.observability import logger, metrics
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    logger.set_correlation_id(context.aws_request_id)
+    return handlers.publish(event)

