@@ -13,8 +13,10 @@ $(STAMP): pyproject.toml layers/hotpapers/requirements.txt
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)  ## the whole system offline: embedded AWS, sample day collected and shown
-	$(VENV)/bin/hotpapers demo
+PORT ?= 8000
+
+demo: $(STAMP)  ## the whole system offline: embedded AWS, the sample day collected, published and served
+	$(VENV)/bin/hotpapers demo --port $(PORT)
 
 # The site checks need a real browser and the Nu checker's Java: Debian packages.
 system-deps:

@@ -1,0 +1,229 @@
+"""The publisher end to end: real handler, moto server, the collected sample day.
+
+Each test collects 2021-06-01 (17 papers, 21 tweets, rebuilt from the real
+Hot Papers post of that day) and publishes it into its own bucket.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from hotpapers import aws, handlers
+from hotpapers.clock import FakeClock
+from hotpapers.digest import Digest
+from hotpapers.events import InvalidEvent
+from hotpapers.local.invoke import invoke
+from hotpapers.markdown import render_markdown
+from hotpapers.settings import Settings
+from hotpapers.store import Store
+
+pytestmark = pytest.mark.integration
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+DAY = date(2021, 6, 1)
+
+
+def collect_sample_day() -> None:
+    invoke("collect", {"date": DAY.isoformat()})
+
+
+def bucket_objects(settings: Settings) -> dict[str, dict]:
+    s3 = aws.client("s3", settings.endpoint_url, settings.region)
+    objects = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=settings.bucket):
+        for entry in page.get("Contents", []):
+            head = s3.head_object(Bucket=settings.bucket, Key=entry["Key"])
+            body = s3.get_object(Bucket=settings.bucket, Key=entry["Key"])["Body"].read()
+            objects[entry["Key"]] = {"type": head["ContentType"], "cache": head.get("CacheControl"), "body": body}
+    return objects
+
+
+@pytest.fixture
+def record_puts(env: Settings):
+    """Keys of every PutObject the publisher's S3 client sends, in order, from the moment it is called."""
+    s3 = aws.client("s3", env.endpoint_url, env.region)
+    keys: list[str] = []
+    recording = []
+
+    def on_put(params, **_):
+        if recording:
+            keys.append(params["Key"])
+
+    s3.meta.events.register("before-parameter-build.s3.PutObject", on_put)
+
+    def start() -> list[str]:
+        recording.append(True)
+        return keys
+
+    yield start
+    s3.meta.events.unregister("before-parameter-build.s3.PutObject", on_put)
+
+
+@pytest.mark.parametrize("event_file", sorted(p.name for p in EVENTS.glob("publish-*.json")))
+def test_every_sample_event_runs_through_the_real_handler(env: Settings, event_file: str) -> None:
+    collect_sample_day()
+    result = invoke("publish", json.loads((EVENTS / event_file).read_text()))
+
+    published = {day["date"]: day for day in result["days"]}
+    assert published["2021-06-01"] == {"date": "2021-06-01", "papers": 17, "candidates": 17}
+    if event_file == "publish-range.json":
+        assert result["skipped"] == {"2021-05-31": "not collected yet: run the collector for this day first"}
+    assert "digests/2021-06-01/index.html" in bucket_objects(env)
+
+
+def test_the_site_has_every_page_kind_with_types_and_cache_control(env: Settings) -> None:
+    collect_sample_day()
+    invoke("publish", {"date": "2021-06-01"})
+    objects = bucket_objects(env)
+
+    for key in (
+        "index.html",
+        "digests/2021-06-01/index.html",
+        "digests/2021-06-01.md",
+        "digests/2021-06-01.json",
+        "feed.xml",
+        "sitemap.xml",
+        "robots.txt",
+        "404.html",
+        "archive/index.html",
+        "archive/2021-06/index.html",
+        "categories/index.html",
+        "categories/cs.LG/index.html",
+    ):
+        assert key in objects, key
+        assert objects[key]["cache"], f"{key} has no Cache-Control"
+        assert "charset=utf-8" in objects[key]["type"], key
+    stylesheets = [key for key in objects if key.startswith("static/") and key.endswith(".css")]
+    assert len(stylesheets) == 1 and "immutable" in objects[stylesheets[0]]["cache"]
+    assert objects["digests/2021-06-01/index.html"]["type"] == "text/html; charset=utf-8"
+    assert objects["digests/2021-06-01.md"]["type"].startswith("text/markdown")
+    assert objects["feed.xml"]["type"].startswith("application/atom+xml")
+
+    page = objects["digests/2021-06-01/index.html"]["body"].decode()
+    assert page.count('<article class="paper" id="paper-') == 17
+    assert "An Attention Free Transformer" in page
+
+    feed = feedparser.parse(objects["feed.xml"]["body"])
+    assert not feed.bozo
+    assert feed.entries[0].id and feed.entries[0].updated_parsed
+
+
+def test_the_digest_is_stored_once_and_matches_the_exports(env: Settings) -> None:
+    collect_sample_day()
+    invoke("publish", {"date": "2021-06-01"})
+    store = Store(env.table, aws.client("dynamodb", env.endpoint_url, env.region), FakeClock())
+
+    digest = store.get_digest(DAY)
+    assert digest is not None and len(digest.papers) == 17
+    assert [paper.rank for paper in digest.papers] == list(range(1, 18))
+    assert digest.papers[0].arxiv_id == "2105.14103" and digest.papers[0].score == 10042 + 5
+    scores = [paper.score for paper in digest.papers]
+    assert scores == sorted(scores, reverse=True)
+    assert [summary.day for summary in store.digest_summaries()] == [DAY]
+
+    objects = bucket_objects(env)
+    assert objects["digests/2021-06-01.md"]["body"].decode() == render_markdown(digest)
+    assert Digest.from_dict(json.loads(objects["digests/2021-06-01.json"]["body"])) == digest
+
+
+def test_an_unchanged_rerun_makes_no_puts_and_the_same_bytes(env: Settings, record_puts) -> None:
+    collect_sample_day()
+    first = invoke("publish", {"date": "2021-06-01"})
+    before = bucket_objects(env)
+    puts = record_puts()
+
+    second = invoke("publish", {"date": "2021-06-01"})
+
+    assert first["objects_put"] == len(before) and first["objects_unchanged"] == 0
+    assert second["objects_put"] == 0 and second["objects_unchanged"] == len(before)
+    assert puts == []
+    assert bucket_objects(env) == before
+
+
+def test_pages_are_uploaded_before_the_pages_that_link_to_them(env: Settings, record_puts) -> None:
+    collect_sample_day()
+    puts = record_puts()
+    invoke("publish", {"date": "2021-06-01"})
+
+    position = {key: index for index, key in enumerate(puts)}
+    assert puts[0].startswith("static/")  # every page links to the stylesheet
+    day_page = position["digests/2021-06-01/index.html"]
+    for linking in ("index.html", "feed.xml", "sitemap.xml", "archive/index.html", "categories/cs.LG/index.html"):
+        assert position[linking] > day_page, linking
+    for front in ("index.html", "feed.xml", "sitemap.xml"):
+        assert position[front] > position["archive/index.html"], front
+
+
+def test_a_new_day_rerenders_its_neighbour_with_the_new_link(env: Settings, record_puts) -> None:
+    collect_sample_day()
+    invoke("publish", {"date": "2021-06-01"})
+    invoke("collect", {"date": "2021-06-02"})  # the replay has nothing that day: a valid, empty digest
+    puts = record_puts()
+
+    result = invoke("publish", {"date": "2021-06-02"})
+
+    assert result["days"] == [{"date": "2021-06-02", "papers": 0, "candidates": 0}]
+    assert "digests/2021-06-01/index.html" in puts  # its "next day" link changed
+    assert "/digests/2021-06-02/" in bucket_objects(env)["digests/2021-06-01/index.html"]["body"].decode()
+    assert "index.html" in puts
+
+
+def test_a_day_with_no_paper_over_the_threshold_is_a_valid_empty_digest(env: Settings, monkeypatch) -> None:
+    collect_sample_day()
+    monkeypatch.setenv("HOTPAPERS_MIN_SCORE", "1000000")
+
+    result = invoke("publish", {"date": "2021-06-01"})
+
+    assert result["days"] == [{"date": "2021-06-01", "papers": 0, "candidates": 17}]
+    objects = bucket_objects(env)
+    markdown = objects["digests/2021-06-01.md"]["body"].decode()
+    assert markdown.startswith("---\ntitle: Hot Papers 2021-06-01\n") and "# 1." not in markdown
+    assert json.loads(objects["digests/2021-06-01.json"]["body"])["papers"] == []
+
+
+def test_a_full_rebuild_publishes_every_collected_day(env: Settings) -> None:
+    collect_sample_day()
+    invoke("collect", {"date": "2021-06-02"})
+
+    result = invoke("publish", {"all": True})
+
+    assert [day["date"] for day in result["days"]] == ["2021-06-01", "2021-06-02"]
+    objects = bucket_objects(env)
+    assert {"digests/2021-06-01/index.html", "digests/2021-06-02/index.html"} <= set(objects)
+
+
+@pytest.mark.parametrize(
+    "event, message",
+    [
+        ({}, "names no day"),
+        ({"all": "yes"}, '"all" must be true'),
+        ({"all": True, "date": "2021-06-01"}, "alone"),
+        ({"date": "2021-06-01", "sources": ["x"]}, "for the collector"),
+        ({"detail-type": "Collect Finished", "detail": "2021-06-01"}, '"detail" object'),
+        ({"detail-type": "Collect Finished", "detail": {"date": "yesterday"}}, "YYYY-MM-DD"),
+        ({"from": "2021-06-01", "to": "2021-05-01"}, "before"),
+    ],
+)
+def test_malformed_events_are_rejected_and_nothing_is_written(env: Settings, event, message) -> None:
+    collect_sample_day()
+    with pytest.raises(InvalidEvent, match=message):
+        invoke("publish", event)
+    assert bucket_objects(env) == {}
+
+
+def test_the_same_data_renders_byte_identical_sites_at_any_time(env: Settings) -> None:
+    collect_sample_day()
+    handlers.publish({"date": "2021-06-01"}, clock=FakeClock())
+    first = bucket_objects(env)
+    s3 = aws.client("s3", env.endpoint_url, env.region)
+    for key in first:
+        s3.delete_object(Bucket=env.bucket, Key=key)
+
+    handlers.publish({"date": "2021-06-01"})  # a different wall clock
+
+    assert bucket_objects(env) == first
