@@ -11,6 +11,7 @@ and console checks. Screenshots go to test-output/ (git-ignored).
 from __future__ import annotations
 
 import struct
+import xml.etree.ElementTree as ET
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
 
 from hotpapers.cli import relay_collect_finished
 from hotpapers.local.fake_upstreams import FakeUpstreams
@@ -26,6 +27,7 @@ from hotpapers.local.invoke import invoke
 from hotpapers.local.provision import provision
 from hotpapers.local.server import LocalServer
 from hotpapers.settings import Settings
+from hotpapers.site import site_config_from_env
 from hotpapers.wiring import build_site_bucket
 
 from .conftest import BSKY
@@ -127,23 +129,19 @@ def watched_page(browser: Browser, site_url: str, color_scheme: str = "light") -
     context.route("**/*", only_the_site)
     page = context.new_page()
     observed = Observed()
-    page.on(
-        "console",
-        lambda msg: observed.problems.append(f"{page.url}: console {msg.type}: {msg.text}")
-        if msg.type == "error"
-        else None,
-    )
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":  # a CSP violation is reported here too
+            observed.problems.append(f"{page.url}: console error: {message.text}")
+
+    def on_response(response: Response) -> None:
+        if response.status >= 400 and response.request.resource_type != "document":
+            observed.problems.append(f"{page.url}: HTTP {response.status} for {response.url}")
+
+    page.on("console", on_console)
     page.on("pageerror", lambda error: observed.problems.append(f"{page.url}: uncaught {error}"))
-    page.on(
-        "requestfailed",
-        lambda request: observed.problems.append(f"{page.url}: request failed: {request.url} ({request.failure})"),
-    )
-    page.on(
-        "response",
-        lambda response: observed.problems.append(f"{page.url}: HTTP {response.status} for {response.url}")
-        if response.status >= 400 and response.request.resource_type != "document"
-        else None,
-    )
+    page.on("requestfailed", lambda r: observed.problems.append(f"{page.url}: request failed: {r.url} ({r.failure})"))
+    page.on("response", on_response)
     return page, observed
 
 
@@ -225,7 +223,6 @@ def crawl(browser: Browser, site_url: str) -> Iterator[Crawl]:
                     result.stylesheets.add(urljoin(final, href))
                 if rel != "canonical":  # canonical is the deployed absolute URL, not this server
                     enqueue(href, final)
-            page.wait_for_load_state("networkidle")
             result.problems.extend(observed.problems)
         yield result
     finally:
@@ -310,6 +307,25 @@ def test_a_csp_violation_would_be_caught(browser: Browser, site_url: str) -> Non
         )
         page.wait_for_timeout(200)
         assert any("Content Security Policy" in problem for problem in observed.problems), observed.problems
+    finally:
+        page.context.close()
+
+
+def test_sitemap_and_feed_name_only_pages_that_exist(browser: Browser, site_url: str) -> None:
+    """They carry the deployed absolute URLs (HOTPAPERS_SITE_URL); rebased onto this server, each must be a page."""
+    base = site_config_from_env().base_url
+    page, _ = watched_page(browser, site_url)
+    try:
+        sitemap = ET.fromstring(page.request.get(site_url + "sitemap.xml").body())
+        feed = ET.fromstring(page.request.get(site_url + "feed.xml").body())
+        locs = [el.text or "" for el in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+        links = [el.get("href", "") for el in feed.iter("{http://www.w3.org/2005/Atom}link")]
+        assert base + DIGEST in locs, locs
+        assert base + DIGEST in links, links
+        for url in [*locs, *links]:
+            assert url.startswith(base), f"{url} is not under the site's base URL {base}"
+            response = page.request.get(site_url + url[len(base) :], max_redirects=0)
+            assert response.status == 200, f"{url} -> {response.status}"
     finally:
         page.context.close()
 
