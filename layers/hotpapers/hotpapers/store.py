@@ -16,6 +16,7 @@ from typing import Any
 
 from .clock import Clock
 from .digest import Digest, DigestSummary
+from .dynamo_json import from_attr, to_attr
 from .models import ArxivRef, Observation, Paper, Post, RunRecord, TextEntity
 
 BATCH_WRITE_LIMIT = 25  # DynamoDB's BatchWriteItem maximum
@@ -258,7 +259,7 @@ def digest_items(digest: Digest) -> list[dict[str, Any]]:
 
 def digest_from_item(item: dict[str, Any]) -> Digest:
     body = item["body_gz"]
-    raw = body.value if hasattr(body, "value") else body  # boto3's Binary wraps the bytes
+    raw = bytes(body)
     return Digest.from_dict(json.loads(gzip.decompress(raw)))
 
 
@@ -275,14 +276,10 @@ class Store:
     """Reads and writes the table through a low-level DynamoDB client."""
 
     def __init__(self, table_name: str, dynamodb: Any, clock: Clock, max_attempts: int = 8) -> None:
-        from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
         self.table_name = table_name
         self._db = dynamodb
         self._clock = clock
         self._max_attempts = max_attempts
-        self._serialize = TypeSerializer().serialize
-        self._deserialize = TypeDeserializer().deserialize
         self.stats = WriteStats()
         self.read_requests = 0
 
@@ -436,19 +433,10 @@ class Store:
 
     # ---- (de)serialisation
 
-    def _to_dynamo(self, item: dict[str, Any]) -> dict[str, Any]:
-        return {key: self._serialize(value) for key, value in item.items() if value is not None}
+    @staticmethod
+    def _to_dynamo(item: dict[str, Any]) -> dict[str, Any]:
+        return {key: to_attr(value) for key, value in item.items() if value is not None}
 
-    def _from_dynamo(self, item: dict[str, Any]) -> dict[str, Any]:
-        return {key: _plain(self._deserialize(value)) for key, value in item.items()}
-
-
-def _plain(value: Any) -> Any:
-    """DynamoDB numbers come back as Decimal; give callers ints (or floats) instead."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {key: _plain(inner) for key, inner in value.items()}
-    if isinstance(value, list):
-        return [_plain(inner) for inner in value]
-    return value
+    @staticmethod
+    def _from_dynamo(item: dict[str, Any]) -> dict[str, Any]:
+        return {key: from_attr(value) for key, value in item.items()}
