@@ -56,9 +56,10 @@ for path in \
     .aws-sam/build/HotpapersLayer/python/hotpapers/__init__.py \
     .aws-sam/build/HotpapersLayer/python/boto3/__init__.py \
     .aws-sam/build/CollectFunction/app.py \
-    .aws-sam/build/PublishFunction/app.py; do
+    .aws-sam/build/PublishFunction/app.py \
+    .aws-sam/build/ApiFunction/app.py; do
     [[ -f "$path" ]] || fail "$path is missing after sam build"
     printf '    found %s\n' "$path"
 done
 
-printf '\ncheck-template: OK (cfn-lint clean, sam validate --lint valid, sam build succeeded, layer, CollectFunction and PublishFunction artifacts present)\n'
+printf '\ncheck-template: OK (cfn-lint clean, sam validate --lint valid, sam build succeeded, layer, CollectFunction, PublishFunction and ApiFunction artifacts present)\n'

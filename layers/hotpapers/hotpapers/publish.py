@@ -96,7 +96,8 @@ class Publisher:
             self.progress("no digest stored yet: nothing to render")
             return result
         self.progress(f"rendering {len(digests)} day(s) and the archive of {len(summaries)} day(s)")
-        phases = self._render(digests, summaries)
+        phases, latest = self._render(digests, summaries)
+        self.store.put_latest(latest)
         stats = self.bucket.upload(phases)
         result.objects_put, result.objects_unchanged = stats.put, stats.unchanged
         logger.info(
@@ -105,7 +106,9 @@ class Publisher:
         )
         return result
 
-    def _render(self, digests: dict[date, Digest], summaries: list[DigestSummary]) -> list[list[SiteObject]]:
+    def _render(
+        self, digests: dict[date, Digest], summaries: list[DigestSummary]
+    ) -> tuple[list[list[SiteObject]], Digest]:
         ordered = sorted(summary.day for summary in summaries)
         position = {day: index for index, day in enumerate(ordered)}
         latest = ordered[-1]
@@ -138,4 +141,4 @@ class Publisher:
             render_404(self.site),
         ]
         # The stylesheet first (every page links to it), pages next, then what links to them.
-        return [[render_stylesheet()], day_pages, listings, front]
+        return [[render_stylesheet()], day_pages, listings, front], digests[latest]

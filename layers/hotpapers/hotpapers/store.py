@@ -225,6 +225,9 @@ def paper_from_item(item: dict[str, Any]) -> Paper:
 # ---------------------------------------------------------------- digests (written by the publisher)
 
 
+LATEST_PK = "DIGEST#LATEST"  # a copy of the newest digest, so /digests/latest is one GetItem
+
+
 def digest_items(digest: Digest) -> list[dict[str, Any]]:
     """The full digest (gzip JSON: one GetItem serves the API) and its small summary.
 
@@ -425,6 +428,59 @@ class Store:
     def get_digests(self, days: Sequence[date]) -> dict[date, Digest]:
         items = self.get_items([(f"DIGEST#{day.isoformat()}", "DIGEST") for day in days])
         return {date.fromisoformat(item["day"]): digest_from_item(item) for item in items}
+
+    def digest_json(self, day: date) -> bytes | None:
+        """One day's digest document as stored (JSON bytes): one GetItem."""
+        item = self.get_item(f"DIGEST#{day.isoformat()}", "DIGEST")
+        return gzip.decompress(bytes(item["body_gz"])) if item else None
+
+    def latest_digest_json(self) -> bytes | None:
+        """The newest day's digest document: one GetItem of the copy the publisher keeps."""
+        item = self.get_item(LATEST_PK, "DIGEST")
+        return gzip.decompress(bytes(item["body_gz"])) if item else None
+
+    def put_latest(self, digest: Digest) -> None:
+        item = digest_items(digest)[0]
+        self.put_item({**item, "PK": LATEST_PK, "entity": "latest_digest"})
+
+    def digest_summaries_page(self, limit: int, before: date | None) -> tuple[list[DigestSummary], date | None]:
+        """Up to `limit` summaries, newest first, older than `before`: one Query."""
+        params: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": "GSI1",
+            "KeyConditionExpression": "GSI1PK = :pk" + (" AND GSI1SK < :before" if before else ""),
+            "ExpressionAttributeValues": {":pk": {"S": "DIGESTS"}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if before:
+            params["ExpressionAttributeValues"][":before"] = {"S": before.isoformat()}
+        self.read_requests += 1
+        response = self._db.query(**params)
+        summaries = [
+            DigestSummary.from_dict(json.loads(self._from_dynamo(item)["summary"])) for item in response["Items"]
+        ]
+        more = "LastEvaluatedKey" in response and summaries
+        return summaries, (summaries[-1].day if more else None)
+
+    def mentions_page(
+        self, arxiv_id: str, sort_prefix: str, limit: int, after: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Up to `limit` mentions of a paper whose SK starts with `sort_prefix`, after `after`: one Query."""
+        values: dict[str, Any] = {":pk": {"S": paper_pk(arxiv_id)}, ":prefix": {"S": sort_prefix}}
+        params: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": values,
+            "Limit": limit,
+        }
+        if after:
+            params["ExclusiveStartKey"] = {"PK": {"S": paper_pk(arxiv_id)}, "SK": {"S": after}}
+        self.read_requests += 1
+        response = self._db.query(**params)
+        items = [self._from_dynamo(item) for item in response["Items"]]
+        more = "LastEvaluatedKey" in response and items
+        return items, (response["LastEvaluatedKey"]["SK"]["S"] if more else None)
 
     def digest_summaries(self) -> list[DigestSummary]:
         """Every digest's summary, newest first: one Query on GSI1 (paginated)."""

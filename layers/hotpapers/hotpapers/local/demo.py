@@ -102,6 +102,13 @@ def run_demo(port: int = 8000, serve: bool = True) -> int:
             print(f"   Markdown export: {site}digests/{SAMPLE_DAY}.md")
             print(f"   JSON:            {site}digests/{SAMPLE_DAY}.json")
             print(f"   Atom feed:       {site}feed.xml")
+            print("   the JSON API, as API Gateway would serve it:")
+            print(f"     curl -s {site}api/digests")
+            print(f"     curl -s '{site}api/digests/{SAMPLE_DAY}?category=cs.CV&limit=3'")
+            print(f"     curl -s {site}api/digests/latest")
+            print(f"     curl -s {site}api/papers/2105.14103")
+            print(f"     curl -s '{site}api/papers/2105.14103/mentions?source=x'")
+            print(f"     curl -s {site}api/openapi.json")
             print("   Ctrl-C stops the demo (the embedded AWS lives in memory).", flush=True)
             try:
                 server.serve_forever()

@@ -1,0 +1,24 @@
+"""The API app, built once per container on the first request (never at import)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+
+@cache
+def app() -> APIGatewayRestResolver:
+    from .api import build_app, default_api
+
+    return build_app(default_api())
+
+
+def resolve(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app().resolve(event, context)
+
+
+def reset() -> None:
+    """Forget the app (tests that change settings between requests call this)."""
+    app.cache_clear()

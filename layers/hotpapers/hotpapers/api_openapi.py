@@ -1,0 +1,356 @@
+"""The API's OpenAPI 3 document, served at /openapi.json.
+
+It is kept beside the routes (api.py) and proven against them: the contract
+tests validate every response the handler gives against these schemas, and
+schemathesis fuzzes the local server from this document in CI.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SOURCES = ["x", "bluesky", "hackernews", "huggingface"]
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "nullable": True}
+
+
+STRING = {"type": "string"}
+INTEGER = {"type": "integer"}
+DATE = {"type": "string", "format": "date"}
+DATETIME = {"type": "string", "format": "date-time"}
+COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {"code": STRING, "message": STRING},
+            }
+        },
+    },
+    "TextEntity": {
+        "type": "object",
+        "required": ["kind", "start", "end"],
+        "properties": {
+            "kind": {"type": "string", "enum": ["url", "mention", "hashtag"]},
+            "start": INTEGER,
+            "end": INTEGER,
+            "url": STRING,
+            "expanded_url": STRING,
+            "display_url": STRING,
+            "username": STRING,
+            "tag": STRING,
+        },
+    },
+    "TopPost": {
+        "type": "object",
+        "required": [
+            "source",
+            "post_id",
+            "url",
+            "author_name",
+            "author_handle",
+            "text",
+            "created_at",
+            "metrics",
+            "score",
+        ],
+        "properties": {
+            "source": {"type": "string", "enum": SOURCES},
+            "post_id": STRING,
+            "url": STRING,
+            "author_name": STRING,
+            "author_handle": STRING,
+            "text": STRING,
+            "created_at": DATETIME,
+            "kind": STRING,
+            "metrics": COUNTS,
+            "score": INTEGER,
+            "lang": _nullable(STRING),
+            "entities": {"type": "array", "items": _ref("TextEntity")},
+        },
+    },
+    "Engagement": {
+        "description": "Per source: posts, the sum of each metric (x: retweets, likes, quotes, replies), score.",
+        "type": "object",
+        "additionalProperties": COUNTS,
+    },
+    "DigestPaper": {
+        "type": "object",
+        "required": [
+            "rank",
+            "arxiv_id",
+            "title",
+            "authors",
+            "categories",
+            "abs_url",
+            "pdf_url",
+            "score",
+            "engagement",
+            "top_posts",
+        ],
+        "properties": {
+            "rank": {"type": "integer", "minimum": 1},
+            "arxiv_id": STRING,
+            "version": INTEGER,
+            "title": STRING,
+            "authors": {"type": "array", "items": STRING},
+            "categories": {"type": "array", "items": STRING},
+            "primary_category": _nullable(STRING),
+            "abstract": STRING,
+            "abs_url": STRING,
+            "pdf_url": STRING,
+            "published": DATETIME,
+            "score": INTEGER,
+            "engagement": _ref("Engagement"),
+            "top_posts": {"type": "array", "items": _ref("TopPost")},
+            "as_of": _nullable(DATETIME),
+            "comment": _nullable(STRING),
+            "journal_ref": _nullable(STRING),
+            "doi": _nullable(STRING),
+        },
+    },  # fmt: skip
+    "Digest": {
+        "type": "object",
+        "required": ["day", "candidates", "papers"],
+        "properties": {
+            "day": DATE,
+            "as_of": _nullable(DATETIME),
+            "candidates": INTEGER,
+            "config": {"type": "object"},
+            "papers": {"type": "array", "items": _ref("DigestPaper")},
+        },
+    },
+    "DigestList": {
+        "type": "object",
+        "required": ["digests", "next_cursor"],
+        "properties": {
+            "digests": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["date", "papers", "candidates", "top"],
+                    "properties": {
+                        "date": DATE,
+                        "papers": INTEGER,
+                        "candidates": INTEGER,
+                        "as_of": _nullable(DATETIME),
+                        "top": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["rank", "arxiv_id", "title", "score"],
+                                "properties": {"rank": INTEGER, "arxiv_id": STRING, "title": STRING, "score": INTEGER},
+                            },
+                        },
+                    },
+                },
+            },
+            "next_cursor": _nullable(STRING),
+        },
+    },
+    "Paper": {
+        "type": "object",
+        "required": ["arxiv_id", "metadata", "days", "mentions"],
+        "properties": {
+            "arxiv_id": STRING,
+            "metadata": _nullable(
+                {
+                    "type": "object",
+                    "properties": {
+                        "version": INTEGER,
+                        "title": STRING,
+                        "authors": {"type": "array", "items": STRING},
+                        "categories": {"type": "array", "items": STRING},
+                        "primary_category": _nullable(STRING),
+                        "abstract": _nullable(STRING),
+                        "abs_url": STRING,
+                        "pdf_url": _nullable(STRING),
+                        "published": DATETIME,
+                        "updated": DATETIME,
+                        "comment": _nullable(STRING),
+                        "journal_ref": _nullable(STRING),
+                        "doi": _nullable(STRING),
+                    },
+                }
+            ),
+            "days": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["date", "score", "engagement"],
+                    "properties": {"date": DATE, "score": INTEGER, "engagement": _ref("Engagement")},
+                },
+            },
+            "mentions": {
+                "type": "object",
+                "required": ["total", "by_source"],
+                "properties": {"total": INTEGER, "by_source": COUNTS},
+            },
+        },
+    },
+    "MentionList": {
+        "type": "object",
+        "required": ["arxiv_id", "mentions", "next_cursor"],
+        "properties": {
+            "arxiv_id": STRING,
+            "mentions": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["source", "post_id", "url", "created_at", "metrics", "day"],
+                    "properties": {
+                        "source": {"type": "string", "enum": SOURCES},
+                        "post_id": STRING,
+                        "url": STRING,
+                        "author_name": _nullable(STRING),
+                        "author_handle": _nullable(STRING),
+                        "text": _nullable(STRING),
+                        "created_at": DATETIME,
+                        "kind": _nullable(STRING),
+                        "metrics": COUNTS,
+                        "observed_at": DATETIME,
+                        "day": DATE,
+                    },
+                },
+            },
+            "next_cursor": _nullable(STRING),
+        },
+    },
+}
+
+
+def _json(schema_name: str, description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "headers": {
+            "ETag": {"schema": STRING},
+            "Cache-Control": {"schema": STRING},
+        },
+        "content": {"application/json": {"schema": _ref(schema_name)}},
+    }
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+NOT_MODIFIED = {"description": "Not modified: the If-None-Match ETag still holds"}
+IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "required": False, "schema": STRING}
+LIMIT = {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 100}}
+CURSOR = {
+    "name": "cursor",
+    "in": "query",
+    "required": False,
+    "description": "next_cursor of the previous page (opaque)",
+    "schema": STRING,
+}
+ARXIV_ID = {
+    "name": "arxiv_id",
+    "in": "path",
+    "required": True,
+    "description": "2105.14103, 2105.14103v2, or an old-style id with its slash URL-encoded: hep-th%2F9901001",
+    "schema": STRING,
+}
+
+
+def _get(summary: str, parameters: list[dict[str, Any]], ok: dict[str, Any], *errors: int) -> dict[str, Any]:
+    responses: dict[str, Any] = {"200": ok, "304": NOT_MODIFIED}
+    texts = {400: "Malformed parameter", 404: "Not found"}
+    for status in errors:
+        responses[str(status)] = _error(texts[status])
+    return {"get": {"summary": summary, "parameters": [IF_NONE_MATCH, *parameters], "responses": responses}}
+
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "Hot Papers API",
+        "version": "1.0.0",
+        "description": "The daily digests of the arXiv papers people are talking about, as JSON. "
+        'Errors are {"error": {"code", "message"}}; every response has an ETag and Cache-Control.',
+    },
+    "paths": {
+        "/digests": _get(
+            "Days that have a digest, newest first", [LIMIT, CURSOR], _json("DigestList", "A page of days"), 400
+        ),
+        "/digests/latest": _get(
+            "The newest day's digest",
+            [
+                {"name": "category", "in": "query", "required": False, "schema": STRING},
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+                },
+            ],
+            _json("Digest", "The digest"),
+            400,
+            404,
+        ),
+        "/digests/{date}": _get(
+            "One day's ranked papers",
+            [
+                {"name": "date", "in": "path", "required": True, "schema": DATE},
+                {
+                    "name": "category",
+                    "in": "query",
+                    "required": False,
+                    "description": "primary or any category, e.g. cs.LG",
+                    "schema": STRING,
+                },
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+                },
+            ],
+            _json("Digest", "The digest"),
+            400,
+            404,
+        ),
+        "/papers/{arxiv_id}": _get(
+            "A paper's metadata, its score on every day it appeared, its mentions by source",
+            [ARXIV_ID],
+            _json("Paper", "The paper"),
+            400,
+            404,
+        ),
+        "/papers/{arxiv_id}/mentions": _get(
+            "A paper's mentions, page by page",
+            [
+                ARXIV_ID,
+                {"name": "source", "in": "query", "required": False, "schema": {"type": "string", "enum": SOURCES}},
+                LIMIT,
+                CURSOR,
+            ],
+            _json("MentionList", "A page of mentions"),
+            400,
+        ),
+        "/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "responses": {
+                    "200": {
+                        "description": "OpenAPI 3",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    },
+                    "304": NOT_MODIFIED,
+                },
+            }
+        },
+    },  # fmt: skip
+    "components": {"schemas": SCHEMAS},
+}
