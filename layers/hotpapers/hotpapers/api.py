@@ -38,7 +38,9 @@ MENTIONS_LIMIT = (1, 100, 50)
 PAPERS_LIMIT = (1, 1000, None)
 SOURCES = ("x", "bluesky", "hackernews", "huggingface")
 _CATEGORY = re.compile(r"^[A-Za-z-]+(\.[A-Za-z-]+)?$")
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_LIMIT = re.compile(r"[0-9]{1,4}\Z")
+MAX_CURSOR = 600  # characters: a cursor this API issues is far shorter
 
 # Every route, as (regex over the path, its OpenAPI template): for 405 versus 404.
 ROUTES = [
@@ -91,7 +93,7 @@ def parse_limit(params: dict[str, str], bounds: tuple[int, int, int | None]) -> 
     raw = params.get("limit")
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not _LIMIT.match(raw) or not low <= int(raw) <= high:
         raise bad_request(f"limit must be a whole number from {low} to {high}, got {raw[:20]!r}")
     return int(raw)
 
@@ -105,9 +107,11 @@ def decode_cursor(raw: str | None, field: str, pattern: re.Pattern[str]) -> str 
     if raw is None:
         return None
     try:
+        if len(raw) > MAX_CURSOR:
+            raise ValueError("too long")
         padded = raw + "=" * (-len(raw) % 4)
         position = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, UnicodeError, binascii.Error):
+    except (ValueError, UnicodeError, binascii.Error, RecursionError):
         position = None
     value = position.get(field) if isinstance(position, dict) else None
     if not isinstance(value, str) or not pattern.match(value):
@@ -141,7 +145,7 @@ class Api:
         body = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode("utf-8")
         etag = etag_of(body)
         headers = {"Cache-Control": cache, "ETag": etag}
-        if status == 200 and _matches(app.current_event.get_header_value("If-None-Match"), etag):
+        if status == 200 and _matches(app.current_event.headers.get("If-None-Match"), etag):
             return Response(304, JSON_TYPE, "", headers)
         return Response(status, JSON_TYPE, body.decode("utf-8"), headers)
 
@@ -150,8 +154,12 @@ class Api:
     def digests(self, app: APIGatewayRestResolver) -> Response:
         params = app.current_event.query_string_parameters or {}
         limit = parse_limit(params, DIGESTS_LIMIT) or DIGESTS_LIMIT[2]
-        after = decode_cursor(params.get("cursor"), "before", _DAY)
-        summaries, last_day = self.store_factory().digest_summaries_page(limit, after)
+        raw_before = decode_cursor(params.get("cursor"), "before", _DAY)
+        try:
+            before = date.fromisoformat(raw_before) if raw_before else None
+        except ValueError:
+            raise bad_request("cursor is not one this API issued; use next_cursor from the previous page") from None
+        summaries, last_day = self.store_factory().digest_summaries_page(limit, before)
         payload = {
             "digests": [
                 {
@@ -171,33 +179,20 @@ class Api:
         return self.json(app, payload, LIST_CACHE)
 
     def latest(self, app: APIGatewayRestResolver) -> Response:
+        filters = _paper_filters(app)
         body = self.store_factory().latest_digest_json()
         if body is None:
             raise ApiError(404, "not_found", "no digest has been published yet", LIST_CACHE)
-        return self.json(app, self._filtered(app, body), LIST_CACHE)
+        return self.json(app, _filtered(body, *filters), LIST_CACHE)
 
     def digest(self, app: APIGatewayRestResolver, raw_day: str) -> Response:
         day = parse_day(raw_day)
+        filters = _paper_filters(app)  # a malformed filter is a 400 before any read
         body = self.store_factory().digest_json(day)
         if body is None:
             raise ApiError(404, "not_found", f"no digest for {day}", LIST_CACHE)
         final = day <= self.clock.now().date() - PAST_DAY_AGE
-        return self.json(app, self._filtered(app, body), PAST_CACHE if final else RECENT_CACHE)
-
-    def _filtered(self, app: APIGatewayRestResolver, body: bytes) -> bytes | dict[str, Any]:
-        params = app.current_event.query_string_parameters or {}
-        category = params.get("category")
-        limit = parse_limit(params, PAPERS_LIMIT)
-        if category is not None and not _CATEGORY.match(category):
-            raise bad_request(f"category must look like cs.LG or hep-th, got {category[:40]!r}")
-        if category is None and limit is None:
-            return body  # the stored document as it is: no parse, no re-serialisation
-        document = json.loads(body)
-        papers = document["papers"]
-        if category is not None:
-            papers = [paper for paper in papers if category in paper["categories"]]
-        document["papers"] = papers[:limit] if limit is not None else papers
-        return document
+        return self.json(app, _filtered(body, *filters), PAST_CACHE if final else RECENT_CACHE)
 
     # ---- papers
 
@@ -244,6 +239,25 @@ class Api:
             "next_cursor": encode_cursor({"after": last_key}) if last_key else None,
         }
         return self.json(app, payload, RECENT_CACHE)
+
+
+def _paper_filters(app: APIGatewayRestResolver) -> tuple[str | None, int | None]:
+    params = app.current_event.query_string_parameters or {}
+    category = params.get("category")
+    if category is not None and not _CATEGORY.match(category):
+        raise bad_request(f"category must look like cs.LG or hep-th, got {category[:40]!r}")
+    return category, parse_limit(params, PAPERS_LIMIT)
+
+
+def _filtered(body: bytes, category: str | None, limit: int | None) -> bytes | dict[str, Any]:
+    if category is None and limit is None:
+        return body  # the stored document as it is: no parse, no re-serialisation
+    document = json.loads(body)
+    papers = document["papers"]
+    if category is not None:
+        papers = [paper for paper in papers if category in paper["categories"]]
+    document["papers"] = papers[:limit] if limit is not None else papers
+    return document
 
 
 PAPER_FIELDS = (

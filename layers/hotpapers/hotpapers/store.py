@@ -451,7 +451,9 @@ class Store:
             "KeyConditionExpression": "GSI1PK = :pk" + (" AND GSI1SK < :before" if before else ""),
             "ExpressionAttributeValues": {":pk": {"S": "DIGESTS"}},
             "ScanIndexForward": False,
-            "Limit": limit,
+            # One more than asked: whether it exists says if there is a next page, where
+            # LastEvaluatedKey alone would promise one after every full page.
+            "Limit": limit + 1,
         }
         if before:
             params["ExpressionAttributeValues"][":before"] = {"S": before.isoformat()}
@@ -460,7 +462,8 @@ class Store:
         summaries = [
             DigestSummary.from_dict(json.loads(self._from_dynamo(item)["summary"])) for item in response["Items"]
         ]
-        more = "LastEvaluatedKey" in response and summaries
+        more = len(summaries) > limit
+        summaries = summaries[:limit]
         return summaries, (summaries[-1].day if more else None)
 
     def mentions_page(
@@ -472,15 +475,16 @@ class Store:
             "TableName": self.table_name,
             "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
             "ExpressionAttributeValues": values,
-            "Limit": limit,
+            "Limit": limit + 1,  # one more than asked tells whether a next page exists
         }
         if after:
             params["ExclusiveStartKey"] = {"PK": {"S": paper_pk(arxiv_id)}, "SK": {"S": after}}
         self.read_requests += 1
         response = self._db.query(**params)
         items = [self._from_dynamo(item) for item in response["Items"]]
-        more = "LastEvaluatedKey" in response and items
-        return items, (response["LastEvaluatedKey"]["SK"]["S"] if more else None)
+        more = len(items) > limit
+        items = items[:limit]
+        return items, (items[-1]["SK"] if more else None)
 
     def digest_summaries(self) -> list[DigestSummary]:
         """Every digest's summary, newest first: one Query on GSI1 (paginated)."""

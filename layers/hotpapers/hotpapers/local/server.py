@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import traceback
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -127,7 +128,12 @@ class LocalServer:
         assert self.api is not None
         length = int(request.headers.get("Content-Length") or 0)
         body = request.rfile.read(length) if length else b""
-        status, headers, payload = self.api(request.command, request.path, dict(request.headers.items()), body)
+        try:
+            status, headers, payload = self.api(request.command, request.path, dict(request.headers.items()), body)
+        except Exception:  # noqa: BLE001 - what API Gateway does when the function fails: a 502
+            traceback.print_exc()
+            status, payload = 502, b'{"error":{"code":"internal","message":"internal error"}}'
+            headers = {"Content-Type": "application/json; charset=utf-8"}
         self._send(request, status, headers, payload, head=request.command == "HEAD")
 
     @staticmethod
