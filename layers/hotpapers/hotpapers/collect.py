@@ -17,7 +17,7 @@ from .clock import Clock
 from .events import CollectRequest
 from .models import ArxivRef, Observation, Paper, Post, RunRecord, SourceOutcome
 from .observability import logger
-from .sources import Source
+from .sources.base import Source
 from .store import Store, day_paper_item, mention_item, paper_from_item, paper_item, run_item
 
 Progress = Callable[[str], None]

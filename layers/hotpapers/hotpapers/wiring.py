@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .collect import Collector
     from .publish import Publisher
     from .publishing import SiteBucket
-    from .sources import Source
+    from .sources.base import Source
 
 Progress = Callable[[str], None]
 
