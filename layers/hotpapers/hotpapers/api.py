@@ -40,7 +40,7 @@ PAPERS_LIMIT = (1, 1000, None)
 _CATEGORY = re.compile(r"^[A-Za-z-]+(\.[A-Za-z-]+)?$")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _LIMIT = re.compile(r"[0-9]{1,4}\Z")
-MAX_CURSOR = 600  # characters: a cursor this API issues is far shorter
+MAX_CURSOR = 4096  # characters: a cursor this API issues is far shorter
 
 # Every route, as (regex over the path, its OpenAPI template): for 405 versus 404.
 ROUTES = [
@@ -139,7 +139,9 @@ class Api:
 
     store_factory: Callable[[], Store]
     clock: Clock
-    weights: dict[str, float]
+    # None: read HOTPAPERS_WEIGHTS when a paper is first asked for. Only the paper routes
+    # need the ranking code, so the digest routes' cold start does not import it.
+    weights: dict[str, float] | None = None
 
     def json(self, app: APIGatewayRestResolver, payload: Any | bytes, cache: str, status: int = 200) -> Response:
         body = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode("utf-8")
@@ -163,13 +165,13 @@ class Api:
         payload = {
             "digests": [
                 {
-                    "date": summary.day.isoformat(),
-                    "papers": len(summary.papers),
-                    "candidates": summary.candidates,
-                    "as_of": summary.to_dict()["as_of"],
+                    "date": summary["day"],
+                    "papers": len(summary["papers"]),
+                    "candidates": summary["candidates"],
+                    "as_of": summary["as_of"],
                     "top": [
-                        {"rank": p.rank, "arxiv_id": p.arxiv_id, "title": p.title, "score": p.score}
-                        for p in summary.papers[:3]
+                        {key: paper[key] for key in ("rank", "arxiv_id", "title", "score")}
+                        for paper in summary["papers"][:3]
                     ],
                 }
                 for summary in summaries
@@ -197,7 +199,10 @@ class Api:
     # ---- papers
 
     def paper(self, app: APIGatewayRestResolver, raw_id: str) -> Response:
-        from .ranking import raw_score, weighted_score
+        from .ranking import ranking_config_from_env, raw_score, weighted_score
+
+        if self.weights is None:
+            self.weights = ranking_config_from_env().weights
 
         arxiv_id = parse_arxiv_id(raw_id)
         items = self.store_factory().paper_items(arxiv_id)
@@ -329,7 +334,6 @@ def openapi_document() -> dict[str, Any]:
 
 def default_api() -> Api:
     """The real dependencies, built on first use (never at import)."""
-    from .ranking import ranking_config_from_env
     from .settings import Settings
     from .wiring import build_store
 
@@ -342,4 +346,4 @@ def default_api() -> Api:
             store.append(build_store(settings, clock))
         return store[0]
 
-    return Api(store_factory, clock, ranking_config_from_env().weights)
+    return Api(store_factory, clock)

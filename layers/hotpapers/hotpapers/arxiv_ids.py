@@ -22,8 +22,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from .models import ArxivRef
+
+@dataclass(frozen=True, order=True)
+class ArxivRef:
+    """An arXiv paper named somewhere: the version-less id and, if given, its version."""
+
+    arxiv_id: str
+    version: int | None = None
+
 
 # The archives that existed before the April 2007 switch to new-style ids; no
 # other archive can have an old-style id, so anything else is a false positive.

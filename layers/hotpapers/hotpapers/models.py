@@ -10,13 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-
-@dataclass(frozen=True, order=True)
-class ArxivRef:
-    """An arXiv paper named somewhere: the version-less id and, if given, its version."""
-
-    arxiv_id: str
-    version: int | None = None
+from .arxiv_ids import ArxivRef  # defined there, so id parsing needs no other model
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .clock import Clock
-from .digest import Digest, DigestSummary
 from .dynamo_json import from_attr, to_attr
-from .models import ArxivRef, Observation, Paper, Post, RunRecord, TextEntity
+
+if TYPE_CHECKING:  # imported where used: the API's cold start needs none of these classes
+    from .digest import Digest, DigestSummary
+    from .models import Observation, Paper, Post, RunRecord
 
 BATCH_WRITE_LIMIT = 25  # DynamoDB's BatchWriteItem maximum
 BATCH_GET_LIMIT = 100  # DynamoDB's BatchGetItem maximum
@@ -116,6 +118,8 @@ def _time(value: str) -> datetime:
 
 def post_from_mention(item: dict[str, Any]) -> Post:
     """The post a mention item stores (its papers without versions: the item keeps ids only)."""
+    from .models import ArxivRef, Post, TextEntity
+
     return Post(
         source=item["source"],
         post_id=item["post_id"],
@@ -134,6 +138,8 @@ def post_from_mention(item: dict[str, Any]) -> Post:
 
 def observation_from_mention(item: dict[str, Any]) -> Observation:
     """The stored observation of a post: the post and when its metrics were seen."""
+    from .models import Observation
+
     return Observation(post_from_mention(item), _time(item["observed_at"]))
 
 
@@ -205,6 +211,8 @@ def run_item(run: RunRecord) -> dict[str, Any]:
 
 
 def paper_from_item(item: dict[str, Any]) -> Paper:
+    from .models import Paper
+
     return Paper(
         arxiv_id=item["arxiv_id"],
         version=int(item["version"]),
@@ -234,6 +242,8 @@ def digest_items(digest: Digest) -> list[dict[str, Any]]:
     The summary alone sits in GSI1 under DIGESTS, so listing days reads a few
     KB a day and never the full digests.
     """
+    from .digest import DigestSummary
+
     day = digest.day.isoformat()
     body = json.dumps(digest.to_dict(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     summary = json.dumps(DigestSummary.of(digest).to_dict(), ensure_ascii=False, separators=(",", ":"))
@@ -261,6 +271,8 @@ def digest_items(digest: Digest) -> list[dict[str, Any]]:
 
 
 def digest_from_item(item: dict[str, Any]) -> Digest:
+    from .digest import Digest
+
     body = item["body_gz"]
     raw = bytes(body)
     return Digest.from_dict(json.loads(gzip.decompress(raw)))
@@ -443,8 +455,8 @@ class Store:
         item = digest_items(digest)[0]
         self.put_item({**item, "PK": LATEST_PK, "entity": "latest_digest"})
 
-    def digest_summaries_page(self, limit: int, before: date | None) -> tuple[list[DigestSummary], date | None]:
-        """Up to `limit` summaries, newest first, older than `before`: one Query."""
+    def digest_summaries_page(self, limit: int, before: date | None) -> tuple[list[dict[str, Any]], date | None]:
+        """Up to `limit` summaries (as the JSON dicts stored), newest first, older than `before`: one Query."""
         params: dict[str, Any] = {
             "TableName": self.table_name,
             "IndexName": "GSI1",
@@ -459,12 +471,10 @@ class Store:
             params["ExpressionAttributeValues"][":before"] = {"S": before.isoformat()}
         self.read_requests += 1
         response = self._db.query(**params)
-        summaries = [
-            DigestSummary.from_dict(json.loads(self._from_dynamo(item)["summary"])) for item in response["Items"]
-        ]
+        summaries = [json.loads(self._from_dynamo(item)["summary"]) for item in response["Items"]]
         more = len(summaries) > limit
         summaries = summaries[:limit]
-        return summaries, (summaries[-1].day if more else None)
+        return summaries, (date.fromisoformat(summaries[-1]["day"]) if more else None)
 
     def mentions_page(
         self, arxiv_id: str, sort_prefix: str, limit: int, after: str | None
@@ -488,6 +498,8 @@ class Store:
 
     def digest_summaries(self) -> list[DigestSummary]:
         """Every digest's summary, newest first: one Query on GSI1 (paginated)."""
+        from .digest import DigestSummary
+
         items = self.query("GSI1PK", "DIGESTS", index="GSI1", newest_first=True)
         return [DigestSummary.from_dict(json.loads(item["summary"])) for item in items]
 
