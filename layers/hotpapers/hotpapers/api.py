@@ -22,7 +22,6 @@ from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 
-from .arxiv_ids import normalize_id
 from .clock import Clock, SystemClock
 from .sources import SOURCE_NAMES as SOURCES
 from .store import Store
@@ -79,6 +78,8 @@ def parse_day(value: str) -> date:
 
 def parse_arxiv_id(raw: str) -> str:
     """New- or old-style, with or without a version; an old-style slash raw or as %2F."""
+    from .arxiv_ids import normalize_id  # only the paper routes parse ids: keep it off the digest cold path
+
     candidate = unquote(raw).strip()
     ref = normalize_id(candidate)
     if ref is None:
