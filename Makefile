@@ -36,6 +36,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)  ## benchmarks; figures go to bench/README.md
 	$(PY) bench/bench_collect.py
+	$(PY) bench/bench_publish.py
+	$(PY) bench/bench_api.py
 
 check-template: $(STAMP)  ## cfn-lint, sam validate --lint, sam build (SAM CLI in its own venv)
 	bash scripts/check-template.sh

@@ -197,9 +197,8 @@ def _post(rng: random.Random, day: date, paper: Paper, serial: int, lead: int | 
         link = f"arxiv.org/abs/{paper.arxiv_id}"
         text = f"New on arXiv: {paper.title}\n{link}"
         start = len(text) - len(link)
-        entities = (
-            TextEntity("url", start, len(text), url=f"https://{link}", expanded_url=f"https://{link}", display_url=link),
-        )
+        target = f"https://{link}"
+        entities = (TextEntity("url", start, len(text), url=target, expanded_url=target, display_url=link),)
         metrics = {
             "reposts": int(base * rng.uniform(0.05, 0.3)),
             "likes": base,
@@ -209,7 +208,8 @@ def _post(rng: random.Random, day: date, paper: Paper, serial: int, lead: int | 
         did = f"did:plc:{post_id}"
         uri = f"at://{did}/app.bsky.feed.post/3k{post_id}"
         url = f"https://bsky.app/profile/{handle}.bsky.social/post/3k{post_id}"
-        return Post("bluesky", uri, url, name, f"{handle}.bsky.social", text, created, metrics, refs, "post", "en", entities)
+        handle = f"{handle}.bsky.social"
+        return Post("bluesky", uri, url, name, handle, text, created, metrics, refs, "post", "en", entities)
     if source == "hackernews":
         metrics = {"points": 1 + base, "comments": int(base * rng.uniform(0.1, 0.6))}
         url = f"https://news.ycombinator.com/item?id={post_id}"

@@ -167,7 +167,6 @@ def load_years(table_name: str, end: date, days: int, seed: int) -> dict[str, An
     """Write the five-year archive into moto's table directly (setup: no HTTP, no botocore)."""
     from boto3.dynamodb.types import TypeSerializer
     from moto.dynamodb.models import dynamodb_backends
-
     from publish_data import five_year_items
 
     backend = None
