@@ -10,6 +10,7 @@ refused, as boto3 refuses them: DynamoDB numbers are decimals.
 
 from __future__ import annotations
 
+import base64
 from decimal import Decimal
 from typing import Any
 
@@ -50,8 +51,8 @@ def from_attr(attr: dict[str, Any]) -> Any:
         return value
     if kind == "NULL":
         return None
-    if kind == "B":
-        return value
+    if kind == "B":  # bytes from botocore's parser; base64 text when read raw (store.fast_query_parsing)
+        return base64.b64decode(value) if isinstance(value, str) else value
     if kind == "M":
         return {key: from_attr(inner) for key, inner in value.items()}
     if kind == "L":

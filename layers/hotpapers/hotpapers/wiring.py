@@ -27,8 +27,10 @@ Progress = Callable[[str], None]
 def build_store(settings: Settings, clock: Clock) -> Store:
     # The store builds every request itself and DynamoDB validates on arrival; botocore's
     # client-side validation was a fifth of the collector's CPU on a heavy day (bench/README.md).
+    from .store import fast_query_parsing
+
     dynamodb = client("dynamodb", settings.endpoint_url, settings.region, parameter_validation=False)
-    return Store(settings.table, dynamodb, clock)
+    return Store(settings.table, fast_query_parsing(dynamodb), clock)
 
 
 def build_sources(
