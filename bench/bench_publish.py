@@ -42,6 +42,7 @@ import io
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -647,19 +648,43 @@ def _worker(name: str, env: dict[str, str], servers: Servers, *extra: str) -> di
     out = RESULTS / f".worker-{os.getpid()}-{name}.json"
     before = servers.cpu()
     started = time.perf_counter()
-    completed = subprocess.run(
+    proc = subprocess.Popen(
         [sys.executable, str(Path(__file__).resolve()), "--worker", name, "--out", str(out), *extra],
         env=env,
         cwd=ROOT,
-        check=False,
     )
-    if completed.returncode != 0:
-        raise RuntimeError(f"worker {name} failed (exit {completed.returncode})")
+    try:
+        returncode = proc.wait()
+    finally:
+        if proc.poll() is None:  # interrupted: do not leave the worker running
+            proc.terminate()
+            proc.wait()
+    if returncode != 0:
+        raise RuntimeError(f"worker {name} failed (exit {returncode})")
     result = json.loads(out.read_text(encoding="utf-8"))
     out.unlink()
     result["servers_child_cpu_s"] = servers.cpu() - before
     result["worker_wall_s"] = time.perf_counter() - started
     return result
+
+
+def _code_state() -> dict[str, Any]:
+    """Which product code was measured (no git here): a hash of the package's sources and templates."""
+    import hashlib
+
+    package = ROOT / "layers" / "hotpapers" / "hotpapers"
+    suffixes = (".py", ".html", ".xml", ".css", ".txt")
+    files = sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in suffixes)
+    files = [p for p in files if "local" not in p.relative_to(package).parts]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    newest = max(files, key=lambda p: p.stat().st_mtime)
+    return {
+        "sources_sha256": digest.hexdigest()[:16],
+        "newest_file": str(newest.relative_to(ROOT)),
+        "newest_mtime": datetime.fromtimestamp(newest.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+    }
 
 
 def _median(values: list[float]) -> float:
@@ -745,6 +770,8 @@ def print_report(report: dict[str, Any], meta: dict[str, Any], setup: dict[str, 
     rebuild, rerun, daily = years["rebuild"], years["rerun"], report["daily"]["daily"]
     r = report["ratios"]
     print(f"\nPublisher benchmark, {meta['when']}, {meta['cpus']} CPUs ({meta['cpu_model']}), Python {meta['python']}")
+    code = meta["code"]
+    print(f"code measured: sources {code['sources_sha256']}, newest {code['newest_file']} ({code['newest_mtime']})")
     s = setup["years"]["counts"]
     print(
         f"five-year table: {s['days']:,} days, {s['items']:,} items ({s['day_papers']:,} day papers, "
@@ -847,6 +874,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.worker:
         return run_worker(args)
+    # A SIGTERM (timeout, CI) unwinds like Ctrl-C, so the servers child and a running worker are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     for name in ("HOTPAPERS_SECRET_ID", "HOTPAPERS_MIN_SCORE", "HOTPAPERS_TOP_POSTS", "HOTPAPERS_WEIGHTS",
@@ -868,6 +897,7 @@ def main() -> int:
         "cpu_model": _cpu_model(),
         "python": platform.python_version(),
         "platform": platform.platform(),
+        "code": _code_state(),
         "heavy_day": args.day.isoformat(),
         "five_years": f"{(args.end - timedelta(days=args.days - 1)).isoformat()}..{args.end.isoformat()}",
     }

@@ -114,7 +114,7 @@ def index_gsi_queries() -> None:
 
 
 FAST_OPERATIONS = frozenset({"Query", "GetItem", "BatchGetItem", "BatchWriteItem"})
-FAST_CHECKS = 40  # responses per operation compared with moto's own serializer before trusting the fast path
+FAST_CHECKS = 10  # responses per operation compared with moto's own serializer before trusting the fast path
 fast_responses: dict[str, Any] = {"checked": {}, "fast": {}, "mismatch": None}
 
 
@@ -125,7 +125,7 @@ def fast_item_responses() -> None:
     value: ~0.5 s for one day's 100 items (nested maps of engagement, metrics and
     entities), most of the child's time. For Query, GetItem, BatchGetItem and
     BatchWriteItem the JSON protocol's body is the result itself (binary values
-    base64), so this writes it directly. The first 40 responses of each operation
+    base64), so this writes it directly. The first 10 responses of each operation
     are also serialised by moto and compared; any difference turns the fast path
     off for good and is reported by the `cpu` command.
     """
