@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench build check-template clean system-deps
+.PHONY: demo test lint bench build check-template clean system-deps reliability-doc
 
 $(STAMP): pyproject.toml layers/hotpapers/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,12 @@ system-deps:
 	    echo "make test needs Debian's chromium and a Java runtime: sudo apt-get install chromium default-jre-headless" >&2; exit 1; \
 	  fi; }
 
-test: $(STAMP) system-deps  ## pytest, offline (loopback only), with the browser and HTML validator checks
+test: $(STAMP) system-deps  ## pytest, offline (loopback only), with the browser, HTML validator and reliability suites
 	$(PY) -m pytest
+	$(PY) scripts/reliability_report.py --out test-output/reliability.md
+
+reliability-doc:  ## after `make test`: write its reliability figures into docs/reliability.md
+	$(PY) scripts/reliability_report.py --out docs/reliability.md
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check layers functions tests bench

@@ -33,3 +33,10 @@ socket.socket.connect = _loopback_only_connect  # type: ignore[method-assign]
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A run's reliability document describes that run only (tests/reliability/ledger.py)."""
+    from tests.reliability import ledger
+
+    ledger.clear()
