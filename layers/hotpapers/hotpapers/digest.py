@@ -7,8 +7,10 @@ Its JSON form (`to_dict`) is the API's digest document.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any
 
 from .models import TextEntity
@@ -216,6 +218,16 @@ class Digest:
             "config": self.config.to_dict(),
             "papers": [paper.to_dict() for paper in self.papers],
         }
+
+    @cached_property
+    def document(self) -> bytes:
+        """`to_dict` as compact UTF-8 JSON: the stored digest and `digests/D.json` are these bytes.
+
+        Cached because both the store and the export need it; a five-year rebuild would
+        otherwise encode every digest twice. (A frozen dataclass is immutable, so the
+        cache cannot go stale; cached_property writes the instance __dict__ directly.)
+        """
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Digest:

@@ -6,7 +6,6 @@ arguments; `wiring.build_publisher` assembles the real ones.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -58,10 +57,9 @@ class PublishResult:
 def day_exports(digest: Digest, cache_control: str) -> list[SiteObject]:
     """The day's Markdown (the blog's exact format) and JSON (the API's digest document)."""
     day = digest.day.isoformat()
-    document = json.dumps(digest.to_dict(), ensure_ascii=False, sort_keys=False, separators=(",", ":"))
     return [
         SiteObject(f"digests/{day}.md", render_markdown(digest).encode("utf-8"), MARKDOWN_TYPE, cache_control),
-        SiteObject(f"digests/{day}.json", document.encode("utf-8"), JSON_TYPE, cache_control),
+        SiteObject(f"digests/{day}.json", digest.document, JSON_TYPE, cache_control),
     ]
 
 

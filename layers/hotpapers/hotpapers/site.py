@@ -175,6 +175,7 @@ def _category_path(category: str, page: int = 1) -> str:
 _CATEGORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{0,63}")
 
 
+@lru_cache(maxsize=4096)  # a few hundred arXiv categories, checked for every paper of every day
 def _valid_category(category: str) -> bool:
     """arXiv category names (cs.LG, q-bio.OT, hep-th) are safe path segments; anything else is skipped."""
     return bool(_CATEGORY.fullmatch(category)) and ".." not in category
@@ -209,6 +210,10 @@ _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def _clean(text: str) -> str:
+    # Every forbidden code point is non-printable, so printable text (nearly all of it, and this
+    # runs on every printed value) skips the regex: str.isprintable is one C loop.
+    if text.isprintable():
+        return text
     return _FORBIDDEN.sub("", text)
 
 
@@ -229,6 +234,7 @@ def _finalize(value: Any) -> Any:
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*")
 _URL_SAFE = "/:?#[]@!$&()*+,;=~-._%"  # not the quote: an href never carries one raw
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_WHITESPACE = re.compile(r"\s")  # re's \s is str.isspace: any Unicode whitespace
 
 
 def safe_url(value: str | None) -> str | None:
@@ -241,7 +247,7 @@ def safe_url(value: str | None) -> str | None:
     if not isinstance(value, str):
         return None
     value = value.strip()
-    if not value or _FORBIDDEN.search(value) or any(ch.isspace() for ch in value):
+    if not value or _FORBIDDEN.search(value) or _WHITESPACE.search(value):
         return None
     try:
         parts = urlsplit(value)
