@@ -43,20 +43,21 @@ def to_attr(value: Any) -> dict[str, Any]:
 def from_attr(attr: dict[str, Any]) -> Any:
     """DynamoDB JSON → plain Python; numbers become int when whole, else float."""
     ((kind, value),) = attr.items()
+    # Most common kinds first: a five-year rebuild reads ~6 million attribute values.
     if kind == "S":
         return value
     if kind == "N":
         return _number(value)
+    if kind == "M":
+        return {key: from_attr(inner) for key, inner in value.items()}
+    if kind == "L":
+        return [from_attr(inner) for inner in value]
     if kind == "BOOL":
         return value
     if kind == "NULL":
         return None
     if kind == "B":  # bytes from botocore's parser; base64 text when read raw (store.fast_query_parsing)
         return base64.b64decode(value) if isinstance(value, str) else value
-    if kind == "M":
-        return {key: from_attr(inner) for key, inner in value.items()}
-    if kind == "L":
-        return [from_attr(inner) for inner in value]
     if kind == "SS":
         return set(value)
     if kind == "NS":
@@ -67,5 +68,8 @@ def from_attr(attr: dict[str, Any]) -> Any:
 
 
 def _number(text: str) -> int | float:
-    number = Decimal(text)
-    return int(number) if number == number.to_integral_value() else float(number)
+    try:
+        return int(text)  # whole numbers (nearly all: counts, scores) without a Decimal
+    except ValueError:
+        number = Decimal(text)
+        return int(number) if number == number.to_integral_value() else float(number)

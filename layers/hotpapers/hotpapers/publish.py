@@ -6,7 +6,9 @@ arguments; `wiring.build_publisher` assembles the real ones.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -63,6 +65,22 @@ def day_exports(digest: Digest, cache_control: str) -> list[SiteObject]:
     ]
 
 
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """Keep the cycle collector off what is already in memory while the site renders.
+
+    By now the digests (a five-year rebuild: ~37,000 papers and their posts) are live
+    until the end, yet every full collection would walk them again while rendering
+    allocates; freezing them cut a tenth of the rebuild's render CPU. Unfrozen after,
+    so a warm Lambda container can still free them.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 @dataclass
 class Publisher:
     store: Store
@@ -94,9 +112,10 @@ class Publisher:
             self.progress("no digest stored yet: nothing to render")
             return result
         self.progress(f"rendering {len(digests)} day(s) and the archive of {len(summaries)} day(s)")
-        phases, latest = self._render(digests, summaries)
-        self.store.put_latest(latest)
-        stats = self.bucket.upload(phases)
+        with _frozen_heap():
+            phases, latest = self._render(digests, summaries)
+            self.store.put_latest(latest)
+            stats = self.bucket.upload(phases)
         result.objects_put, result.objects_unchanged = stats.put, stats.unchanged
         logger.info(
             "publish finished",
