@@ -300,16 +300,28 @@ def test_no_secret_reaches_any_output(full_run: FullRun) -> None:
         "handler results": json.dumps(full_run.summaries, default=str),
     }
     leaks = {place: find_leaks(text, full_run.secrets) for place, text in places.items()}
-    import os
-
-    if os.environ.get("RTS_DEBUG"):
-        for line in out.everything().splitlines():
-            if find_leaks(line, full_run.secrets):
-                print("LEAK:", line[:600])
-    assert not any(leaks.values()), leaks
+    leaking_lines = [line[:300] for line in out.everything().splitlines() if find_leaks(line, full_run.secrets)]
+    assert not any(leaks.values()), (leaks, leaking_lines[:5])
     # No Authorization header, whatever its value, in any output either.
     for place, text in places.items():
         assert not re.search(r"(?i)authorization\W{0,3}\s*bearer", text), place
+    ledger.record(
+        "findings",
+        finding="An upstream error page that echoes the request (X's Authorization header, Bluesky's login body) "
+        "went verbatim into the UpstreamError message: the bearer token and the app password reached the logs and "
+        "the run record stored in DynamoDB",
+        fix="http.py: the excerpt of an upstream's error body has the request's credentials (secret headers, "
+        "password/token fields of the JSON body; as is, URL-encoded or -decoded, JSON-escaped) replaced by [redacted]",
+        test="tests/reliability/test_full_run_security.py::test_no_secret_reaches_any_output",
+    )
+    ledger.record(
+        "findings",
+        finding="With botocore's DEBUG logging on, its 'Response body' record of GetSecretValue printed the whole "
+        "credentials secret",
+        fix="credentials.py: before reading the secret, a filter on the botocore.parsers logger drops records that "
+        "carry a SecretString/SecretBinary",
+        test="tests/reliability/test_full_run_security.py::test_no_secret_reaches_any_output",
+    )
     ledger.record(
         "secrets",
         check="full-run log capture",

@@ -196,6 +196,16 @@ def test_each_function_has_its_own_role_and_no_generated_one(
         result="pass",
         detail="no AWSLambdaBasicExecutionRole (logs:CreateLogGroup/PutLogEvents on *) nor AWSXrayWriteOnlyAccess",
     )
+    ledger.record(
+        "findings",
+        finding="The functions ran with SAM-generated roles carrying AWS managed policies: "
+        "AWSLambdaBasicExecutionRole (logs:CreateLogGroup, CreateLogStream, PutLogEvents on every log group of the "
+        "account) and AWSXrayWriteOnlyAccess (xray:* sampling reads too)",
+        fix="template.yaml: CollectFunctionRole, PublishFunctionRole, ApiFunctionRole written out: logs only to the "
+        "function's own group, the two X-Ray actions tracing needs, the function's data actions, and sqs:SendMessage "
+        "to its own dead-letter queue (the OnFailure destination SAM used to add)",
+        test="tests/reliability/test_template_security.py::test_each_function_has_its_own_role_and_no_generated_one",
+    )
 
 
 def _actions(template: dict[str, Any], role: str) -> dict[str, list[tm.PolicyStatement]]:
@@ -283,6 +293,12 @@ def test_publisher_writes_only_digest_items_and_the_collector_never_does(templat
         result="pass",
         detail="dynamodb:LeadingKeys conditions on PutItem/BatchWriteItem; no UpdateItem, DeleteItem or Scan",
     )
+    ledger.record(
+        "findings",
+        finding="CollectFunction could write any item, digests (DIGEST#) included",
+        fix="template.yaml: its PutItem/BatchWriteItem carry a dynamodb:LeadingKeys condition PAPER#*, DAY#*",
+        test="tests/reliability/test_template_security.py::test_publisher_writes_only_digest_items_and_the_collector_never_does",
+    )
 
 
 # Every Allow action of each role, on which resources (short names: Table, SiteBucket/*, ...).
@@ -342,6 +358,15 @@ def test_every_role_grants_exactly_the_expected_actions(expanded: dict[str, Any]
         result="pass",
         detail=f"{len(EXPECTED_GRANTS)} roles (SAM's schedule role included); the API Gateway logging role is "
         "account-wide (justified managed policy)",
+    )
+    ledger.record(
+        "findings",
+        finding="DynamoDB grants broader than the code: CollectFunction had GetItem and Query on the table and "
+        "every index (it uses neither); PublishFunction and ApiFunction had table/index/* and BatchGetItem/GetItem/"
+        "table Query they never call",
+        fix="template.yaml: each role lists exactly the operations its code issues, on the table or the named index "
+        "(GSI1, GSI2); test_full_run_security.py checks granted == used on a full run",
+        test="tests/reliability/test_template_security.py::test_every_role_grants_exactly_the_expected_actions",
     )
 
 
@@ -695,4 +720,62 @@ def test_alarms_cover_function_errors_dead_letters_and_failing_sources(template:
         result="pass",
         detail=f"{len(errors)} Errors alarms, {len(dead_letters)} dead-letter alarms, {len(sources)} per-source "
         "alarms (Failures, Minimum over 86400 s, 2 of 2 periods); all notify AlarmTopic",
+    )
+    ledger.record(
+        "findings",
+        finding="SourceFailuresAlarm was not 'a source failing two days in a row': it summed the dimensionless "
+        "SourceFailures metric over 5 minutes with 1 evaluation period, so any single failure of any source alarmed, "
+        "and two different sources failing on two days looked the same as one source failing twice",
+        fix="template.yaml: one alarm per source on the collector's per-source Failures metric (dimensions source, "
+        "service), Minimum over 86400 s, 2 of 2 periods; the EMF the collector prints is checked against them",
+        test="tests/reliability/test_template_security.py::test_alarms_cover_function_errors_dead_letters_and_failing_sources",
+    )
+
+
+# ------------------------------------------------------------------ dependencies
+
+
+def test_runtime_dependencies_are_locked_and_audited_in_ci() -> None:
+    """The layer installs an exact, hashed lock of requirements.in, and CI audits that lock."""
+    layer = tm.ROOT / "layers" / "hotpapers"
+    lock = (layer / "requirements.txt").read_text(encoding="utf-8")
+    wanted = {
+        re.split(r"[<>=!~\[ ]", line.strip(), maxsplit=1)[0].lower()
+        for line in (layer / "requirements.in").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    # One entry per package: "name==version \" then its "--hash=sha256:..." lines.
+    entries = re.findall(
+        r"^([a-z0-9][a-z0-9._-]*)==(\S+) \\\n((?:\s+--hash=sha256:[0-9a-f]{64}(?: \\)?\n)+)", lock, re.M
+    )
+    names = {name for name, _, _ in entries}
+    requirement_lines = [line for line in lock.splitlines() if line and not line.startswith((" ", "#"))]
+    assert len(requirement_lines) == len(entries), "a requirement without an exact version and hashes"
+    assert wanted <= names, wanted - names
+    template = tm.plain(tm.raw())
+    assert tm.as_list(props(template, "HotpapersLayer")["ContentUri"]) == ["layers/hotpapers/"]  # sam build reads it
+
+    makefile = (tm.ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^audit:.*\n\t\$\(PY\) scripts/audit\.py \$\(LOCK\)$", makefile, re.M)
+    assert re.search(r"^LOCK\s*:= layers/hotpapers/requirements\.txt$", makefile, re.M)
+    assert "pip-compile" in makefile and "--generate-hashes" in makefile
+    audit = (tm.ROOT / "scripts" / "audit.py").read_text(encoding="utf-8")
+    assert '"--strict"' in audit and '"--require-hashes"' in audit
+    ci = (tm.ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert re.search(r"^make audit$", ci, re.M)
+    ledger.record(
+        "template_security",
+        check="runtime dependencies locked (exact versions + hashes) and audited in CI",
+        resources=len(entries),
+        result="pass",
+        detail=f"{len(entries)} packages in layers/hotpapers/requirements.txt (pip-compile of requirements.in, "
+        "`make lock`); `make audit` (pip-audit --strict) runs in .ci/run",
+    )
+    ledger.record(
+        "findings",
+        finding="No lock file: the layer installed >= ranges (whatever was newest at sam build time), and no "
+        "dependency audit ran",
+        fix="layers/hotpapers/requirements.txt is now a pip-compile lock with hashes of requirements.in (make lock); "
+        "make audit (scripts/audit.py: pip-audit --strict --require-hashes) runs in .ci/run",
+        test="tests/reliability/test_template_security.py::test_runtime_dependencies_are_locked_and_audited_in_ci",
     )
