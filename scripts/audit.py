@@ -30,6 +30,11 @@ PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", re.MULTILINE)
 TIMEOUT = 20
 
 
+def pypi() -> str:
+    """PyPI's base URL (HOTPAPERS_AUDIT_PYPI_URL lets the tests point this at a local fake)."""
+    return os.environ.get("HOTPAPERS_AUDIT_PYPI_URL", "https://pypi.org").rstrip("/")
+
+
 def fetch_json(url: str) -> tuple[int, dict | None]:
     request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "hotpapers-audit"})
     try:
@@ -46,7 +51,7 @@ def pins(lock: Path) -> list[tuple[str, str]]:
 
 
 def pip_audit_service_reachable(sample: tuple[str, str]) -> bool:
-    status, _ = fetch_json(f"https://pypi.org/pypi/{sample[0]}/{sample[1]}/json")
+    status, _ = fetch_json(f"{pypi()}/pypi/{sample[0]}/{sample[1]}/json")
     return status == 200
 
 
@@ -65,7 +70,7 @@ def latest_release_audit(lock: Path) -> tuple[list[str], list[str], int]:
     unaudited: list[str] = []
     audited = 0
     for name, version in pins(lock):
-        status, document = fetch_json(f"https://pypi.org/pypi/{name}/json")
+        status, document = fetch_json(f"{pypi()}/pypi/{name}/json")
         if status != 200 or document is None:
             unaudited.append(f"{name}=={version} (PyPI answered {status or 'nothing'})")
             continue
