@@ -210,8 +210,8 @@ def capture_everything(level: int = logging.DEBUG) -> Iterator[CapturedOutput]:
         if not logger.propagate or logger is logging.getLogger():
             logger.addHandler(collector)
         levels.append((logger, logger.level))
-    root = logging.getLogger()
-    root.setLevel(level)
+    for logger, _ in levels:  # every logger at DEBUG, Powertools' (built with the level of its day) too
+        logger.setLevel(level)
 
     saved_fds = [os.dup(1), os.dup(2)]
     sys_stream = io.StringIO()
