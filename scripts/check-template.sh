@@ -62,4 +62,24 @@ for path in \
     printf '    found %s\n' "$path"
 done
 
-printf '\ncheck-template: OK (cfn-lint clean, sam validate --lint valid, sam build succeeded, layer, CollectFunction, PublishFunction and ApiFunction artifacts present)\n'
+step "checking the layer holds exactly the lock (layers/hotpapers/requirements.txt)"
+"$PYTHON" - <<'PY' || fail "the built layer does not match layers/hotpapers/requirements.txt"
+import re, sys
+from pathlib import Path
+
+norm = lambda name: re.sub(r"[-_.]+", "-", name).lower()
+lock = dict(
+    (norm(n), v) for n, v in re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", Path("layers/hotpapers/requirements.txt").read_text(), re.M)
+)
+built = {}
+for info in Path(".aws-sam/build/HotpapersLayer/python").glob("*.dist-info"):
+    name, version = info.name[: -len(".dist-info")].rsplit("-", 1)
+    built[norm(name)] = version
+if built != lock:
+    print(f"    lock only: {sorted(set(lock.items()) - set(built.items()))}", file=sys.stderr)
+    print(f"    layer only: {sorted(set(built.items()) - set(lock.items()))}", file=sys.stderr)
+    sys.exit(1)
+print(f"    {len(built)} packages, each at its locked version")
+PY
+
+printf '\ncheck-template: OK (cfn-lint clean, sam validate --lint valid, sam build succeeded, layer, CollectFunction, PublishFunction and ApiFunction artifacts present, layer == lock)\n'

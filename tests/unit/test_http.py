@@ -76,3 +76,20 @@ def test_client_errors_are_not_retried_and_the_query_string_is_not_echoed(mocked
     assert error.value.status == 401
     assert "secret-value" not in str(error.value)
     assert len(mocked.calls) == 1
+
+
+def test_an_error_page_echoing_the_request_has_its_credentials_redacted(mocked):
+    """An upstream (or a proxy before it) that repeats the request must not put our credentials in the error."""
+    token = "AAAA%2Bsecret%3Dtoken"
+    password = "abcd-efgh-ijkl-mnop"
+    echo = f"Authorization: Bearer {token} / {token.replace('%2B', '+').replace('%3D', '=')} / password={password}"
+    mocked.get(URL, status=403, body=echo)
+    mocked.post(URL, status=403, body=echo)
+
+    with pytest.raises(UpstreamError) as caught:
+        client(FakeClock(NOW)).get(URL, headers={"Authorization": f"Bearer {token}"})
+    assert str(caught.value).count("[redacted]") == 2 and token not in str(caught.value)
+    assert "secret" not in str(caught.value)
+    with pytest.raises(UpstreamError) as caught:
+        client(FakeClock(NOW)).post_json(URL, {"identifier": "me.bsky.social", "password": password})
+    assert password not in str(caught.value) and "password=[redacted]" in str(caught.value)

@@ -7,6 +7,7 @@ which caches it across warm invocations.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from .settings import Credentials, Settings
@@ -18,10 +19,35 @@ class CredentialsError(Exception):
     """The configured secret could not be read or is not the expected JSON object."""
 
 
+class _DropSecretResponseBodies(logging.Filter):
+    """botocore logs every response body at DEBUG (logger botocore.parsers); GetSecretValue's body
+    is the credentials themselves. Anyone turning botocore's DEBUG logging on to debug a run would
+    write them to CloudWatch Logs, so those records are dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a record that cannot be formatted cannot hold the secret either
+            return True
+        return "SecretString" not in message and "SecretBinary" not in message
+
+
+_SECRET_BODY_FILTER = _DropSecretResponseBodies()
+
+
+def _keep_secret_out_of_botocore_logs() -> None:
+    # A logger's filters see the records logged on it; botocore.parsers is the one logging bodies.
+    botocore_parsers = logging.getLogger("botocore.parsers")
+    if _SECRET_BODY_FILTER not in botocore_parsers.filters:
+        botocore_parsers.addFilter(_SECRET_BODY_FILTER)
+
+
 def load_credentials(settings: Settings) -> Credentials:
     if not settings.secret_id:
         return settings.credentials
     from aws_lambda_powertools.utilities import parameters
+
+    _keep_secret_out_of_botocore_logs()
 
     try:
         value: Any = parameters.get_secret(settings.secret_id, transform="json", max_age=SECRET_CACHE_SECONDS)

@@ -6,11 +6,13 @@ policy lives in one place and tests can count requests per upstream.
 
 from __future__ import annotations
 
+import json as json_module
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import quote, unquote
 
 import requests
 
@@ -100,8 +102,11 @@ class HttpClient:
             if response.status_code in ok_status:
                 return response
             if response.status_code not in RETRYABLE_STATUS:
+                # The excerpt ends up in logs and in the run record: an upstream (or a proxy before it)
+                # that echoes the request must not put our credentials there.
+                excerpt = _scrub(response.text, _credentials_sent(headers, json))[:200]
                 raise UpstreamError(
-                    f"{method} {_redact(url)} answered HTTP {response.status_code}: {response.text[:200]!r}",
+                    f"{method} {_redact(url)} answered HTTP {response.status_code}: {excerpt!r}",
                     status=response.status_code,
                 )
             last_problem = f"HTTP {response.status_code}"
@@ -136,6 +141,39 @@ class HttpClient:
         if reset and reset.strip().isdigit():
             return max(0.0, float(reset) - self.clock.now().timestamp()) + 1.0
         return None
+
+
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+_SECRET_FIELD_HINTS = ("password", "secret", "token", "jwt")
+
+
+def _credentials_sent(headers: Mapping[str, str] | None, body: Mapping[str, Any] | None) -> list[str]:
+    """The credentials a request carried: secret headers (whole, and without their scheme) and the
+    string values of body fields named like a password or token (e.g. Bluesky's login)."""
+    found: list[str] = []
+    for name, value in (headers or {}).items():
+        if name.lower() in _SECRET_HEADERS and value:
+            found.append(value)
+            scheme, _, credential = value.partition(" ")
+            if credential:
+                found.append(credential.strip())
+    for name, value in (body or {}).items():
+        if isinstance(value, str) and value and any(hint in name.lower() for hint in _SECRET_FIELD_HINTS):
+            found.append(value)
+    return found
+
+
+def _scrub(text: str, secrets: list[str]) -> str:
+    """`text` with each secret (as is, URL-encoded or -decoded, JSON-escaped) replaced by [redacted]."""
+    forms = {
+        form
+        for secret in secrets
+        for form in (secret, quote(secret, safe=""), unquote(secret), json_module.dumps(secret)[1:-1])
+        if len(form) >= 4
+    }
+    for form in sorted(forms, key=len, reverse=True):  # whole header values before their token part
+        text = text.replace(form, "[redacted]")
+    return text
 
 
 def _redact(url: str) -> str:
