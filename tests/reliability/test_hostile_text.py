@@ -1,0 +1,659 @@
+"""Hostile text through the whole pipeline, opened in real headless Chromium.
+
+The hostile day (tests/reliability/hostile_dataset.py) is served by the fake upstreams in each
+upstream's wire format: arXiv's Atom (titles, abstracts, authors, comments, journal refs, DOIs,
+categories) and the X, Bluesky, Hacker News and Hugging Face APIs (post texts, author names,
+handles, link targets, display URLs, hashtags, post ids). The real collect handler collects it
+into moto, the bus hands its Collect Finished event to the real publish handler, and
+`LocalServer` (what `hotpapers serve` and the demo run) serves the bucket. Then Debian's
+Chromium opens every page kind: day page, front page, archive and month, category pages, the
+404 page, and the exports (`.md`, `.json`, `feed.xml`).
+
+On every page: no dialog opens, no console error or uncaught exception, the `window.__pwned`
+canary stays unset even after every element gets mouseover/focus/error/load events, no element
+carries an `on*` attribute, every href/src/cite/action resolves to http(s), no script, image,
+frame, object or form exists, and each field's payload reads verbatim as visible text (escaped,
+not parsed). The Markdown export is also rendered the way the blog's Gatsby site rendered it
+(raw HTML on) and the feed's HTML content the way a feed reader shows it, and held to the same
+checks. The 100 KB abstract and post text are shortened on the pages by design
+(`site.TEXT_LIMIT`), with a note and a link to the whole text, and the layout holds at desktop
+and phone widths.
+
+The Content-Security-Policy: `LocalServer` sends the same policy CloudFront sends
+(`site.content_security_policy(header=True)`), the pages carry it as a meta element too, the
+site runs under it with no violation, and an injected inline script is refused. With
+`HOTPAPERS_X_WIDGETS=true` the policy admits scripts from https://platform.twitter.com only: a
+stand-in widgets.js (served through Playwright's router, as nothing leaves this machine) runs,
+an inline script and a script from another https origin are refused.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import feedparser
+import pytest
+from markdown_it import MarkdownIt
+from playwright.sync_api import Browser, ConsoleMessage, Page, Route, sync_playwright
+
+from hotpapers.cli import relay_collect_finished
+from hotpapers.local.fake_upstreams import FakeUpstreams
+from hotpapers.local.invoke import invoke
+from hotpapers.local.provision import provision
+from hotpapers.local.server import LocalServer
+from hotpapers.settings import Settings
+from hotpapers.site import TEXT_LIMIT, content_security_policy
+from hotpapers.wiring import build_site_bucket
+from tests.integration.conftest import BSKY
+
+from . import ledger
+from .hostile_dataset import (
+    DAY,
+    LONG_TEXT_BYTES,
+    MALFORMED_MARKERS,
+    MARKERS,
+    PAPER_LONG_ABSTRACT,
+    PAPER_LONG_POST,
+    UNSAFE_LINK_TARGETS,
+    X_USERNAME,
+    hostile_dataset,
+)
+
+pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.browser]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
+TIMEOUT_MS = 15_000
+ISO = DAY.isoformat()
+HTML_PAGES = {
+    "day page": f"digests/{ISO}/",
+    "front page": "",
+    "archive": "archive/",
+    "archive month": f"archive/{ISO[:7]}/",
+    "categories": "categories/",
+    "category cs.LG": "categories/cs.LG/",
+    "category cs.CR": "categories/cs.CR/",
+    "category cs.CL": "categories/cs.CL/",
+    "404 page": "digests/1999-01-01/",
+}
+EXPORTS = {"markdown export": f"digests/{ISO}.md", "json export": f"digests/{ISO}.json", "atom feed": "feed.xml"}
+# What each page kind must show of the hostile day: every field on the pages that show that field.
+DIGEST_FIELDS = set(MARKERS)
+LISTING_FIELDS = {"arxiv title"}
+WIDGETS_URL = "https://platform.twitter.com/widgets.js"
+# A stand-in for X's widgets.js: does what the real one does to the page (an iframe from
+# platform.twitter.com in place of each post card, sized through the CSSOM) and says it ran.
+WIDGETS_STUB = """
+window.__widgetsRan = true;
+for (const card of document.querySelectorAll('blockquote.twitter-tweet')) {
+  const frame = document.createElement('iframe');
+  frame.src = 'https://platform.twitter.com/embed/Tweet.html?id=1';
+  frame.title = 'X Post';
+  frame.style.width = '100%';
+  frame.style.height = '200px';
+  card.replaceWith(frame);
+}
+"""
+
+# Runs in every page after load: what a hostile payload could have left in the DOM, and a poke at
+# every element with the events inline handlers listen to.
+AUDIT_JS = """
+() => {
+  const urlAttrs = new Set(['href', 'src', 'action', 'formaction', 'cite', 'data', 'poster', 'srcset',
+                            'background', 'xlink:href', 'ping', 'codebase', 'manifest']);
+  const out = {onAttrs: [], unsafeUrls: [], scripts: [], active: [], styleAttrs: 0, styleElements: 0};
+  for (const el of document.querySelectorAll('*')) {
+    for (const attr of el.attributes) {
+      const name = attr.name.toLowerCase();
+      if (name.startsWith('on')) out.onAttrs.push(`${el.localName} ${name}`);
+      if (name === 'style') out.styleAttrs++;
+      if (urlAttrs.has(name)) {
+        let scheme;
+        try { scheme = new URL(attr.value, document.baseURI).protocol; } catch (e) { scheme = 'unparsable'; }
+        if (scheme !== 'http:' && scheme !== 'https:')
+          out.unsafeUrls.push(`${el.localName} ${name}=${attr.value.slice(0, 80)}`);
+      }
+    }
+    const tag = el.localName;
+    if (tag === 'script') out.scripts.push(el.getAttribute('src') || '(inline)');
+    if (tag === 'style') out.styleElements++;
+    if (['iframe', 'frame', 'object', 'embed', 'img', 'form', 'base', 'image', 'video', 'audio'].includes(tag))
+      out.active.push(tag);
+    if (tag === 'meta' && el.httpEquiv && el.httpEquiv.toLowerCase() !== 'content-security-policy')
+      out.active.push(`meta http-equiv=${el.httpEquiv}`);
+    for (const type of ['mouseover', 'mouseenter', 'pointerover', 'focus', 'error', 'load', 'animationstart'])
+      el.dispatchEvent(new Event(type));
+  }
+  out.svgs = document.querySelectorAll('svg').length;
+  return out;
+}
+"""
+
+
+@dataclass
+class HostileSite:
+    url: str
+    widgets_url: str
+    collected: dict[str, Any]
+    published: list[dict[str, Any]]
+
+
+@dataclass
+class Report:
+    """What one page did in Chromium."""
+
+    name: str
+    status: int = 0
+    content_type: str = ""
+    csp_header: str | None = None
+    text: str = ""  # the visible text (for the JSON export: its strings, one a line)
+    raw: str = ""  # the visible text as the browser showed it
+    dialogs: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    pwned: Any = None
+    audit: dict[str, Any] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------ the hostile site, built as the demo builds it
+
+
+@pytest.fixture(scope="module")
+def hostile_site(moto_endpoint: str) -> Iterator[HostileSite]:
+    dataset, expected = hostile_dataset()
+    with pytest.MonkeyPatch.context() as mp, FakeUpstreams(dataset, bsky_credentials=BSKY) as upstreams:
+        values = {
+            **upstreams.env(),
+            "AWS_ENDPOINT_URL": moto_endpoint,
+            "HOTPAPERS_TABLE": "hotpapers-hostile",
+            "HOTPAPERS_BUCKET": "hotpapers-hostile",
+            "HOTPAPERS_EVENT_BUS": "hotpapers-hostile",
+            "HOTPAPERS_X_BEARER_TOKEN": "test-token",
+            "HOTPAPERS_BSKY_HANDLE": BSKY[0],
+            "HOTPAPERS_BSKY_APP_PASSWORD": BSKY[1],
+            "HOTPAPERS_SOURCES": "x,bluesky,hackernews,huggingface",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "HOTPAPERS_X_WIDGETS": "false",
+        }
+        for key, value in values.items():
+            mp.setenv(key, value)
+        mp.delenv("HOTPAPERS_SECRET_ID", raising=False)
+        mp.delenv("HOTPAPERS_SITE_URL", raising=False)
+        provision(Settings.from_env())
+        collected = invoke("collect", {"date": ISO}, keep_stdout=False)
+        published = relay_collect_finished()
+        plain = LocalServer(build_site_bucket(Settings.from_env()))  # its CSP: HOTPAPERS_X_WIDGETS=false
+
+        # The same day published again with X widgets on, into a bucket of its own.
+        mp.setenv("HOTPAPERS_BUCKET", "hotpapers-hostile-widgets")
+        mp.setenv("HOTPAPERS_X_WIDGETS", "true")
+        provision(Settings.from_env())
+        invoke("publish", {"date": ISO}, keep_stdout=False)
+        widgets = LocalServer(build_site_bucket(Settings.from_env()))  # its CSP: HOTPAPERS_X_WIDGETS=true
+
+        with plain, widgets:
+            site = HostileSite(plain.url, widgets.url, collected, published)
+            site.collected["expected"] = expected
+            yield site
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def watched(
+    browser: Browser,
+    origin: str,
+    report: Report,
+    viewport: tuple[int, int] = (1280, 900),
+    allow: Callable | None = None,
+) -> Page:
+    """A page that records dialogs, console errors, uncaught exceptions and failed requests, and reaches only `origin`
+    (plus what `allow` fulfils)."""
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    context.set_default_timeout(TIMEOUT_MS)
+
+    def route(route: Route) -> None:
+        url = route.request.url
+        if url.startswith(origin) or url.startswith(("data:", "about:")):
+            route.continue_()
+        elif allow is not None and allow(route):
+            return
+        else:
+            route.abort("blockedbyclient")
+
+    context.route("**/*", route)
+    page = context.new_page()
+
+    def on_dialog(dialog: Any) -> None:
+        report.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            report.console_errors.append(message.text)
+
+    page.on("dialog", on_dialog)
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: report.page_errors.append(str(error)))
+    page.on("requestfailed", lambda request: report.failed_requests.append(f"{request.url} ({request.failure})"))
+    return page
+
+
+def audit(page: Page, report: Report) -> None:
+    report.audit = page.evaluate(AUDIT_JS)
+    page.wait_for_timeout(50)  # let anything the events triggered run
+    report.pwned = page.evaluate("window.__pwned")
+
+
+def open_page(browser: Browser, base: str, name: str, path: str) -> Report:
+    report = Report(name)
+    page = watched(browser, base, report)
+    try:
+        response = page.goto(base + path, wait_until="load")
+        assert response is not None, f"{name}: no response"
+        report.status = response.status
+        report.content_type = response.headers.get("content-type", "")
+        report.csp_header = response.headers.get("content-security-policy")
+        audit(page, report)
+        report.text = report.raw = page.evaluate(
+            "document.body ? document.body.innerText : document.documentElement.textContent"
+        )
+    finally:
+        page.context.close()
+    return report
+
+
+def render_in_browser(browser: Browser, name: str, markup: str, allowed_scripts: tuple[str, ...] = ()) -> Report:
+    """HTML from an export, rendered with no CSP at all (as Gatsby or a feed reader would show it), then audited.
+
+    `allowed_scripts` (the format's own, e.g. X's widgets.js after each X post in the blog's Markdown)
+    are answered with an empty script and left out of the audit: they are not the data's.
+    """
+    report = Report(name, status=200, content_type="text/html (rendered)")
+
+    def allow(route: Route) -> bool:
+        if route.request.url in allowed_scripts:
+            route.fulfill(status=200, content_type="text/javascript", body="")
+            return True
+        return False
+
+    page = watched(browser, "about:", report, allow=allow)
+    try:
+        page.set_content(markup, wait_until="load")
+        audit(page, report)
+        report.text = page.evaluate("document.body.innerText")
+    finally:
+        page.context.close()
+    # The blog's Markdown loads X's widgets.js after each X post: that script is the format's, not the data's.
+    report.audit["scripts"] = [s for s in report.audit["scripts"] if s not in allowed_scripts]
+    return report
+
+
+def json_strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in json_strings(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in json_strings(item)]
+    return []
+
+
+@pytest.fixture(scope="module")
+def reports(browser: Browser, hostile_site: HostileSite) -> dict[str, Report]:
+    """Every page kind of the hostile site opened in Chromium, and the exports rendered as their readers do."""
+    found: dict[str, Report] = {}
+    for name, path in {**HTML_PAGES, **EXPORTS}.items():
+        found[name] = open_page(browser, hostile_site.url, name, path)
+
+    # The JSON export, read back: its strings are the data, exactly.
+    found["json export"].text = "\n".join(json_strings(json.loads(found["json export"].raw)))
+    # The Markdown export as the blog's Gatsby site rendered it: CommonMark with raw HTML passed through.
+    markdown = found["markdown export"].text
+    rendered = MarkdownIt("commonmark", {"html": True}).render(markdown.split("\n---\n", 1)[1])
+    found["markdown rendered"] = render_in_browser(
+        browser, "markdown rendered", rendered, allowed_scripts=(WIDGETS_URL,)
+    )
+    # The feed's entry content (type="html") as a feed reader shows it.
+    feed = feedparser.parse(found["atom feed"].text)
+    assert not feed.bozo, feed.bozo_exception
+    # (An Atom title is text: a reader escapes it. The content is HTML: a reader renders it.)
+    content = "".join(f"<h2>{html.escape(entry.title)}</h2>" + entry.content[0].value for entry in feed.entries)
+    found["feed entry rendered"] = render_in_browser(browser, "feed entry rendered", content)
+    found["feed entry rendered"].text = "\n".join([e.title for e in feed.entries] + [found["feed entry rendered"].text])
+    return found
+
+
+# ------------------------------------------------------------------ tests
+
+
+def test_the_collector_took_in_every_hostile_item(hostile_site: HostileSite) -> None:
+    """The payloads really went through: every hostile post and paper was collected and published."""
+    expected = hostile_site.collected["expected"]
+    (day,) = hostile_site.collected["days"]
+    assert day["papers"] == expected.papers and day["papers_fetched"] == expected.papers
+    counts = {name: source["posts"] for name, source in day["sources"].items()}
+    assert counts == {
+        "x": expected.x_posts,
+        "bluesky": expected.bluesky_posts,
+        "hackernews": expected.hackernews_posts,
+        "huggingface": expected.huggingface_posts,
+    }, day["sources"]
+    assert all(source["error"] is None for source in day["sources"].values())
+    (published,) = hostile_site.published
+    assert published["days"] == [{"date": ISO, "papers": expected.papers, "candidates": expected.papers}]
+
+
+def test_no_hostile_payload_runs_or_becomes_markup_on_any_page(reports: dict[str, Report]) -> None:
+    problems = []
+    for name, report in reports.items():
+        expected_status = 404 if name == "404 page" else 200
+        if report.status != expected_status:
+            problems.append(f"{name}: HTTP {report.status}")
+        # (Chromium logs the 404 page's own status as a console error.)
+        errors = [e for e in report.console_errors if not (name == "404 page" and "status of 404" in e)]
+        for kind, found in (
+            ("dialog", report.dialogs),
+            ("console error", errors),
+            ("uncaught exception", report.page_errors),
+            ("failed request", report.failed_requests),
+            ("on* attribute", report.audit["onAttrs"]),
+            ("non-http(s) URL", report.audit["unsafeUrls"]),
+            ("script", report.audit["scripts"]),
+            ("active element", report.audit["active"]),
+        ):
+            problems += [f"{name}: {kind}: {item}" for item in found]
+        if report.pwned is not None:
+            problems.append(f"{name}: the canary was set: {report.pwned!r}")
+        if report.audit["svgs"] > (1 if name in HTML_PAGES else 0):  # the site's own logo, nothing from data
+            problems.append(f"{name}: {report.audit['svgs']} svg elements")
+        # (Chromium's own viewer of a text export styles its <pre>: only the site's HTML is held to this.)
+        inline_styles = report.audit["styleAttrs"] + report.audit["styleElements"]
+        if name in HTML_PAGES and inline_styles:
+            problems.append(f"{name}: {inline_styles} inline style attributes or elements")
+    assert problems == [], "\n".join(problems)
+    # The exports are never served as HTML: a browser shows them as text.
+    for name in EXPORTS:
+        assert not reports[name].content_type.startswith("text/html"), (name, reports[name].content_type)
+
+
+def test_every_hostile_field_reads_as_its_own_text(reports: dict[str, Report]) -> None:
+    """Each field's payload is visible verbatim where the field is shown: escaped, neither parsed nor dropped."""
+    wanted = {
+        "day page": DIGEST_FIELDS,
+        "front page": DIGEST_FIELDS,
+        "json export": DIGEST_FIELDS - {"x username", "bluesky handle", "x link targets", "x link display text"},
+        "markdown rendered": {"arxiv title", "arxiv abstract", "arxiv author", "x post text", "bluesky text"},
+        "archive": LISTING_FIELDS,
+        "archive month": LISTING_FIELDS,
+        "category cs.LG": LISTING_FIELDS,
+        "category cs.CR": LISTING_FIELDS,
+        "feed entry rendered": {"arxiv title", "arxiv author"},
+    }
+    missing = [
+        f"{page}: {field!r} not shown as text ({MARKERS[field]!r})"
+        for page, fields in wanted.items()
+        for field in sorted(fields)
+        if MARKERS[field] not in reports[page].text
+    ]
+    assert missing == [], "\n".join(missing)
+    # Items whose id would have gone into a post URL but is not that upstream's id were skipped, not shown.
+    for marker in MALFORMED_MARKERS:
+        assert not any(marker in report.text for report in reports.values()), marker
+
+    scripts_run = sum(report.pwned is not None for report in reports.values())
+    dialogs = sum(len(report.dialogs) for report in reports.values())
+    errors = sum(len(report.console_errors) + len(report.page_errors) for report in reports.values())
+    unsafe = sum(len(report.audit["unsafeUrls"]) for report in reports.values())
+    for field_name, marker in MARKERS.items():
+        ledger.record(
+            "hostile_text",
+            field=field_name,
+            payload=marker if len(marker) <= 60 else marker[:57] + "...",
+            pages_checked=sum(marker in report.text for report in reports.values()),
+            scripts_run=scripts_run,
+            dialogs=dialogs,
+            console_errors=errors,
+            unsafe_urls=unsafe,
+        )
+
+
+def test_unsafe_link_targets_stay_text_and_post_links_are_well_formed(reports: dict[str, Report]) -> None:
+    text = reports["day page"].text
+    for number, target in enumerate(UNSAFE_LINK_TARGETS):
+        # The t.co link that expanded to a javascript:/data:/vbscript: target shows as text, not as a link.
+        assert f"https://t.co/bad{number:04d}" in text, target
+    # A username, handle or id that is not one never makes a post URL (the source falls back or skips the item).
+    assert f"@{X_USERNAME}" in text
+
+
+# For each link inside a post text: where its first and last characters are drawn (same line only).
+LINK_ORDER_JS = """
+() => [...document.querySelectorAll('.post__text a')].map(a => {
+  const walker = document.createTreeWalker(a, NodeFilter.SHOW_TEXT);
+  const node = walker.nextNode();
+  if (!node || node.length < 2) return null;
+  const range = document.createRange();
+  range.setStart(node, 0); range.setEnd(node, 1);
+  const first = range.getBoundingClientRect();
+  range.setStart(node, node.length - 1); range.setEnd(node, node.length);
+  const last = range.getBoundingClientRect();
+  return {text: node.data.slice(0, 40), sameLine: Math.abs(first.top - last.top) < 2, ltr: first.left < last.left};
+}).filter(Boolean)
+"""
+
+
+def test_bidi_overrides_in_a_post_cannot_reverse_its_link_texts(browser: Browser, hostile_site: HostileSite) -> None:
+    """A post's unclosed U+202E (RIGHT-TO-LEFT OVERRIDE) must not make a following link's URL read backwards."""
+    report = Report("day page, link order")
+    page = watched(browser, hostile_site.url, report)
+    try:
+        page.goto(hostile_site.url + HTML_PAGES["day page"])
+        links = page.evaluate(LINK_ORDER_JS)
+    finally:
+        page.context.close()
+    measured = [link for link in links if link["sameLine"]]
+    assert len(measured) >= 5, links  # the hostile X post's links come after its unclosed overrides
+    reversed_links = [link["text"] for link in measured if not link["ltr"]]
+    assert reversed_links == [], reversed_links
+
+
+def test_the_audit_sees_what_it_looks_for(browser: Browser) -> None:
+    """The checks above are not vacuous: markup that runs code trips each of them."""
+    report = render_in_browser(
+        browser,
+        "control",
+        '<img src=x onerror="window.__pwned=1"><a href="javascript:alert(1)">x</a><script>alert(1)</script>',
+    )
+    assert report.pwned == 1 and report.dialogs == ["alert: 1"]
+    assert report.audit["onAttrs"] == ["img onerror"] and report.audit["scripts"] == ["(inline)"]
+    assert report.audit["unsafeUrls"] == ["img src=x", "a href=javascript:alert(1)"]
+    assert report.audit["active"] == ["img"]
+
+
+def test_long_texts_are_shortened_on_pages_and_kept_whole_in_the_exports(
+    browser: Browser, hostile_site: HostileSite, reports: dict[str, Report]
+) -> None:
+    """A 100 KB abstract and a 100 KB post text: pages show TEXT_LIMIT characters with a note, exports keep all."""
+    figures = {}
+    for width, height in ((1280, 900), (390, 844)):
+        report = Report(f"day page at {width}px")
+        page = watched(browser, hostile_site.url, report, viewport=(width, height))
+        try:
+            started = time.perf_counter()
+            page.goto(hostile_site.url + HTML_PAGES["day page"], wait_until="load")
+            figures[width] = time.perf_counter() - started
+            layout = page.evaluate(
+                """() => ({
+                    scrollWidth: document.documentElement.scrollWidth,
+                    innerWidth: window.innerWidth,
+                    wide: [...document.querySelectorAll('main *')]
+                        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+                        .map(e => e.localName + '.' + e.className).slice(0, 5),
+                })"""
+            )
+            long_abstract = page.locator(f"article[aria-labelledby='arxiv-{PAPER_LONG_ABSTRACT}']")
+            abstract = long_abstract.locator(".paper__abstract").inner_text()
+            abstract_note = long_abstract.locator(".paper__more").inner_text()
+            long_post = page.locator(f"article[aria-labelledby='arxiv-{PAPER_LONG_POST}']")
+            post_text = long_post.locator(".post--x .post__text").inner_text()
+            post_note = long_post.locator(".post--x .post__more")
+            post_note_text = post_note.inner_text()
+            post_note_href = post_note.locator("a").get_attribute("href")
+        finally:
+            page.context.close()
+        assert layout["scrollWidth"] <= layout["innerWidth"], layout
+        assert layout["wide"] == [], layout
+        assert report.console_errors == [] and report.page_errors == [] and report.dialogs == []
+        assert TEXT_LIMIT - 250 < len(abstract) <= TEXT_LIMIT + 1 and abstract.endswith("…"), len(abstract)
+        assert "Abstract shortened here" in abstract_note and "more characters" in abstract_note
+        assert TEXT_LIMIT - 250 < len(post_text) <= TEXT_LIMIT + 1 and post_text.endswith("…"), len(post_text)
+        assert "Post shortened here" in post_note_text
+        assert post_note_href is not None and urlsplit(post_note_href).scheme == "https"
+
+    # The exports keep the whole text: the JSON document, and the Markdown as Gatsby renders it.
+    papers = {paper["arxiv_id"]: paper for paper in json.loads(reports["json export"].raw)["papers"]}
+    assert len(papers[PAPER_LONG_ABSTRACT]["abstract"]) >= LONG_TEXT_BYTES - 64
+    assert max(len(post["text"]) for post in papers[PAPER_LONG_POST]["top_posts"]) >= LONG_TEXT_BYTES
+    ledger.record(
+        "hostile_text",
+        field="100 KB abstract and post text",
+        payload=f"{LONG_TEXT_BYTES // 1024} KB each; pages show {TEXT_LIMIT} characters + a note, exports all",
+        pages_checked=2,
+        scripts_run=0,
+        dialogs=0,
+        console_errors=0,
+        unsafe_urls=0,
+        load_seconds_desktop=round(figures[1280], 2),
+        load_seconds_phone=round(figures[390], 2),
+    )
+
+
+def test_the_server_sends_the_sites_csp_and_it_refuses_inline_script(
+    browser: Browser, hostile_site: HostileSite, reports: dict[str, Report]
+) -> None:
+    header_policy = content_security_policy(False, header=True)
+    assert "script-src" not in header_policy and "default-src 'none'" in header_policy  # no script at all
+    for name, report in reports.items():
+        if name in HTML_PAGES or name in EXPORTS:
+            assert report.csp_header == header_policy, (name, report.csp_header)
+
+    report = Report("inline script injected")
+    page = watched(browser, hostile_site.url, report)
+    try:
+        page.goto(hostile_site.url + HTML_PAGES["day page"])
+        meta = page.locator("meta[http-equiv=Content-Security-Policy]").get_attribute("content")
+        page.evaluate(
+            """() => {
+                const s = document.createElement('script');
+                s.textContent = 'window.__pwned = "inline"';
+                document.head.append(s);
+                const img = document.createElement('img');
+                img.setAttribute('src', 'x');
+                img.setAttribute('onerror', 'window.__pwned = "handler"');
+                document.body.append(img);
+            }"""
+        )
+        page.wait_for_timeout(200)
+        pwned = page.evaluate("window.__pwned")
+    finally:
+        page.context.close()
+    assert meta == content_security_policy(False)
+    assert pwned is None
+    violations = [e for e in report.console_errors if "Content Security Policy" in e]
+    assert len(violations) >= 2, report.console_errors  # the inline script, and the image (img-src 'self' only)
+    pages_checked = sum(1 for name in reports if name in HTML_PAGES or name in EXPORTS)
+    ledger.record(
+        "hostile_text",
+        field="CSP",
+        payload=header_policy,
+        pages_checked=pages_checked,
+        scripts_run=0,
+        dialogs=0,
+        console_errors=0,
+        unsafe_urls=0,
+        injected_script_refused=True,
+        violations_reported=len(violations),
+    )
+
+
+def test_with_x_widgets_the_csp_admits_platform_twitter_com_only(browser: Browser, hostile_site: HostileSite) -> None:
+    fulfilled: list[str] = []
+
+    def allow(route: Route) -> bool:
+        url = route.request.url
+        if url == WIDGETS_URL:
+            route.fulfill(status=200, content_type="text/javascript", body=WIDGETS_STUB)
+        elif url.startswith("https://platform.twitter.com/embed/"):
+            route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>X Post</title><p>post")
+        elif url == "https://cdn.example.org/evil.js":
+            route.fulfill(status=200, content_type="text/javascript", body="window.__pwned = 'other origin'")
+        else:
+            return False
+        fulfilled.append(url)
+        return True
+
+    report = Report("widgets day page")
+    page = watched(browser, hostile_site.widgets_url, report, allow=allow)
+    try:
+        response = page.goto(hostile_site.widgets_url + HTML_PAGES["day page"], wait_until="load")
+        assert response is not None and response.status == 200
+        header = response.headers.get("content-security-policy")
+        page.wait_for_function("window.__widgetsRan === true")
+        frames = page.locator("iframe[src^='https://platform.twitter.com/embed/']").count()
+        audit(page, report)
+        clean_load = list(report.console_errors)
+        page.evaluate(
+            """() => {
+                const inline = document.createElement('script');
+                inline.textContent = 'window.__pwned = "inline"';
+                document.head.append(inline);
+                const other = document.createElement('script');
+                other.src = 'https://cdn.example.org/evil.js';
+                document.head.append(other);
+            }"""
+        )
+        page.wait_for_timeout(300)
+        pwned = page.evaluate("window.__pwned")
+    finally:
+        page.context.close()
+
+    assert header == content_security_policy(True, header=True)
+    script_src = next(d.strip() for d in header.split(";") if d.strip().startswith("script-src"))
+    assert script_src == "script-src https://platform.twitter.com", script_src
+    assert frames == 3  # the three X posts of the hostile day became embeds
+    assert clean_load == [] and report.page_errors == [] and report.dialogs == []
+    assert report.audit["scripts"] == [WIDGETS_URL], report.audit["scripts"]
+    assert report.audit["onAttrs"] == [] and report.audit["unsafeUrls"] == []
+    assert pwned is None
+    assert "https://cdn.example.org/evil.js" not in fulfilled  # refused by the policy before any request
+    violations = [e for e in report.console_errors if "Content Security Policy" in e]
+    # Each refusal is reported once per policy (the header's and the page's meta element).
+    assert any("inline script" in e for e in violations), violations
+    assert any("cdn.example.org/evil.js" in e for e in violations), violations
+    ledger.record(
+        "hostile_text",
+        field="CSP with X widgets",
+        payload=script_src,
+        pages_checked=1,
+        scripts_run=0,
+        dialogs=0,
+        console_errors=0,
+        unsafe_urls=0,
+        widgets_script_ran=True,
+        refused=["inline script", "script from another https origin"],
+    )
