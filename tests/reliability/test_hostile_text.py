@@ -34,6 +34,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -45,7 +46,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Route, sync_playw
 from hotpapers.cli import relay_collect_finished
 from hotpapers.local.fake_upstreams import FakeUpstreams
 from hotpapers.local.invoke import invoke
-from hotpapers.local.provision import provision
+from hotpapers.local.provision import load_template, provision
 from hotpapers.local.server import LocalServer
 from hotpapers.settings import Settings
 from hotpapers.site import TEXT_LIMIT, content_security_policy
@@ -67,6 +68,7 @@ from .hostile_dataset import (
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.browser]
 
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
 TIMEOUT_MS = 15_000
@@ -131,6 +133,7 @@ AUDIT_JS = """
       el.dispatchEvent(new Event(type));
   }
   out.svgs = document.querySelectorAll('svg').length;
+  out.postLinks = [...document.querySelectorAll('a.post__link')].map(a => a.getAttribute('href'));
   return out;
 }
 """
@@ -303,6 +306,11 @@ def render_in_browser(browser: Browser, name: str, markup: str, allowed_scripts:
     return report
 
 
+def console_errors(name: str, report: Report) -> list[str]:
+    """The page's console errors, less the one Chromium logs for the 404 page's own status."""
+    return [e for e in report.console_errors if not (name == "404 page" and "status of 404" in e)]
+
+
 def json_strings(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
@@ -364,8 +372,7 @@ def test_no_hostile_payload_runs_or_becomes_markup_on_any_page(reports: dict[str
         expected_status = 404 if name == "404 page" else 200
         if report.status != expected_status:
             problems.append(f"{name}: HTTP {report.status}")
-        # (Chromium logs the 404 page's own status as a console error.)
-        errors = [e for e in report.console_errors if not (name == "404 page" and "status of 404" in e)]
+        errors = console_errors(name, report)
         for kind, found in (
             ("dialog", report.dialogs),
             ("console error", errors),
@@ -417,7 +424,7 @@ def test_every_hostile_field_reads_as_its_own_text(reports: dict[str, Report]) -
 
     scripts_run = sum(report.pwned is not None for report in reports.values())
     dialogs = sum(len(report.dialogs) for report in reports.values())
-    errors = sum(len(report.console_errors) + len(report.page_errors) for report in reports.values())
+    errors = sum(len(console_errors(name, report)) + len(report.page_errors) for name, report in reports.items())
     unsafe = sum(len(report.audit["unsafeUrls"]) for report in reports.values())
     for field_name, marker in MARKERS.items():
         ledger.record(
@@ -437,8 +444,37 @@ def test_unsafe_link_targets_stay_text_and_post_links_are_well_formed(reports: d
     for number, target in enumerate(UNSAFE_LINK_TARGETS):
         # The t.co link that expanded to a javascript:/data:/vbscript: target shows as text, not as a link.
         assert f"https://t.co/bad{number:04d}" in text, target
-    # A username, handle or id that is not one never makes a post URL (the source falls back or skips the item).
+    # A username, handle or id that is not one never goes into a post URL: the source links the post by
+    # its id (X), by the author's DID (Bluesky), or skips the item as malformed (a hostile HN id or AT URI).
+    links = reports["day page"].audit["postLinks"]
     assert f"@{X_USERNAME}" in text
+    x_links = sorted(link for link in links if link.startswith("https://x.com/"))
+    assert [link.rsplit("/", 1)[0] for link in x_links] == [
+        "https://x.com/i/web/status",  # username '"><img src=x onerror=alert(1)>'
+        "https://x.com/i/web/status",  # username "javascript:alert(1)"
+        "https://x.com/long_poster/status",
+    ], x_links
+    assert [link for link in links if "bsky.app" in link] == [
+        "https://bsky.app/profile/did:plc:hostile/post/3khostile22a"  # handle "javascript:alert('bsky')"
+    ]
+    assert [link for link in links if "ycombinator" in link] == ["https://news.ycombinator.com/item?id=27000001"]
+    assert len(links) == 6, links  # three X posts, one Bluesky post, one HN story, one HF listing
+    ledger.record(
+        "findings",
+        finding=(
+            "Post URLs were built from upstream usernames, handles and ids without checking them: an X "
+            "username such as '\"><img …>' left the post without any link, 'javascript:alert(1)' or a "
+            "hostile Bluesky handle gave https links to nowhere (x.com/javascript:alert(1)/status/…), a "
+            "hostile Bluesky AT URI or HN objectID went into the URL (always https and escaped, never "
+            "script, but wrong)"
+        ),
+        fix=(
+            "sources/x.py links by x.com/i/web/status/<id> unless the username is one, and skips non-numeric "
+            "tweet ids; sources/bluesky.py parses the AT URI (DID, record key) and links by DID when the "
+            "handle is not a domain name; sources/hackernews.py skips non-numeric objectIDs (malformed)"
+        ),
+        test="tests/reliability/test_hostile_text.py::test_unsafe_link_targets_stay_text_and_post_links_are_well_formed",
+    )
 
 
 # For each link inside a post text: where its first and last characters are drawn (same line only).
@@ -470,6 +506,15 @@ def test_bidi_overrides_in_a_post_cannot_reverse_its_link_texts(browser: Browser
     assert len(measured) >= 5, links  # the hostile X post's links come after its unclosed overrides
     reversed_links = [link["text"] for link in measured if not link["ltr"]]
     assert reversed_links == [], reversed_links
+    ledger.record(
+        "findings",
+        finding=(
+            "An unclosed U+202E in a post text reversed the links after it: a link showing "
+            "'arxiv.org/abs/2106.00001' read '10000.6012/sba/gro.vixra' (its href was right, its text spoofable)"
+        ),
+        fix="templates/macros.html isolates each link's text in the post with <bdi>",
+        test="tests/reliability/test_hostile_text.py::test_bidi_overrides_in_a_post_cannot_reverse_its_link_texts",
+    )
 
 
 def test_the_audit_sees_what_it_looks_for(browser: Browser) -> None:
@@ -530,6 +575,19 @@ def test_long_texts_are_shortened_on_pages_and_kept_whole_in_the_exports(
     assert len(papers[PAPER_LONG_ABSTRACT]["abstract"]) >= LONG_TEXT_BYTES - 64
     assert max(len(post["text"]) for post in papers[PAPER_LONG_POST]["top_posts"]) >= LONG_TEXT_BYTES
     ledger.record(
+        "findings",
+        finding=(
+            "A 100 KB abstract or post text was rendered whole on the day page and again on the front page "
+            "(about 260 KB of HTML, hundreds of screens for one card)"
+        ),
+        fix=(
+            f"site.py shows at most TEXT_LIMIT={TEXT_LIMIT} characters of an abstract or post text, cut at a word "
+            "boundary with '…' and a note linking the whole text at arXiv / on the post (links are never cut); "
+            "the .md/.json exports and the API keep the whole text"
+        ),
+        test="tests/reliability/test_hostile_text.py::test_long_texts_are_shortened_on_pages_and_kept_whole_in_the_exports",
+    )
+    ledger.record(
         "hostile_text",
         field="100 KB abstract and post text",
         payload=f"{LONG_TEXT_BYTES // 1024} KB each; pages show {TEXT_LIMIT} characters + a note, exports all",
@@ -543,11 +601,26 @@ def test_long_texts_are_shortened_on_pages_and_kept_whole_in_the_exports(
     )
 
 
+def template_csp() -> dict[bool, str]:
+    """The Content-Security-Policy template.yaml's CloudFront ResponseHeadersPolicy sends, by XWidgets value."""
+    resources = load_template(ROOT / "template.yaml")["Resources"]
+    behaviour = resources["SiteDistribution"]["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
+    assert behaviour["ResponseHeadersPolicyId"] == {"Ref": "SiteHeadersPolicy"}
+    policy = resources["SiteHeadersPolicy"]
+    assert policy["Type"] == "AWS::CloudFront::ResponseHeadersPolicy" and policy["Condition"] == "HasCdn"
+    csp = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]["ContentSecurityPolicy"]
+    assert csp["Override"] is True
+    condition, widgets, plain = csp["ContentSecurityPolicy"]["Fn::If"]
+    assert condition == "HasXWidgets"
+    return {True: widgets, False: plain}
+
+
 def test_the_server_sends_the_sites_csp_and_it_refuses_inline_script(
     browser: Browser, hostile_site: HostileSite, reports: dict[str, Report]
 ) -> None:
     header_policy = content_security_policy(False, header=True)
     assert "script-src" not in header_policy and "default-src 'none'" in header_policy  # no script at all
+    assert template_csp()[False] == header_policy  # what CloudFront sends is what the local server sends
     for name, report in reports.items():
         if name in HTML_PAGES or name in EXPORTS:
             assert report.csp_header == header_policy, (name, report.csp_header)
@@ -578,6 +651,20 @@ def test_the_server_sends_the_sites_csp_and_it_refuses_inline_script(
     assert len(violations) >= 2, report.console_errors  # the inline script, and the image (img-src 'self' only)
     pages_checked = sum(1 for name in reports if name in HTML_PAGES or name in EXPORTS)
     ledger.record(
+        "findings",
+        finding=(
+            "No Content-Security-Policy response header: the pages carried only a <meta> policy (which cannot "
+            "set frame-ancestors); the local server sent none and CloudFront used the managed "
+            "SecurityHeadersPolicy, which has no CSP"
+        ),
+        fix=(
+            "site.content_security_policy(header=True) is sent by LocalServer on every site response and by a "
+            "new AWS::CloudFront::ResponseHeadersPolicy (SiteHeadersPolicy, the managed policy's headers + CSP) "
+            "on the distribution's default behaviour; the meta element stays for hosting without CloudFront"
+        ),
+        test="tests/reliability/test_hostile_text.py::test_the_server_sends_the_sites_csp_and_it_refuses_inline_script",
+    )
+    ledger.record(
         "hostile_text",
         field="CSP",
         payload=header_policy,
@@ -588,6 +675,7 @@ def test_the_server_sends_the_sites_csp_and_it_refuses_inline_script(
         unsafe_urls=0,
         injected_script_refused=True,
         violations_reported=len(violations),
+        sent_by="LocalServer and template.yaml SiteHeadersPolicy (CloudFront), same text; meta element on pages",
     )
 
 
@@ -632,7 +720,7 @@ def test_with_x_widgets_the_csp_admits_platform_twitter_com_only(browser: Browse
     finally:
         page.context.close()
 
-    assert header == content_security_policy(True, header=True)
+    assert header == content_security_policy(True, header=True) == template_csp()[True]
     script_src = next(d.strip() for d in header.split(";") if d.strip().startswith("script-src"))
     assert script_src == "script-src https://platform.twitter.com", script_src
     assert frames == 3  # the three X posts of the hostile day became embeds
@@ -645,6 +733,15 @@ def test_with_x_widgets_the_csp_admits_platform_twitter_com_only(browser: Browse
     # Each refusal is reported once per policy (the header's and the page's meta element).
     assert any("inline script" in e for e in violations), violations
     assert any("cdn.example.org/evil.js" in e for e in violations), violations
+    ledger.record(
+        "findings",
+        finding=(
+            "With X widgets on, the policy allowed scripts from 'self' and https://cdn.syndication.twimg.com "
+            "and frames from any https origin, more than widgets.js needs"
+        ),
+        fix="script-src and frame-src are exactly https://platform.twitter.com (inline style stays allowed: site.py)",
+        test="tests/reliability/test_hostile_text.py::test_with_x_widgets_the_csp_admits_platform_twitter_com_only",
+    )
     ledger.record(
         "hostile_text",
         field="CSP with X widgets",
