@@ -430,7 +430,8 @@ def test_every_hostile_field_reads_as_its_own_text(reports: dict[str, Report]) -
         ledger.record(
             "hostile_text",
             field=field_name,
-            payload=marker if len(marker) <= 60 else marker[:57] + "...",
+            # A code span: docs/reliability.md is Markdown, where a raw payload would be markup.
+            payload="`" + (marker if len(marker) <= 60 else marker[:57] + "...") + "`",
             pages_checked=sum(marker in report.text for report in reports.values()),
             scripts_run=scripts_run,
             dialogs=dialogs,
@@ -463,13 +464,13 @@ def test_unsafe_link_targets_stay_text_and_post_links_are_well_formed(reports: d
         "findings",
         finding=(
             "Post URLs were built from upstream usernames, handles and ids without checking them: an X "
-            "username such as '\"><img …>' left the post without any link, 'javascript:alert(1)' or a "
-            "hostile Bluesky handle gave https links to nowhere (x.com/javascript:alert(1)/status/…), a "
+            'username such as `"><img …>` left the post without any link, `javascript:alert(1)` or a '
+            "hostile Bluesky handle gave https links to nowhere (`x.com/javascript:alert(1)/status/…`), a "
             "hostile Bluesky AT URI or HN objectID went into the URL (always https and escaped, never "
             "script, but wrong)"
         ),
         fix=(
-            "sources/x.py links by x.com/i/web/status/<id> unless the username is one, and skips non-numeric "
+            "sources/x.py links by `x.com/i/web/status/<id>` unless the username is one, and skips non-numeric "
             "tweet ids; sources/bluesky.py parses the AT URI (DID, record key) and links by DID when the "
             "handle is not a domain name; sources/hackernews.py skips non-numeric objectIDs (malformed)"
         ),
@@ -493,6 +494,22 @@ LINK_ORDER_JS = """
 """
 
 
+# Text nodes holding bidi controls, and whether each sits inside an isolate (<bdi> or an element with dir).
+BIDI_JS = """
+() => {
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const out = {nodes: 0, unisolated: [], zeroWidth: 0};
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (/[\u200b\ufeff]/.test(node.data)) out.zeroWidth++;
+    if (!/[\u202a-\u202e\u2066-\u2069]/.test(node.data)) continue;
+    out.nodes++;
+    if (!node.parentElement.closest('bdi, [dir]')) out.unisolated.push(node.data.slice(0, 60));
+  }
+  return out;
+}
+"""
+
+
 def test_bidi_overrides_in_a_post_cannot_reverse_its_link_texts(browser: Browser, hostile_site: HostileSite) -> None:
     """A post's unclosed U+202E (RIGHT-TO-LEFT OVERRIDE) must not make a following link's URL read backwards."""
     report = Report("day page, link order")
@@ -500,8 +517,14 @@ def test_bidi_overrides_in_a_post_cannot_reverse_its_link_texts(browser: Browser
     try:
         page.goto(hostile_site.url + HTML_PAGES["day page"])
         links = page.evaluate(LINK_ORDER_JS)
+        title = page.title()
+        bidi = page.evaluate(BIDI_JS)
     finally:
         page.context.close()
+    # Bidi controls never reach the <title> (it cannot isolate them); in the body each sits in an isolate.
+    assert not any(0x202A <= ord(ch) <= 0x202E or 0x2066 <= ord(ch) <= 0x2069 for ch in title), repr(title)
+    assert bidi["nodes"] >= 10 and bidi["unisolated"] == [], bidi
+    assert bidi["zeroWidth"] >= 3  # zero-width characters are kept (they are text), harmless
     measured = [link for link in links if link["sameLine"]]
     assert len(measured) >= 5, links  # the hostile X post's links come after its unclosed overrides
     reversed_links = [link["text"] for link in measured if not link["ltr"]]
@@ -512,8 +535,22 @@ def test_bidi_overrides_in_a_post_cannot_reverse_its_link_texts(browser: Browser
             "An unclosed U+202E in a post text reversed the links after it: a link showing "
             "'arxiv.org/abs/2106.00001' read '10000.6012/sba/gro.vixra' (its href was right, its text spoofable)"
         ),
-        fix="templates/macros.html isolates each link's text in the post with <bdi>",
+        fix="templates/macros.html isolates each link's text in the post with `<bdi>`",
         test="tests/reliability/test_hostile_text.py::test_bidi_overrides_in_a_post_cannot_reverse_its_link_texts",
+    )
+    ledger.record(
+        "hostile_text",
+        field="bidi overrides and zero-width characters",
+        payload="U+202E, U+2066..2069 (some unclosed), U+200B, U+FEFF in titles, names, abstracts, posts",
+        pages_checked=1,
+        scripts_run=0,
+        dialogs=len(report.dialogs),
+        console_errors=len(report.console_errors) + len(report.page_errors),
+        unsafe_urls=0,
+        notes=(
+            f"{bidi['nodes']} text nodes hold bidi controls, {len(bidi['unisolated'])} outside an isolate; "
+            f"{len(measured)} post links measured, {len(reversed_links)} drawn reversed; none in `<title>`"
+        ),
     )
 
 
@@ -596,8 +633,10 @@ def test_long_texts_are_shortened_on_pages_and_kept_whole_in_the_exports(
         dialogs=0,
         console_errors=0,
         unsafe_urls=0,
-        load_seconds_desktop=round(figures[1280], 2),
-        load_seconds_phone=round(figures[390], 2),
+        notes=(
+            f"no horizontal overflow at 1280 and 390 px; the day page loads in {figures[1280]:.2f} s and "
+            f"{figures[390]:.2f} s; the JSON export keeps both texts whole"
+        ),
     )
 
 
@@ -653,7 +692,7 @@ def test_the_server_sends_the_sites_csp_and_it_refuses_inline_script(
     ledger.record(
         "findings",
         finding=(
-            "No Content-Security-Policy response header: the pages carried only a <meta> policy (which cannot "
+            "No Content-Security-Policy response header: the pages carried only a `<meta>` policy (which cannot "
             "set frame-ancestors); the local server sent none and CloudFront used the managed "
             "SecurityHeadersPolicy, which has no CSP"
         ),
@@ -667,15 +706,17 @@ def test_the_server_sends_the_sites_csp_and_it_refuses_inline_script(
     ledger.record(
         "hostile_text",
         field="CSP",
-        payload=header_policy,
+        payload=f"`{header_policy}`",
         pages_checked=pages_checked,
         scripts_run=0,
         dialogs=0,
         console_errors=0,
         unsafe_urls=0,
-        injected_script_refused=True,
-        violations_reported=len(violations),
-        sent_by="LocalServer and template.yaml SiteHeadersPolicy (CloudFront), same text; meta element on pages",
+        notes=(
+            f"an injected inline script and inline handler were refused ({len(violations)} violations reported); "
+            "the same header from LocalServer and template.yaml's SiteHeadersPolicy (CloudFront), "
+            "a meta element on every page; the site itself raised no violation"
+        ),
     )
 
 
@@ -745,12 +786,14 @@ def test_with_x_widgets_the_csp_admits_platform_twitter_com_only(browser: Browse
     ledger.record(
         "hostile_text",
         field="CSP with X widgets",
-        payload=script_src,
+        payload=f"`{script_src}`",
         pages_checked=1,
         scripts_run=0,
         dialogs=0,
         console_errors=0,
         unsafe_urls=0,
-        widgets_script_ran=True,
-        refused=["inline script", "script from another https origin"],
+        notes=(
+            "a stand-in widgets.js from platform.twitter.com ran and embedded the 3 X posts without a violation; "
+            "an inline script and a script from another https origin were refused"
+        ),
     )
