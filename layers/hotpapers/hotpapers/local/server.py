@@ -2,8 +2,10 @@
 
 moto does not serve S3 website hosting, so this resolves `index.html` and
 `404.html` the way S3 website hosting (or CloudFront with the template's
-index function) does. Requests under /api/ become API Gateway proxy events for
-the API handler: the Docker-free equivalent of `sam local start-api`.
+index function) does. Every site response carries the site's Content-Security-Policy
+header, as the template's CloudFront response headers policy adds it. Requests under
+/api/ become API Gateway proxy events for the API handler: the Docker-free
+equivalent of `sam local start-api`.
 """
 
 from __future__ import annotations
