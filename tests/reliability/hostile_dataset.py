@@ -127,6 +127,7 @@ def _tweet(
     author_id: str,
     parts: list[tuple[str, dict[str, Any] | None]],
     likes: int,
+    lang: str = "en",
 ) -> dict[str, Any]:
     """An X API v2 tweet from (plain text piece, entity or None) parts; offsets count the escaped text, as X's do."""
     plain = ""
@@ -146,7 +147,7 @@ def _tweet(
         "text": api_text,
         "author_id": author_id,
         "created_at": _x_time(created),
-        "lang": "en",
+        "lang": lang,
         "public_metrics": {"retweet_count": likes // 4, "reply_count": 3, "like_count": likes, "quote_count": 1},
         "entities": entities,
     }
@@ -234,7 +235,7 @@ def hostile_dataset() -> tuple[UpstreamDataset, Expected]:
     ]
     dataset.x_tweets = [
         _tweet(1, 9, "1001", tweet_a, likes=400),
-        _tweet(2, 10, "1002", tweet_b, likes=120),
+        _tweet(2, 10, "1002", tweet_b, likes=120, lang='en" onmouseover="alert(1)'),  # goes into lang="…"
         _tweet(3, 11, "1003", tweet_c, likes=300),
     ]
     dataset.x_users = users
