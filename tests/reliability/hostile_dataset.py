@@ -328,3 +328,31 @@ def hostile_dataset() -> tuple[UpstreamDataset, Expected]:
         }
     ]
     return dataset, Expected(x_posts=3, bluesky_posts=1, hackernews_posts=1, huggingface_posts=1)
+
+
+OVERSIZED_ABSTRACT = "注意力机制 " * 40_000  # 640 KB of UTF-8: one such item alone is over DynamoDB's 400 KB
+OVERSIZED_AUTHORS = [f"Author Number {n} 研究者" for n in range(10_000)]  # 280 KB of names
+OVERSIZED_POST = "🔥 " * 120_000  # 600 KB of UTF-8
+
+
+def oversized_dataset() -> UpstreamDataset:
+    """The hostile day with texts past DynamoDB's item limit: an abstract, an author list and a post text."""
+    dataset, _ = hostile_dataset()
+    published = "2021-05-31T17:00:00Z"
+    dataset.arxiv_entries[PAPER_LONG_ABSTRACT] = render_arxiv_entry(
+        PAPER_LONG_ABSTRACT,
+        version=1,
+        title="A paper with a 640 KB abstract " + "長" * 5_000,
+        summary=OVERSIZED_ABSTRACT,
+        authors=OVERSIZED_AUTHORS,
+        categories=["cs.CL"],
+        published=published,
+        updated=published,
+    )
+    long_post: list[tuple[str, dict[str, Any] | None]] = [
+        _url("https://t.co/paper0003", f"https://arxiv.org/abs/{PAPER_LONG_POST}"),
+        (" " + OVERSIZED_POST + " ", None),
+        _url("https://t.co/tail00001", "https://example.org/after-the-cut"),
+    ]
+    dataset.x_tweets[2] = _tweet(3, 11, "1003", long_post, likes=300)
+    return dataset

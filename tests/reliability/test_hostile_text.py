@@ -44,6 +44,7 @@ from markdown_it import MarkdownIt
 from playwright.sync_api import Browser, ConsoleMessage, Page, Route, sync_playwright
 
 from hotpapers.cli import relay_collect_finished
+from hotpapers.collect import MAX_ABSTRACT_BYTES, MAX_AUTHORS_BYTES, MAX_FIELD_BYTES, MAX_POST_TEXT_BYTES
 from hotpapers.local.fake_upstreams import FakeUpstreams
 from hotpapers.local.invoke import invoke
 from hotpapers.local.provision import load_template, provision
@@ -64,6 +65,7 @@ from .hostile_dataset import (
     UNSAFE_LINK_TARGETS,
     X_USERNAME,
     hostile_dataset,
+    oversized_dataset,
 )
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.browser]
@@ -795,5 +797,77 @@ def test_with_x_widgets_the_csp_admits_platform_twitter_com_only(browser: Browse
         notes=(
             "a stand-in widgets.js from platform.twitter.com ran and embedded the 3 X posts without a violation; "
             "an inline script and a script from another https origin were refused"
+        ),
+    )
+
+
+def test_texts_past_dynamodbs_item_limit_are_cut_and_the_day_is_kept(
+    monkeypatch: pytest.MonkeyPatch, moto_endpoint: str
+) -> None:
+    """A 640 KB abstract, 10,000 authors (280 KB) and a 600 KB post: stored bounded, the day collected and published.
+
+    Before the bound, DynamoDB refused the paper's item (over 400 KB) and that failed the whole day's write.
+    """
+    with FakeUpstreams(oversized_dataset(), bsky_credentials=BSKY) as upstreams:
+        values = {
+            **upstreams.env(),
+            "AWS_ENDPOINT_URL": moto_endpoint,
+            "HOTPAPERS_TABLE": "hotpapers-oversized",
+            "HOTPAPERS_BUCKET": "hotpapers-oversized",
+            "HOTPAPERS_EVENT_BUS": "hotpapers-oversized",
+            "HOTPAPERS_X_BEARER_TOKEN": "test-token",
+            "HOTPAPERS_BSKY_HANDLE": BSKY[0],
+            "HOTPAPERS_BSKY_APP_PASSWORD": BSKY[1],
+            "HOTPAPERS_SOURCES": "x,bluesky,hackernews,huggingface",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        }
+        for key, value in values.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.delenv("HOTPAPERS_SECRET_ID", raising=False)
+        provision(Settings.from_env())
+        started = time.perf_counter()
+        collected = invoke("collect", {"date": ISO}, keep_stdout=False)
+        (published,) = relay_collect_finished()
+        seconds = time.perf_counter() - started
+    (day,) = collected["days"]
+    assert day["papers"] == 3 and day["papers_fetched"] == 3 and day["items_written"] == 12, day
+    assert all(source["error"] is None for source in day["sources"].values())
+    assert published["days"] == [{"date": ISO, "papers": 3, "candidates": 3}]
+
+    found = build_site_bucket(Settings.from_env()).get(EXPORTS["json export"])
+    assert found is not None
+    papers = {paper["arxiv_id"]: paper for paper in json.loads(found[0])["papers"]}
+    paper = papers[PAPER_LONG_ABSTRACT]
+    size = lambda text: len(text.encode("utf-8"))  # noqa: E731
+    assert MAX_ABSTRACT_BYTES - 16 < size(paper["abstract"]) <= MAX_ABSTRACT_BYTES
+    assert size(paper["title"]) <= MAX_FIELD_BYTES
+    assert paper["authors"][-1].endswith("more authors") and sum(map(size, paper["authors"])) <= MAX_AUTHORS_BYTES + 40
+    (post,) = [p for p in papers[PAPER_LONG_POST]["top_posts"] if p["source"] == "x"]
+    assert MAX_POST_TEXT_BYTES - 16 < size(post["text"]) <= MAX_POST_TEXT_BYTES
+    assert [e["expanded_url"] for e in post["entities"]] == [f"https://arxiv.org/abs/{PAPER_LONG_POST}"]
+    ledger.record(
+        "findings",
+        finding=(
+            "An upstream text past DynamoDB's 400 KB item limit (a 640 KB abstract) made BatchWriteItem refuse "
+            "the item, and that failed the whole day's collection: every paper and post of the day lost"
+        ),
+        fix=(
+            "collect.py bounds upstream text in UTF-8 bytes before storing (post text and abstract 128 KB, "
+            "author list 150 KB, other fields 4 KB; entities past a cut dropped; 'and N more authors')"
+        ),
+        test="tests/reliability/test_hostile_text.py::test_texts_past_dynamodbs_item_limit_are_cut_and_the_day_is_kept",
+    )
+    ledger.record(
+        "hostile_text",
+        field="texts past DynamoDB's item limit",
+        payload="640 KB abstract, 10,000 authors (280 KB), 600 KB post text",
+        pages_checked=1,
+        scripts_run=0,
+        dialogs=0,
+        console_errors=0,
+        unsafe_urls=0,
+        notes=(
+            f"collected and published in {seconds:.1f} s; stored {size(paper['abstract']):,} B of abstract, "
+            f"{len(paper['authors']):,} author entries, {size(post['text']):,} B of post text"
         ),
     )
