@@ -802,7 +802,7 @@ def test_with_x_widgets_the_csp_admits_platform_twitter_com_only(browser: Browse
 
 
 def test_texts_past_dynamodbs_item_limit_are_cut_and_the_day_is_kept(
-    monkeypatch: pytest.MonkeyPatch, moto_endpoint: str
+    monkeypatch: pytest.MonkeyPatch, moto_endpoint: str, browser: Browser
 ) -> None:
     """A 640 KB abstract, 10,000 authors (280 KB) and a 600 KB post: stored bounded, the day collected and published.
 
@@ -815,6 +815,7 @@ def test_texts_past_dynamodbs_item_limit_are_cut_and_the_day_is_kept(
             "HOTPAPERS_TABLE": "hotpapers-oversized",
             "HOTPAPERS_BUCKET": "hotpapers-oversized",
             "HOTPAPERS_EVENT_BUS": "hotpapers-oversized",
+            "HOTPAPERS_X_WIDGETS": "false",
             "HOTPAPERS_X_BEARER_TOKEN": "test-token",
             "HOTPAPERS_BSKY_HANDLE": BSKY[0],
             "HOTPAPERS_BSKY_APP_PASSWORD": BSKY[1],
@@ -834,8 +835,14 @@ def test_texts_past_dynamodbs_item_limit_are_cut_and_the_day_is_kept(
     assert all(source["error"] is None for source in day["sources"].values())
     assert published["days"] == [{"date": ISO, "papers": 3, "candidates": 3}]
 
-    found = build_site_bucket(Settings.from_env()).get(EXPORTS["json export"])
+    bucket = build_site_bucket(Settings.from_env())
+    found = bucket.get(EXPORTS["json export"])
     assert found is not None
+    with LocalServer(bucket) as server:
+        page = open_page(browser, server.url, "oversized day page", HTML_PAGES["day page"])
+    assert page.status == 200 and page.pwned is None and page.dialogs == [] and page.console_errors == []
+    assert page.audit["onAttrs"] == [] and page.audit["unsafeUrls"] == [] and page.audit["scripts"] == []
+    assert "Abstract shortened here" in page.text and "Post shortened here" in page.text
     papers = {paper["arxiv_id"]: paper for paper in json.loads(found[0])["papers"]}
     paper = papers[PAPER_LONG_ABSTRACT]
     size = lambda text: len(text.encode("utf-8"))  # noqa: E731
@@ -867,7 +874,8 @@ def test_texts_past_dynamodbs_item_limit_are_cut_and_the_day_is_kept(
         console_errors=0,
         unsafe_urls=0,
         notes=(
-            f"collected and published in {seconds:.1f} s; stored {size(paper['abstract']):,} B of abstract, "
+            f"collected and published in {seconds:.1f} s, the day page opened in Chromium; stored "
+            f"{size(paper['abstract']):,} B of abstract, "
             f"{len(paper['authors']):,} author entries, {size(post['text']):,} B of post text"
         ),
     )
