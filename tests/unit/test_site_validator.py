@@ -20,7 +20,7 @@ from hotpapers.digest import DigestSummary
 from hotpapers.site import render_404, render_categories, render_day, render_index, render_site
 
 from .site_fixtures import SITE, big_category_summaries, empty_digest, sample_site_digests, summaries_of, write_site
-from .test_site_xss import hostile_digest
+from .test_site_xss import hostile_digest, long_text_digest
 
 pytestmark = pytest.mark.unit
 
@@ -54,6 +54,8 @@ def test_every_page_kind_and_the_stylesheet_are_valid(tmp_path: Path) -> None:
     write_site([render_index(None, [], SITE), render_404(replace(SITE, base_url="/"))], tmp_path / "nothing")
     write_site(render_categories(big_category_summaries(230), SITE), tmp_path / "paginated")
     write_site(render_day(empty_digest(date(2021, 5, 31)), None, None, SITE), tmp_path / "empty")
+    # A 100 KB abstract and post text, shortened on the page with a note (site.TEXT_LIMIT).
+    write_site(render_day(long_text_digest(), None, None, SITE), tmp_path / "long")
 
     pages = sorted(tmp_path.rglob("*.html"))
     assert len(pages) > 30 and len(list(tmp_path.rglob("*.css"))) == 2

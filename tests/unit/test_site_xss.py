@@ -12,7 +12,7 @@ import feedparser
 import pytest
 
 from hotpapers.digest import Digest, DigestSummary, RankedPaper, TextEntity, TopPost
-from hotpapers.site import SiteConfig, render_day, render_feed, render_site, safe_url
+from hotpapers.site import TEXT_LIMIT, SiteConfig, render_day, render_feed, render_site, safe_url
 
 from .site_fixtures import SITE, by_key, html_pages, sample_digest, scan
 
@@ -278,3 +278,43 @@ def test_lone_surrogates_and_odd_site_titles_do_not_break_rendering() -> None:
     assert "broken  surrogate" in body and "<script>" not in body
     feed = feedparser.parse(render_feed([DigestSummary.of(replace(digest, papers=(paper,)))], site).body)
     assert feed.bozo == 0 and feed.feed.title == f"{SCRIPT} Papers"
+
+
+def long_text_digest() -> Digest:
+    """One paper with a 100 KB abstract and a 100 KB post whose links straddle and follow the cut."""
+    base = sample_digest().papers[0]
+    # 13 characters short of the limit: the link after it does not fit.
+    words = "the attention of readers " * (TEXT_LIMIT // 25 - 1) + "and readers "
+    text = words + "https://t.co/straddles " + "and then some more text " * 4_000 + "https://t.co/after"
+    entities = (
+        TextEntity("url", len(words), len(words) + 22, "https://t.co/straddles", "https://example.org/a"),
+        TextEntity("url", len(text) - 18, len(text), "https://t.co/after", "https://example.org/b"),
+    )
+    post = _post(text, entities, author_name="Long", author_handle="long_poster")
+    paper = replace(base, abstract="the model reads every word " * 4_000 + "x" * 5000, top_posts=(post,))
+    return Digest(day=date(2021, 6, 1), as_of=None, papers=(paper,), candidates=1)
+
+
+def test_long_texts_are_shortened_with_a_note_and_whole_links() -> None:
+    page = scan(render_day(long_text_digest(), None, None, SITE)[0].body)
+    (abstract,) = [
+        t for t, open_elements in page.texts if any(e.attrs.get("class") == "paper__abstract" for e in open_elements)
+    ]
+    assert TEXT_LIMIT - 200 <= len(abstract) <= TEXT_LIMIT + 1 and abstract.endswith("…")
+    notes = {
+        cls: "".join(t for t, open_elements in page.texts if any(e.attrs.get("class") == cls for e in open_elements))
+        for cls in ("paper__more", "post__more")
+    }
+    assert (
+        notes["paper__more"]
+        == f"Abstract shortened here: {113_000 - len(abstract) + 1:,} more characters; read it all on arXiv."
+    )
+    shown = "".join(
+        t for t, open_elements in page.texts if any(e.attrs.get("class") == "post__text" for e in open_elements)
+    )
+    hidden = len(long_text_digest().papers[0].top_posts[0].text) - len(shown) + 1  # the ellipsis is not the post's
+    assert notes["post__more"] == f"Post shortened here: {hidden:,} more characters; read the whole post."
+    # A link that would cross the limit is left out whole, never cut; so is every link after it.
+    hrefs = page.attr_values("href")
+    assert "https://example.org/a" not in hrefs and "https://example.org/b" not in hrefs
+    assert shown.endswith("readers…") and "https://t.co/straddles" not in shown

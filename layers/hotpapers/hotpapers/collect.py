@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -21,6 +21,16 @@ from .sources.base import Source
 from .store import Store, day_paper_item, mention_item, paper_from_item, paper_item, run_item
 
 Progress = Callable[[str], None]
+
+# DynamoDB refuses an item over 400 KB, and one refused item fails the whole day's write. So the
+# text of every upstream value is bounded before it is stored, in UTF-8 bytes, far above anything
+# real (X's longest posts are 25,000 characters, arXiv abstracts at most 1,920; the longest arXiv
+# author lists run to about 3,000 names): a hostile or broken upstream value is cut, the day is kept.
+# The largest item this allows stays under the limit: a paper's ~300 KB of text, a post's ~140 KB.
+MAX_POST_TEXT_BYTES = 128_000
+MAX_ABSTRACT_BYTES = 128_000
+MAX_AUTHORS_BYTES = 150_000  # all names together; the names past it are left out, and said so
+MAX_FIELD_BYTES = 4_000  # a title, name, handle, comment, journal reference, DOI or one author
 
 
 @dataclass
@@ -99,7 +109,7 @@ class Collector:
                 # Pages can overlap while new posts arrive; the last copy of a post wins.
                 if (post.source, post.post_id) not in into:
                     outcome.posts += 1
-                into[(post.source, post.post_id)] = Observation(post, self.clock.now())
+                into[(post.source, post.post_id)] = Observation(_bounded_post(post), self.clock.now())
                 seen_papers.update(ref.arxiv_id for ref in post.papers)
         except Exception as exc:  # noqa: BLE001 - one failing source must not stop the others
             outcome.error = f"{type(exc).__name__}: {exc}"
@@ -122,6 +132,7 @@ class Collector:
             self.progress(f"{run.day}: fetching arXiv metadata for {len(to_fetch)} papers")
             requests_before = self.arxiv.requests
             fresh, failures = self.arxiv.fetch(to_fetch)
+            fresh = {arxiv_id: _bounded_paper(paper) for arxiv_id, paper in fresh.items()}
             run.arxiv_requests = self.arxiv.requests - requests_before
             run.papers_fetched = len(fresh)
             run.papers_failed = failures
@@ -135,6 +146,50 @@ class Collector:
 class _PaperSet:
     known: dict[str, Paper]
     fresh: dict[str, Paper]
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` if its UTF-8 fits in `limit` bytes, else its longest prefix that does (never half a character)."""
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data) <= limit:
+        return text
+    return data[:limit].decode("utf-8", "ignore")
+
+
+def _bounded_post(post: Post) -> Post:
+    """The post with its text and names cut to the byte limits, and the entities past a cut text dropped."""
+    text = _cut(post.text, MAX_POST_TEXT_BYTES)
+    name, handle = _cut(post.author_name, MAX_FIELD_BYTES), _cut(post.author_handle, MAX_FIELD_BYTES)
+    if (text, name, handle) == (post.text, post.author_name, post.author_handle):
+        return post
+    entities = tuple(entity for entity in post.entities if entity.end <= len(text))
+    return replace(post, text=text, author_name=name, author_handle=handle, entities=entities)
+
+
+def _bounded_paper(paper: Paper) -> Paper:
+    """The paper with each text field cut to the byte limits, and an author list cut short saying so."""
+    authors: list[str] = []
+    used = 0
+    for position, author in enumerate(paper.authors):
+        name = _cut(author, MAX_FIELD_BYTES)
+        used += len(name.encode("utf-8", "surrogatepass"))
+        if used > MAX_AUTHORS_BYTES:
+            authors.append(f"and {len(paper.authors) - position:,} more authors")
+            break
+        authors.append(name)
+
+    def optional(value: str | None) -> str | None:
+        return None if value is None else _cut(value, MAX_FIELD_BYTES)
+
+    return replace(
+        paper,
+        title=_cut(paper.title, MAX_FIELD_BYTES),
+        abstract=_cut(paper.abstract, MAX_ABSTRACT_BYTES),
+        authors=tuple(authors),
+        comment=optional(paper.comment),
+        journal_ref=optional(paper.journal_ref),
+        doi=optional(paper.doi),
+    )
 
 
 def _requests_made(source: Source) -> int:

@@ -41,8 +41,10 @@ __all__ = [
     "CACHE_SHORT",
     "CATEGORY_PAGE_SIZE",
     "FEED_ENTRIES",
+    "TEXT_LIMIT",
     "SiteConfig",
     "SiteObject",
+    "content_security_policy",
     "render_404",
     "render_archive",
     "render_categories",
@@ -229,6 +231,26 @@ def _finalize(value: Any) -> Any:
     if value is None:
         return ""
     return value
+
+
+# The longest abstract or post text a page shows, in characters. arXiv caps abstracts at 1,920
+# characters and X's longest posts run to 25,000, so this cuts only the rare or hostile text that
+# would turn one card into hundreds of screens (and be repeated on the front page). A cut text ends
+# at a word boundary with "…", and the page says how much was left out and links the whole text at
+# its source. The exports (digests/D.md, digests/D.json) and the API keep every text whole.
+TEXT_LIMIT = 4000
+_CUT_SLACK = 200  # how far before the limit a cut may move back to end on a word boundary
+
+
+def _shorten(text: str, limit: int) -> str:
+    """`text` if it fits in `limit` characters, else its start cut at the last space near the limit."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    if space >= limit - _CUT_SLACK:
+        cut = cut[:space]
+    return cut.rstrip()
 
 
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*")
@@ -633,6 +655,7 @@ class _PostView:
     created_text: str
     lang: str | None
     segments: list[_Segment]
+    omitted: int  # characters of the text left out (TEXT_LIMIT); 0 when shown whole
     metrics: list[str]
     score: str
 
@@ -649,6 +672,7 @@ class _PaperView:
     pdf_url: str | None
     categories: list[_Category]
     abstract: str
+    abstract_omitted: int  # characters left out (TEXT_LIMIT); 0 when shown whole
     comment: str | None
     journal_ref: str | None
     doi: str | None
@@ -744,6 +768,29 @@ def _segments(post: TopPost) -> list[_Segment]:
     return segments
 
 
+def _shorten_segments(segments: list[_Segment], limit: int) -> tuple[list[_Segment], int]:
+    """The segments that fit in `limit` characters of shown text (a plain one cut short, a link kept whole
+    or left out), and how many characters were left out."""
+    shown: list[_Segment] = []
+    used = 0
+    for segment in segments:
+        room = limit - used
+        if len(segment.text) <= room:
+            shown.append(segment)
+            used += len(segment.text)
+            continue
+        if segment.href is None and room > 0:
+            text = _shorten(segment.text, room)
+            if text:
+                shown.append(_Segment(text))
+                used += len(text)
+        elif shown and shown[-1].href is None:  # end the plain text before "…" without its trailing space
+            used -= len(shown[-1].text) - len(shown[-1].text.rstrip())
+            shown[-1] = _Segment(shown[-1].text.rstrip())
+        break
+    return shown, sum(len(segment.text) for segment in segments) - used
+
+
 def _avatar(name: str, handle: str) -> tuple[str, int]:
     """An initial and one of six tones, both derived from the author (no image is loaded)."""
     letter = next((ch for ch in _plain(name or handle) if ch.isalnum()), "?").upper()
@@ -754,6 +801,7 @@ def _avatar(name: str, handle: str) -> tuple[str, int]:
 def _post_view(post: TopPost) -> _PostView:
     letter, tone = _avatar(post.author_name, post.author_handle)
     created = _utc(post.created_at)
+    segments, omitted = _shorten_segments(_segments(post), TEXT_LIMIT)
     return _PostView(
         source=re.sub(r"[^a-z0-9-]", "", post.source.lower()) or "other",
         source_label=_source_label(post.source),
@@ -768,7 +816,8 @@ def _post_view(post: TopPost) -> _PostView:
         created_iso=_rfc3339(created),
         created_text=f"{created.day} {_MONTHS[created.month - 1][:3]} {created.year}",
         lang=_post_lang(post.lang),
-        segments=_segments(post),
+        segments=segments,
+        omitted=omitted,
         metrics=_metric_parts(post.source, post.metrics, with_posts=False),
         score=_plural(post.score, "point", "points"),
     )
@@ -797,6 +846,7 @@ def _paper_view(paper: RankedPaper, anchor: str) -> _PaperView:
     if paper.doi and not any(ch.isspace() for ch in paper.doi):
         doi_url = safe_url("https://doi.org/" + quote(paper.doi.strip(), safe="/:;()._-"))
     published = _utc(paper.published)
+    abstract = _shorten(paper.abstract, TEXT_LIMIT)
     return _PaperView(
         rank=paper.rank,
         anchor=anchor,
@@ -807,7 +857,8 @@ def _paper_view(paper: RankedPaper, anchor: str) -> _PaperView:
         abs_url=safe_url(paper.abs_url),
         pdf_url=safe_url(paper.pdf_url),
         categories=[_category_view(c) for c in dict.fromkeys(paper.categories)],
-        abstract=paper.abstract,
+        abstract=abstract,
+        abstract_omitted=len(paper.abstract) - len(abstract),
         comment=paper.comment,
         journal_ref=paper.journal_ref,
         doi=paper.doi,
@@ -929,19 +980,35 @@ def _page(key_path: str, template: str, site: SiteConfig, cache: str = CACHE_SHO
     return SiteObject(_key(key_path), body, HTML_TYPE, cache)
 
 
-def _content_security_policy(site: SiteConfig, widgets: bool) -> str:
-    if widgets:
-        # widgets.js turns each post card into an iframe from platform.twitter.com and styles it inline.
-        return (
-            "default-src 'self' https:; script-src 'self' https://platform.twitter.com "
-            "https://cdn.syndication.twimg.com; style-src 'self' 'unsafe-inline' https:; "
-            "img-src 'self' https: data:; frame-src https:; object-src 'none'; base-uri 'none'; form-action 'none'"
+def content_security_policy(x_widgets: bool = False, *, header: bool = False) -> str:
+    """The site's Content-Security-Policy: no inline script, no script at all unless X widgets are on.
+
+    Pages carry it in a `<meta http-equiv>` (an S3 website without CloudFront cannot send
+    headers); `header=True` gives the response-header form, which adds `frame-ancestors`
+    (a meta policy may not carry it). The local server sends that header and the template's
+    CloudFront ResponseHeadersPolicy sends the same text. A page's meta policy and the header
+    both apply, so a page with no X post stays script-free even when the header allows X.
+
+    With X widgets on, exactly one script origin is allowed, https://platform.twitter.com
+    (widgets.js), and its iframes; never an inline script, eval, or another origin. Inline
+    *style* is then allowed deliberately: widgets.js sizes and styles the iframe it puts in
+    place of each post card, and a style cannot run code. The site's own markup has no
+    inline style or script either way (tests/reliability/test_hostile_text.py checks it in
+    Chromium with this policy on).
+    """
+    if x_widgets:
+        policy = (
+            "default-src 'self' https:; script-src https://platform.twitter.com; "
+            "frame-src https://platform.twitter.com; style-src 'self' 'unsafe-inline' https:; "
+            "img-src 'self' https: data:; object-src 'none'; base-uri 'none'; form-action 'none'"
         )
-    return "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'"
+    else:
+        policy = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'"
+    return policy + "; frame-ancestors 'none'" if header else policy
 
 
 def _page_context(site: SiteConfig, widgets: bool = False) -> dict[str, Any]:
-    return {"csp": _content_security_policy(site, widgets), "widgets_script": X_WIDGETS_URL if widgets else None}
+    return {"csp": content_security_policy(widgets), "widgets_script": X_WIDGETS_URL if widgets else None}
 
 
 # ------------------------------------------------------------------ pages

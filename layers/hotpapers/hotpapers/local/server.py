@@ -2,8 +2,10 @@
 
 moto does not serve S3 website hosting, so this resolves `index.html` and
 `404.html` the way S3 website hosting (or CloudFront with the template's
-index function) does. Requests under /api/ become API Gateway proxy events for
-the API handler: the Docker-free equivalent of `sam local start-api`.
+index function) does. Every site response carries the site's Content-Security-Policy
+header, as the template's CloudFront response headers policy adds it. Requests under
+/api/ become API Gateway proxy events for the API handler: the Docker-free
+equivalent of `sam local start-api`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ..publishing import SiteBucket
+from ..site import content_security_policy, site_config_from_env
 
 ApiHandler = Callable[[str, str, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
 
@@ -35,9 +38,19 @@ def resolve_key(path: str) -> str | None:
 
 
 class LocalServer:
-    def __init__(self, bucket: SiteBucket, api: ApiHandler | None = None, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        bucket: SiteBucket,
+        api: ApiHandler | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        csp: str | None = None,
+    ):
         self.bucket = bucket
         self.api = api
+        # The Content-Security-Policy header CloudFront sends (template.yaml's SiteHeadersPolicy), on every
+        # site response: by default the one for this environment's HOTPAPERS_X_WIDGETS setting.
+        self.csp = csp if csp is not None else content_security_policy(site_config_from_env().x_widgets, header=True)
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -112,11 +125,12 @@ class LocalServer:
         if found is None:
             missing = self.bucket.get("404.html")
             body = missing[0] if missing else b"Not Found"
-            self._send(request, 404, {"Content-Type": "text/html; charset=utf-8"}, body, head)
+            headers = {"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": self.csp}
+            self._send(request, 404, headers, body, head)
             return
         body, content_type, cache_control = found
         etag = '"' + hashlib.md5(body, usedforsecurity=False).hexdigest() + '"'
-        headers = {"Content-Type": content_type, "ETag": etag}
+        headers = {"Content-Type": content_type, "ETag": etag, "Content-Security-Policy": self.csp}
         if cache_control:
             headers["Cache-Control"] = cache_control
         if request.headers.get("If-None-Match") == etag:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
@@ -14,6 +15,9 @@ from .base import SourceError, decode_json, format_rfc3339, is_count, parse_rfc3
 SEARCH_QUERY = "arxiv.org"
 PAGE_SIZE = 100
 _LINK_FACET = "app.bsky.richtext.facet#link"
+# atproto's syntax for a post's AT URI (DID authority, record key) and for a handle (a domain name).
+_POST_URI = re.compile(r"at://(did:[a-z]+:[A-Za-z0-9._:%-]{1,2048})/app\.bsky\.feed\.post/([A-Za-z0-9._:~-]{1,512})")
+_HANDLE = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _METRICS = {"reposts": "repostCount", "likes": "likeCount", "quotes": "quoteCount", "replies": "replyCount"}
 
 
@@ -120,7 +124,8 @@ def _parse_post(item: Any) -> Post | None:
     if not isinstance(item, dict):
         return None
     uri, author, record = item.get("uri"), item.get("author"), item.get("record")
-    if not isinstance(uri, str) or not uri.startswith("at://") or not isinstance(author, dict):
+    at_uri = _POST_URI.fullmatch(uri) if isinstance(uri, str) else None
+    if at_uri is None or not isinstance(author, dict):
         return None
     if not isinstance(record, dict):
         return None
@@ -131,7 +136,10 @@ def _parse_post(item: Any) -> Post | None:
         return None
     text = record.get("text") if isinstance(record.get("text"), str) else ""
     display_name = author.get("displayName") if isinstance(author.get("displayName"), str) else ""
-    rkey = uri.rstrip("/").rsplit("/", 1)[-1]
+    did, rkey = at_uri.groups()
+    # The post's URL names the author by handle when it is one, else by DID (bsky.app takes either):
+    # a handle such as "javascript:alert(1)" must not make a link to nowhere.
+    profile = handle if _HANDLE.fullmatch(handle) else did
     if record.get("reply"):
         kind = "reply"
     elif _is_record_embed(item.get("embed")) or _is_record_embed(record.get("embed")):
@@ -141,7 +149,7 @@ def _parse_post(item: Any) -> Post | None:
     return Post(
         source="bluesky",
         post_id=uri,
-        url=f"https://bsky.app/profile/{handle}/post/{rkey}",
+        url=f"https://bsky.app/profile/{profile}/post/{rkey}",
         author_name=display_name,
         author_handle=handle,
         text=text,

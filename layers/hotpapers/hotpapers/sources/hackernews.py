@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -12,6 +13,7 @@ from ..models import ArxivRef, Post, day_window
 from .base import SourceError, get_json, is_count, parse_rfc3339
 
 PAGE_SIZE = 100
+_ITEM_ID = re.compile(r"[0-9]{1,20}")
 ALGOLIA_REACHABLE_HITS = 1000  # Algolia's paginationLimitedTo for the HN index
 
 
@@ -108,7 +110,8 @@ def _parse_hit(hit: dict[str, Any], paper: ArxivRef) -> Post | None:
     if comments is None:  # Algolia sends null for a story nobody has commented on
         comments = 0
     created_at = _created_at(hit)
-    if not isinstance(object_id, str) or not object_id or created_at is None:
+    # The id goes into the post's URL: HN item ids are numbers, anything else is a malformed hit.
+    if not isinstance(object_id, str) or not _ITEM_ID.fullmatch(object_id) or created_at is None:
         return None
     if not is_count(points) or not is_count(comments):
         return None

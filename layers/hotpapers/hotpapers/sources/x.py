@@ -27,6 +27,9 @@ END_TIME_LAG = timedelta(seconds=30)
 # Full-archive search allows one request per second per app.
 FULL_ARCHIVE_PAGE_PAUSE = 1.0
 
+# Wider than X's 15 characters: some legacy accounts have longer names.
+_USERNAME = re.compile(r"[A-Za-z0-9_]{1,50}")
+_TWEET_ID = re.compile(r"[0-9]{1,20}")  # a snowflake: it goes into the post's URL
 _METRICS = {"retweets": "retweet_count", "likes": "like_count", "quotes": "quote_count", "replies": "reply_count"}
 
 
@@ -128,7 +131,7 @@ def _parse_tweet(tweet: dict[str, Any], ref_types: set[str], users: dict[str, di
     tweet_id = tweet.get("id")
     created_at = parse_rfc3339(tweet.get("created_at"))
     metrics = _metrics(tweet.get("public_metrics"))
-    if not isinstance(tweet_id, str) or not tweet_id or created_at is None or metrics is None:
+    if not isinstance(tweet_id, str) or not _TWEET_ID.fullmatch(tweet_id) or created_at is None or metrics is None:
         return None
     raw_text = tweet.get("text") if isinstance(tweet.get("text"), str) else ""
     text, offsets = unescape_x_text(raw_text)
@@ -136,7 +139,14 @@ def _parse_tweet(tweet: dict[str, Any], ref_types: set[str], users: dict[str, di
     user = users.get(str(tweet.get("author_id")), {})
     username = user.get("username") if isinstance(user.get("username"), str) else ""
     name = user.get("name") if isinstance(user.get("name"), str) else ""
-    url = f"https://x.com/{username}/status/{tweet_id}" if username else f"https://x.com/i/web/status/{tweet_id}"
+    # The username goes into the post's URL only when it is one (X's are letters, digits and "_"): a
+    # payload such as "javascript:alert(1)" or '"><img …>' would make a link to nowhere. X's own
+    # username-free form then leads to the same post.
+    url = (
+        f"https://x.com/{username}/status/{tweet_id}"
+        if _USERNAME.fullmatch(username)
+        else f"https://x.com/i/web/status/{tweet_id}"
+    )
     kind = "reply" if "replied_to" in ref_types else "quote" if "quoted" in ref_types else "post"
     return Post(
         source="x",
