@@ -40,6 +40,7 @@ _CATEGORY = re.compile(r"^[A-Za-z-]+(\.[A-Za-z-]+)?$")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _LIMIT = re.compile(r"[0-9]{1,4}\Z")
 MAX_CURSOR = 4096  # characters: a cursor this API issues is far shorter
+MAX_SORT_KEY_BYTES = 1024  # DynamoDB's limit on a sort key value
 
 # Every route, as (regex over the path, its OpenAPI template): for 405 versus 404.
 ROUTES = [
@@ -115,9 +116,18 @@ def decode_cursor(raw: str | None, field: str, pattern: re.Pattern[str]) -> str 
     except (ValueError, UnicodeError, binascii.Error, RecursionError):
         position = None
     value = position.get(field) if isinstance(position, dict) else None
-    if not isinstance(value, str) or not pattern.match(value):
+    if not isinstance(value, str) or not pattern.match(value) or not _is_key(value):
         raise bad_request("cursor is not one this API issued; use next_cursor from the previous page")
     return value
+
+
+def _is_key(value: str) -> bool:
+    """Whether DynamoDB takes `value` as a sort key: UTF-8 (JSON can spell a lone surrogate, "\\ud800"),
+    at most 1024 bytes. A forged cursor past either went out as ExclusiveStartKey: a ValidationException, a 500."""
+    try:
+        return len(value.encode("utf-8")) <= MAX_SORT_KEY_BYTES
+    except UnicodeEncodeError:
+        return False
 
 
 # ---------------------------------------------------------------- the event itself
