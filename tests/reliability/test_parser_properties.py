@@ -136,8 +136,9 @@ def test_arxiv_ids() -> None:
     ledger.record("bad_api_input", check="hypothesis: arXiv ids", cases=EXAMPLES["arxiv ids"], failures=0)
     ledger.record(
         "findings",
-        finding='A version of more than 4300 digits ("arXiv:2105.14103v999…" in a post) made int() raise ValueError '
-        "out of extract_refs, and so out of the source reading that post",
+        finding='A version of more than 4300 digits ("arXiv:2105.14103v999…" in a post or a URL) made int() raise '
+        "ValueError out of extract_refs/ref_from_url: one such X or Bluesky post (an X long post holds 25,000 "
+        "characters) failed its whole source for the day",
         fix="arxiv_ids.py: a version of more than 9 digits is not an id",
         test=THIS + "test_arxiv_ids",
     )
