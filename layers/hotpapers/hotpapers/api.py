@@ -40,6 +40,7 @@ _CATEGORY = re.compile(r"^[A-Za-z-]+(\.[A-Za-z-]+)?$")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _LIMIT = re.compile(r"[0-9]{1,4}\Z")
 MAX_CURSOR = 4096  # characters: a cursor this API issues is far shorter
+MAX_SORT_KEY_BYTES = 1024  # DynamoDB's limit on a sort key value
 
 # Every route, as (regex over the path, its OpenAPI template): for 405 versus 404.
 ROUTES = [
@@ -115,9 +116,73 @@ def decode_cursor(raw: str | None, field: str, pattern: re.Pattern[str]) -> str 
     except (ValueError, UnicodeError, binascii.Error, RecursionError):
         position = None
     value = position.get(field) if isinstance(position, dict) else None
-    if not isinstance(value, str) or not pattern.match(value):
+    if not isinstance(value, str) or not pattern.match(value) or not _is_key(value):
         raise bad_request("cursor is not one this API issued; use next_cursor from the previous page")
     return value
+
+
+def _is_key(value: str) -> bool:
+    """Whether DynamoDB takes `value` as a sort key: UTF-8 (JSON can spell a lone surrogate, "\\ud800"),
+    at most 1024 bytes. A forged cursor past either went out as ExclusiveStartKey: a ValidationException, a 500."""
+    try:
+        return len(value.encode("utf-8")) <= MAX_SORT_KEY_BYTES
+    except UnicodeEncodeError:
+        return False
+
+
+# ---------------------------------------------------------------- the event itself
+
+# API Gateway never sends a malformed proxy event, but a test, a console "Test" button or a wrong
+# integration can; Powertools' resolver then raised (KeyError, TypeError: a 502 in AWS) instead of
+# answering. The request is refused with a 400 in the Error shape, before any route runs.
+MAX_EVENT_BYTES = 256 * 1024  # every field of a GET request we answer fits easily; a bigger body is refused
+_STRING_MAPS = ("headers", "queryStringParameters", "pathParameters", "stageVariables")
+_LIST_MAPS = ("multiValueHeaders", "multiValueQueryStringParameters")
+
+
+def malformed_event(event: Any) -> str | None:
+    """Why `event` is not an API Gateway (REST, proxy) event this API can read, or None when it is."""
+    if not isinstance(event, dict):
+        kind = "null" if event is None else type(event).__name__
+        return f"expected an API Gateway proxy event (a JSON object), got {kind}"
+    for key in ("httpMethod", "path"):
+        if not isinstance(event.get(key), str) or not event[key]:
+            return f'the event has no "{key}" string'
+    for key in _STRING_MAPS:
+        value = event.get(key)
+        if value is not None and not (
+            isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+        ):
+            return f'"{key}" must be null or an object of strings'
+    for key in _LIST_MAPS:
+        value = event.get(key)
+        if value is not None and not (
+            isinstance(value, dict)
+            and all(
+                isinstance(k, str) and isinstance(v, list) and all(isinstance(item, str) for item in v)
+                for k, v in value.items()
+            )
+        ):
+            return f'"{key}" must be null or an object of lists of strings'
+    if event.get("requestContext") is not None and not isinstance(event["requestContext"], dict):
+        return '"requestContext" must be an object'
+    if event.get("body") is not None and not isinstance(event["body"], str):
+        return '"body" must be null or a string'
+    if event.get("isBase64Encoded") is not None and not isinstance(event["isBase64Encoded"], bool):
+        return '"isBase64Encoded" must be a boolean'
+    if len((event.get("body") or "").encode("utf-8", "surrogatepass")) > MAX_EVENT_BYTES:
+        return f"the request body is over {MAX_EVENT_BYTES} bytes; this API takes no body"
+    return None
+
+
+def bad_event_response(reason: str) -> dict[str, Any]:
+    """The proxy response for an event `malformed_event` refused: a 400 with the Error body."""
+    return {
+        "statusCode": 400,
+        "headers": {"Content-Type": JSON_TYPE, "Cache-Control": ERROR_CACHE, "Access-Control-Allow-Origin": "*"},
+        "body": json.dumps({"error": {"code": "bad_request", "message": reason}}, ensure_ascii=False),
+        "isBase64Encoded": False,
+    }
 
 
 # ---------------------------------------------------------------- responses

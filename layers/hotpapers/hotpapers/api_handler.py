@@ -16,6 +16,14 @@ def app() -> APIGatewayRestResolver:
 
 
 def resolve(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from .api import bad_event_response, malformed_event
+
+    reason = malformed_event(event)  # the resolver raises on these: answer them with a 400 instead
+    if reason is not None:
+        from .observability import logger
+
+        logger.warning("rejected a malformed API Gateway event", extra={"reason": reason})
+        return bad_event_response(reason)
     return app().resolve(event, context)
 
 

@@ -264,12 +264,37 @@ ARXIV_ID = {
 }
 
 
-def _get(summary: str, parameters: list[dict[str, Any]], ok: dict[str, Any], *errors: int) -> dict[str, Any]:
-    responses: dict[str, Any] = {"200": ok, "304": NOT_MODIFIED}
+def _get(
+    operation_id: str,
+    summary: str,
+    parameters: list[dict[str, Any]],
+    ok: dict[str, Any],
+    *errors: int,
+    links: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    responses: dict[str, Any] = {"200": {**ok, "links": links} if links else ok, "304": NOT_MODIFIED}
     texts = {400: "Malformed parameter", 404: "Not found"}
     for status in errors:
         responses[str(status)] = _error(texts[status])
-    return {"get": {"summary": summary, "parameters": [IF_NONE_MATCH, *parameters], "responses": responses}}
+    operation = {"operationId": operation_id, "summary": summary, "parameters": [IF_NONE_MATCH, *parameters]}
+    return {"get": {**operation, "responses": responses}}
+
+
+def _link(operation_id: str, description: str, **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link: where a client goes next with values from this response (runtime expressions).
+
+    They document how the routes connect, and give schemathesis' stateful testing real dates, ids
+    and cursors to follow (tests/reliability/test_bad_api_input.py).
+    """
+    return {"operationId": operation_id, "description": description, "parameters": parameters}
+
+
+DIGEST_LINKS = {
+    "TopPaper": _link("getPaper", "The top paper of this digest", arxiv_id="$response.body#/papers/0/arxiv_id"),
+    "TopPaperMentions": _link(
+        "getPaperMentions", "The top paper's mentions", arxiv_id="$response.body#/papers/0/arxiv_id"
+    ),
+}
 
 
 OPENAPI: dict[str, Any] = {
@@ -282,9 +307,25 @@ OPENAPI: dict[str, Any] = {
     },
     "paths": {
         "/digests": _get(
-            "Days that have a digest, newest first", [LIMIT, CURSOR], _json("DigestList", "A page of days"), 400
+            "listDigests",
+            "Days that have a digest, newest first",
+            [LIMIT, CURSOR],
+            _json("DigestList", "A page of days"),
+            400,
+            links={
+                "NewestDigest": _link("getDigest", "The newest day of the page", date="$response.body#/digests/0/date"),
+                "SecondDigest": _link("getDigest", "The second day of the page", date="$response.body#/digests/1/date"),
+                "NewestTopPaper": _link(
+                    "getPaper", "The newest day's top paper", arxiv_id="$response.body#/digests/0/top/0/arxiv_id"
+                ),
+                "SecondTopPaper": _link(
+                    "getPaper", "The second day's top paper", arxiv_id="$response.body#/digests/1/top/0/arxiv_id"
+                ),
+                "NextPage": _link("listDigests", "The next page", cursor="$response.body#/next_cursor"),
+            },
         ),
         "/digests/latest": _get(
+            "getLatestDigest",
             "The newest day's digest",
             [
                 {"name": "category", "in": "query", "required": False, "schema": STRING},
@@ -298,8 +339,10 @@ OPENAPI: dict[str, Any] = {
             _json("Digest", "The digest"),
             400,
             404,
+            links={**DIGEST_LINKS, "SameDay": _link("getDigest", "This day by its date", date="$response.body#/day")},
         ),
         "/digests/{date}": _get(
+            "getDigest",
             "One day's ranked papers",
             [
                 {"name": "date", "in": "path", "required": True, "schema": DATE},
@@ -320,15 +363,22 @@ OPENAPI: dict[str, Any] = {
             _json("Digest", "The digest"),
             400,
             404,
+            links=DIGEST_LINKS,
         ),
         "/papers/{arxiv_id}": _get(
+            "getPaper",
             "A paper's metadata, its score on every day it appeared, its mentions by source",
             [ARXIV_ID],
             _json("Paper", "The paper"),
             400,
             404,
+            links={
+                "Mentions": _link("getPaperMentions", "This paper's mentions", arxiv_id="$response.body#/arxiv_id"),
+                "FirstDay": _link("getDigest", "The first day it was ranked", date="$response.body#/days/0/date"),
+            },
         ),
         "/papers/{arxiv_id}/mentions": _get(
+            "getPaperMentions",
             "A paper's mentions, page by page",
             [
                 ARXIV_ID,
@@ -338,9 +388,20 @@ OPENAPI: dict[str, Any] = {
             ],
             _json("MentionList", "A page of mentions"),
             400,
+            links={
+                "NextPage": _link(
+                    "getPaperMentions",
+                    "The next page",
+                    arxiv_id="$response.body#/arxiv_id",
+                    cursor="$response.body#/next_cursor",
+                ),
+                "Paper": _link("getPaper", "The paper", arxiv_id="$response.body#/arxiv_id"),
+                "MentionDay": _link("getDigest", "The day of the first mention", date="$response.body#/mentions/0/day"),
+            },
         ),
         "/openapi.json": {
             "get": {
+                "operationId": "getOpenApi",
                 "summary": "This document",
                 "responses": {
                     "200": {

@@ -24,6 +24,7 @@ from .models import Paper, PaperLookupFailure
 
 _WHITESPACE = re.compile(r"\s+")
 _ERROR_ID = re.compile(r"^https?://arxiv\.org/api/errors", re.IGNORECASE)
+_COUNT = re.compile(r"[0-9]{1,12}")
 
 
 @dataclass
@@ -49,7 +50,12 @@ def _optional(value: Any) -> str | None:
 
 def _utc(parsed: struct_time | None) -> datetime | None:
     # feedparser has already converted the timestamp to UTC.
-    return datetime(*parsed[:6], tzinfo=UTC) if parsed else None
+    if not parsed:
+        return None
+    try:
+        return datetime(*parsed[:6], tzinfo=UTC)
+    except (ValueError, OverflowError):  # feedparser parses "0000-…" to year 0: no such date, so no date
+        return None
 
 
 def _paper(entry: Any) -> Paper | None:
@@ -87,13 +93,20 @@ def _paper(entry: Any) -> Paper | None:
 
 def parse_feed(body: bytes | str) -> ArxivFeed:
     """Parse an arXiv API Atom response (both the current and the pre-2020s serialisation)."""
-    raw = body.encode("utf-8") if isinstance(body, str) else body
-    # A stream, never a str: feedparser would treat a str as a URL or a file name.
-    parsed = feedparser.parse(io.BytesIO(raw))
+    raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
+    try:
+        # A stream, never a str: feedparser would treat a str as a URL or a file name.
+        parsed = feedparser.parse(io.BytesIO(raw))
+    except Exception:  # noqa: BLE001
+        # feedparser reports most broken XML as "bozo", but raises on some: an encoding declaration
+        # that is not UTF-8 (<?xml encoding="\xa2"?>) raised UnicodeDecodeError out of the collector.
+        # Unreadable is an empty feed, as for any other garbage: the client reports "unreadable".
+        return ArxivFeed()
 
     feed = ArxivFeed()
     total = parsed.feed.get("opensearch_totalresults")
-    if total is not None and str(total).strip().isdigit():
+    # ASCII digits only: str.isdigit() is also true for "¹" or "٣", which int() then refused (ValueError).
+    if total is not None and _COUNT.fullmatch(str(total).strip()):
         feed.total_results = int(str(total).strip())
 
     for entry in parsed.entries:

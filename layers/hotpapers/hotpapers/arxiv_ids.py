@@ -45,6 +45,8 @@ OLD_STYLE_ARCHIVES = frozenset(
     }
 )  # fmt: skip
 
+MAX_VERSION_DIGITS = 9
+
 _ARCHIVE_ALTERNATION = "|".join(sorted((re.escape(a) for a in OLD_STYLE_ARCHIVES), key=len, reverse=True))
 
 # One id with an optional version. Plausibility (month, digit count by date) is
@@ -103,6 +105,10 @@ def _ref_from_match(match: re.Match[str]) -> ArxivRef | None:
     """Turn a syntactic match into a ref, or None if the id cannot exist."""
     version: int | None = None
     if match.group("version") is not None:
+        # No paper has a billion versions; and int() of more than 4300 digits raises ValueError, which
+        # a post reading "arXiv:2105.14103v999…" sent out of extract_refs and the collector's source.
+        if len(match.group("version")) > MAX_VERSION_DIGITS:
+            return None
         version = int(match.group("version"))
         if version < 1:
             return None

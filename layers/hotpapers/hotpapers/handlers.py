@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .clock import Clock, SystemClock
-from .events import CollectRequest, parse_collect_event, parse_publish_event
+from .events import CollectRequest, InvalidEvent, parse_collect_event, parse_publish_event
 from .models import RunRecord
 from .observability import logger, metrics
 from .settings import Settings
@@ -16,6 +17,20 @@ if TYPE_CHECKING:
     from .publish import Publisher
 
 CollectorFactory = Callable[[Settings, Clock, CollectRequest], "Collector"]
+
+
+@contextmanager
+def _logged_rejection(handler: str) -> Iterator[None]:
+    """Log why an event was refused (one line, not the event: it may be 256 KB of garbage), then re-raise.
+
+    Lambda records the uncaught InvalidEvent too, but only as a stack trace outside the structured log
+    that the alarms and log queries read.
+    """
+    try:
+        yield
+    except InvalidEvent as error:
+        logger.error("rejected a malformed event", extra={"handler": handler, "reason": str(error)})
+        raise
 
 
 def _default_collector(settings: Settings, clock: Clock, request: CollectRequest) -> Collector:
@@ -32,7 +47,8 @@ def collect(
 ) -> dict[str, Any]:
     """Parse the event first: a malformed one is rejected before anything is built or written."""
     clock = clock or SystemClock()
-    request = parse_collect_event(event, today=clock.now().date())
+    with _logged_rejection("collect"):
+        request = parse_collect_event(event, today=clock.now().date())
     settings = settings or Settings.from_env()
     logger.append_keys(trigger=request.trigger, days=[day.isoformat() for day in request.days])
     from .collect import summarize
@@ -77,7 +93,8 @@ def publish(
     from aws_lambda_powertools.metrics import MetricUnit
 
     clock = clock or SystemClock()
-    request = parse_publish_event(event, today=clock.now().date())
+    with _logged_rejection("publish"):
+        request = parse_publish_event(event, today=clock.now().date())
     settings = settings or Settings.from_env()
     logger.append_keys(
         trigger=request.trigger, days=[day.isoformat() for day in request.days], everything=request.everything
