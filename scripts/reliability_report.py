@@ -29,8 +29,15 @@ the run named underneath. Regenerate with `make reliability-doc` after `make tes
 
 
 def _cell(value: object) -> str:
+    """One table cell: pipes and newlines neutralised; markup outside `code spans` shown, never rendered."""
     text = str(value) if value is not None else ""
-    return text.replace("|", "\\|").replace("\n", " ")
+    parts = text.replace("\n", " ").split("`")
+    outside = set(range(0, len(parts), 2))  # even parts lie outside code spans
+    if len(parts) % 2 == 0:
+        outside.add(len(parts) - 1)  # an unpaired backtick opens no span: what follows is text
+    for index in sorted(outside):
+        parts[index] = parts[index].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "`".join(parts).replace("|", "\\|")
 
 
 def render() -> str:
