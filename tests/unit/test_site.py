@@ -341,30 +341,61 @@ def test_categories_list_primary_and_cross_listed_papers_newest_first(objects) -
     assert days == sorted(days, reverse=True) and days[0] == "2021-07-02"
 
 
-def test_big_categories_are_paginated() -> None:
+def _rels(page) -> dict[str, str]:
+    return {e.attrs["rel"]: e.attrs["href"] for e in page.all("a") if "rel" in e.attrs}
+
+
+def test_big_categories_keep_the_newest_on_the_index_and_fixed_blocks_on_archive_pages() -> None:
     summaries = big_category_summaries(250)
     objects = by_key(render_categories(summaries, SITE))
-    pages = ["categories/cs.LG/index.html", "categories/cs.LG/page/2/index.html", "categories/cs.LG/page/3/index.html"]
-    assert all(key in objects for key in pages) and "categories/cs.LG/page/4/index.html" not in objects
-    assert "categories/cs.LG/page/1/index.html" not in objects
-    rows = [len(scan(objects[key].body).all("tr")) - 1 for key in pages]
-    assert rows == [CATEGORY_PAGE_SIZE, CATEGORY_PAGE_SIZE, 50]
-    first, second, last = (scan(objects[key].body) for key in pages)
-    assert {e.attrs["rel"]: e.attrs["href"] for e in first.all("a") if "rel" in e.attrs} == {
-        "next": "/categories/cs.LG/page/2/"
-    }
-    assert {e.attrs["rel"]: e.attrs["href"] for e in second.all("a") if "rel" in e.attrs} == {
-        "prev": "/categories/cs.LG/",
-        "next": "/categories/cs.LG/page/3/",
-    }
-    assert {e.attrs["rel"]: e.attrs["href"] for e in last.all("a") if "rel" in e.attrs} == {
-        "prev": "/categories/cs.LG/page/2/"
-    }
-    # Newest day first across the pages: the first entry of page 1 is the last day's rank 1.
-    first_titles = [t for t, _ in first.texts if t.startswith("Synthetic paper")]
-    assert first_titles[0] == "Synthetic paper 240"
+    index_key, oldest_key, newer_key = (
+        "categories/cs.LG/index.html",
+        "categories/cs.LG/page/1/index.html",
+        "categories/cs.LG/page/2/index.html",
+    )
+    assert {index_key, oldest_key, newer_key} <= set(objects) and "categories/cs.LG/page/3/index.html" not in objects
+    index, oldest, newer = (scan(objects[key].body) for key in (index_key, oldest_key, newer_key))
+    rows = [len(page.all("tr")) - 1 for page in (index, oldest, newer)]
+    assert rows == [CATEGORY_PAGE_SIZE, CATEGORY_PAGE_SIZE, CATEGORY_PAGE_SIZE]
+
+    def titles(page) -> list[str]:
+        return [t for t, _ in page.texts if t.startswith("Synthetic paper")]
+
+    # Newest day first everywhere (20 papers a day, by rank within a day): the index holds the
+    # newest 100 (papers 140..249), page 1 the oldest block (0..99) and page 2 the next (100..199).
+    assert titles(index)[0] == "Synthetic paper 240"
+    assert sorted(int(t.split()[-1]) for t in titles(index)) == [*range(140, 150), *range(160, 250)]
+    assert sorted(int(t.split()[-1]) for t in titles(oldest)) == list(range(0, 100))
+    assert sorted(int(t.split()[-1]) for t in titles(newer)) == list(range(100, 200))
+    assert _rels(index) == {"next": "/categories/cs.LG/page/2/"}
+    assert _rels(newer) == {"prev": "/categories/cs.LG/", "next": "/categories/cs.LG/page/1/"}
+    assert _rels(oldest) == {"prev": "/categories/cs.LG/page/2/"}
+    # The index lists every archive page; the archive pages print nothing that grows.
+    archive_links = [e.attrs["href"] for e in index.all("a") if "/page/" in e.attrs.get("href", "")]
+    assert archive_links == ["/categories/cs.LG/page/2/", "/categories/cs.LG/page/2/", "/categories/cs.LG/page/1/"]
+    assert "250" not in objects[oldest_key].body.decode() and "250" in objects[index_key].body.decode()
     sitemap = render_sitemap(summaries, SITE).body.decode()
-    assert "https://hotpapers.example.org/categories/cs.LG/page/3/" in sitemap
+    assert "https://hotpapers.example.org/categories/cs.LG/page/2/" in sitemap
+
+
+def test_a_new_day_rewrites_a_big_category_index_but_not_its_archive_pages() -> None:
+    before = by_key(render_categories(big_category_summaries(260), SITE))
+    after = by_key(render_categories(big_category_summaries(280), SITE))  # one more day of 20 papers
+    pages = [key for key in before if key.startswith("categories/cs.LG/page/")]
+    assert pages == ["categories/cs.LG/page/1/index.html", "categories/cs.LG/page/2/index.html"]
+    assert all(before[key].body == after[key].body for key in pages)
+    assert before["categories/cs.LG/index.html"].body != after["categories/cs.LG/index.html"].body
+    # Crossing the next hundred adds page 3; only page 2's "newer" link changes with it.
+    grown = by_key(render_categories(big_category_summaries(300), SITE))
+    assert "categories/cs.LG/page/3/index.html" in grown
+    assert grown["categories/cs.LG/page/1/index.html"].body == before["categories/cs.LG/page/1/index.html"].body
+    assert _rels(scan(grown["categories/cs.LG/page/2/index.html"].body))["prev"] == "/categories/cs.LG/page/3/"
+
+
+def test_a_category_that_fits_its_index_has_no_archive_pages() -> None:
+    objects = by_key(render_categories(big_category_summaries(CATEGORY_PAGE_SIZE), SITE))
+    assert not [key for key in objects if "/page/" in key]
+    assert not _rels(scan(objects["categories/cs.LG/index.html"].body))
 
 
 def test_category_names_that_are_not_safe_path_segments_are_skipped() -> None:

@@ -170,8 +170,9 @@ def _month_path(year: int, month: int) -> str:
     return f"archive/{year:04d}-{month:02d}/"
 
 
-def _category_path(category: str, page: int = 1) -> str:
-    return f"categories/{category}/" if page == 1 else f"categories/{category}/page/{page}/"
+def _category_path(category: str, page: int | None = None) -> str:
+    """The category's index, or one of its archive pages (numbered from 1, the oldest)."""
+    return f"categories/{category}/" if page is None else f"categories/{category}/page/{page}/"
 
 
 _CATEGORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{0,63}")
@@ -1167,16 +1168,31 @@ def _category_listings(summaries: list[DigestSummary]) -> list[_CategoryListing]
     return [listings[name] for name in sorted(listings, key=lambda n: (n.lower(), n))]
 
 
-def _pages_of(entries: int) -> int:
-    return max(1, -(-entries // CATEGORY_PAGE_SIZE))
+def _archived_pages(entries: int) -> int:
+    """How many archive pages a category has: full blocks of CATEGORY_PAGE_SIZE, counted from its oldest entry.
+
+    The category's index shows the newest entries; everything older sits on pages
+    numbered from the oldest, each holding a fixed block, so a new day's papers
+    never shift an archived page and a daily publish re-uploads only the index.
+    A category that fits its index has no archive pages.
+    """
+    return entries // CATEGORY_PAGE_SIZE if entries > CATEGORY_PAGE_SIZE else 0
+
+
+def _archived_block(entries: list[_CategoryEntry], number: int) -> list[_CategoryEntry]:
+    """Archive page `number` (1 = oldest) of newest-first `entries`, newest first."""
+    end = len(entries) - (number - 1) * CATEGORY_PAGE_SIZE
+    return entries[end - CATEGORY_PAGE_SIZE : end]
 
 
 def render_categories(summaries: list[DigestSummary], site: SiteConfig) -> list[SiteObject]:
-    """`categories/index.html` and, per category, `categories/<cat>/index.html` (+ `page/N/` past 100 entries).
+    """`categories/index.html` and, per category, `categories/<cat>/index.html` (+ `page/N/` archive pages).
 
     A category's page lists every paper filed under it, newest day first:
     those with it as their primary category and those cross-listed to it
-    (marked), so every category link on a day page leads somewhere.
+    (marked), so every category link on a day page leads somewhere. Past 100
+    entries, the index keeps the newest 100 and fixed blocks of 100, numbered
+    from the oldest, hold the rest (`_archived_pages`).
     """
     listings = _category_listings(summaries)
     context = _page_context(site)
@@ -1196,20 +1212,43 @@ def render_categories(summaries: list[DigestSummary], site: SiteConfig) -> list[
         )
     ]
     for listing in listings:
-        pages = _pages_of(len(listing.entries))
-        for number in range(1, pages + 1):
-            chunk = listing.entries[(number - 1) * CATEGORY_PAGE_SIZE : number * CATEGORY_PAGE_SIZE]
+        archived = _archived_pages(len(listing.entries))
+        blocks = {number: _archived_block(listing.entries, number) for number in range(1, archived + 1)}
+        archive = [
+            {"path": _category_path(listing.name, number), "number": number,
+             "first": block[-1].link, "last": block[0].link}  # fmt: skip
+            for number, block in sorted(blocks.items(), reverse=True)
+        ]
+        objects.append(
+            _page(
+                _category_path(listing.name),
+                "category.html",
+                site,
+                listing=listing,
+                entries=listing.entries[:CATEGORY_PAGE_SIZE],
+                block=None,
+                index=_category_path(listing.name),
+                archive=archive,
+                older=_category_path(listing.name, archived) if archived else None,
+                newer=None,
+                **context,
+            )
+        )
+        for number, block in blocks.items():
             objects.append(
                 _page(
                     _category_path(listing.name, number),
                     "category.html",
                     site,
                     listing=listing,
-                    entries=chunk,
-                    page=number,
-                    pages=pages,
-                    first_entry=(number - 1) * CATEGORY_PAGE_SIZE + 1,
-                    page_paths={n: _category_path(listing.name, n) for n in range(1, pages + 1)},
+                    entries=block,
+                    # Nothing that grows with the category (totals, the page count) is printed
+                    # here: the page stays byte-identical until its own days change.
+                    block={"number": number, "first": block[-1].link, "last": block[0].link},
+                    index=_category_path(listing.name),
+                    archive=None,
+                    older=_category_path(listing.name, number - 1) if number > 1 else None,
+                    newer=_category_path(listing.name, number + 1 if number < archived else None),
                     **context,
                 )
             )
@@ -1261,7 +1300,8 @@ def _page_paths(summaries: list[DigestSummary]) -> list[tuple[str, str | None]]:
         paths.append((_month_path(year, month), max(_rfc3339(_day_updated(s.day, s.as_of)) for s in days)))
     paths.append(("categories/", latest))
     for listing in _category_listings(summaries):
-        for number in range(1, _pages_of(len(listing.entries)) + 1):
+        paths.append((_category_path(listing.name), None))
+        for number in range(1, _archived_pages(len(listing.entries)) + 1):
             paths.append((_category_path(listing.name, number), None))
     for summary in ordered:
         paths.append((_day_path(summary.day), _rfc3339(_day_updated(summary.day, summary.as_of))))
