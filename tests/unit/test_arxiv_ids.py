@@ -319,3 +319,15 @@ def test_extraction_is_fast_on_adversarial_text() -> None:
     # Long runs of near-misses must not make the regexes backtrack badly.
     text = ("arxiv.org." * 5000) + ("arXiv: " * 5000) + ("hep-th/" * 5000) + ("2105.1410" * 5000)
     assert extract_refs(text) == ()
+
+
+def test_a_post_naming_thousands_of_papers_counts_for_the_first_few_only() -> None:
+    from hotpapers.arxiv_ids import MAX_PAPERS_PER_POST, extract_refs, merge_refs
+
+    text = " ".join(f"arXiv:2105.{n:05d}" for n in range(1, 3001))
+    refs = merge_refs(extract_refs(text))
+    assert len(refs) == MAX_PAPERS_PER_POST
+    assert [ref.arxiv_id for ref in refs] == [f"2105.{n:05d}" for n in range(1, MAX_PAPERS_PER_POST + 1)]
+    # A later, higher version of an id already kept still wins.
+    again = merge_refs([*refs, type(refs[0])(refs[0].arxiv_id, 3)])
+    assert again[0].version == 3 and len(again) == MAX_PAPERS_PER_POST

@@ -163,11 +163,19 @@ def extract_refs(text: str) -> tuple[ArxivRef, ...]:
     return merge_refs(ref for ref in refs if ref is not None)
 
 
-def merge_refs(refs: Iterable[ArxivRef]) -> tuple[ArxivRef, ...]:
-    """One ref per id, first-seen order, keeping the highest version (a version beats none)."""
+# A post counts for every paper it links (the blog's rule), so one post naming thousands of
+# ids would lend its engagement to all of them and cost an arXiv request per hundred. Reading
+# lists and "papers of the week" threads name a dozen or two; past this, the rest is ignored.
+MAX_PAPERS_PER_POST = 25
+
+
+def merge_refs(refs: Iterable[ArxivRef], limit: int = MAX_PAPERS_PER_POST) -> tuple[ArxivRef, ...]:
+    """One ref per id, first-seen order, keeping the highest version (a version beats none); at most `limit` ids."""
     merged: dict[str, ArxivRef] = {}
     for ref in refs:
         seen = merged.get(ref.arxiv_id)
+        if seen is None and len(merged) >= limit:
+            continue
         if seen is None or (ref.version or 0) > (seen.version or 0):
             # Re-assigning an existing key keeps its original position in the dict.
             merged[ref.arxiv_id] = ref
