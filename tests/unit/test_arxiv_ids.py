@@ -331,3 +331,12 @@ def test_a_post_naming_thousands_of_papers_counts_for_the_first_few_only() -> No
     # A later, higher version of an id already kept still wins.
     again = merge_refs([*refs, type(refs[0])(refs[0].arxiv_id, 3)])
     assert again[0].version == 3 and len(again) == MAX_PAPERS_PER_POST
+    from tests.reliability import ledger
+
+    ledger.record(
+        "findings",
+        finding="one post naming thousands of arXiv ids lent its engagement to every one of them "
+        "(and cost an arXiv request per hundred)",
+        fix=f"fixed: a post counts for its first {MAX_PAPERS_PER_POST} papers (arxiv_ids.MAX_PAPERS_PER_POST)",
+        test="tests/unit/test_arxiv_ids.py::test_a_post_naming_thousands_of_papers_counts_for_the_first_few_only",
+    )
