@@ -34,12 +34,19 @@ def resolve_key(path: str) -> str | None:
     return key + "/index.html" if decoded.endswith("/") else key
 
 
+class _ThreadingServer(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: with 32 clients connecting at once the kernel
+    # drops the SYNs it cannot queue and the client retries a second later, so p90 was over 1 s
+    # (tests/reliability/test_load.py). A queue the size of a browser's or load test's burst.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class LocalServer:
     def __init__(self, bucket: SiteBucket, api: ApiHandler | None = None, host: str = "127.0.0.1", port: int = 0):
         self.bucket = bucket
         self.api = api
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _ThreadingServer((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
 
     @property
