@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench build check-template clean system-deps reliability-doc
+.PHONY: demo test lint bench build check-template clean system-deps reliability-doc load
 
 $(STAMP): pyproject.toml layers/hotpapers/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,12 @@ PORT ?= 8000
 
 demo: $(STAMP)  ## the whole system offline: embedded AWS, the sample day collected, published and served
 	$(VENV)/bin/hotpapers demo --port $(PORT)
+
+LOAD_REQUESTS ?= 10000
+LOAD_CLIENTS  ?= 32
+
+load: $(STAMP)  ## with `make demo` running (same PORT): API requests from concurrent clients; errors, p50/p99 as JSON
+	$(PY) bench/load.py --url http://127.0.0.1:$(PORT)/ --requests $(LOAD_REQUESTS) --clients $(LOAD_CLIENTS)
 
 # The site checks need a real browser and the Nu checker's Java: Debian packages.
 system-deps:
