@@ -178,6 +178,8 @@ def test_serve_answers_10000_api_requests_from_32_clients_without_an_error(serve
     latency = report["latency_ms"]
     ledger.record(
         "load",
+        scenario=f"the API mix ({report['distinct_requests']} distinct requests: every route, conditional GETs, "
+        "the documented 400/404), each answer compared with the one the same request got alone",
         requests=report["requests"],
         clients=CLIENTS,
         errors=report["errors"],
@@ -187,16 +189,12 @@ def test_serve_answers_10000_api_requests_from_32_clients_without_an_error(serve
         max_ms=latency["max"],
         req_per_s=report["req_per_s"],
         wall_s=report["wall_s"],
-        statuses=report["statuses"],
-        distinct_requests=report["distinct_requests"],
-        cpu_ms_per_request={
-            "serve": round(report["serve_cpu_s"] * 1000 / report["requests"], 2),
-            "moto": round(report["moto_cpu_s"] * 1000 / report["requests"], 2),
-        },
-        server="hotpapers serve in its own process: ThreadingHTTPServer (a thread per connection, listen queue 128), "
-        "the API handler one request at a time as one Lambda environment; moto's server in the pytest process",
-        client="bench/load.py in a third process: 32 threads, one http.client connection each; "
-        "every answer compared with the one the same request got alone",
+        statuses=", ".join(f"{status}: {count}" for status, count in report["statuses"].items()),
+        cpu_ms_per_request=f"serve {report['serve_cpu_s'] * 1000 / report['requests']:.1f}, "
+        f"moto {report['moto_cpu_s'] * 1000 / report['requests']:.1f}",
+        server="hotpapers serve in its own process (a thread per connection, listen queue 128; the API handler "
+        "one request at a time, as one Lambda environment); moto's server in the pytest process",
+        client="bench/load.py in a third process: 32 threads, one http.client connection each",
     )
     ledger.record(
         "findings",
@@ -250,11 +248,11 @@ def test_serve_queues_a_burst_of_connections_while_it_is_not_accepting(env: Sett
         assert answered == BURST
     ledger.record(
         "load",
+        scenario=f"{BURST} connections at once while hotpapers serve is stopped (SIGSTOP): all queued by the "
+        "kernel at once, all answered 200 once it resumed (SIGCONT)",
         requests=BURST,
         clients=BURST,
         errors=0,
-        scenario=f"a burst of {BURST} connections while hotpapers serve is stopped (SIGSTOP), then resumed",
-        outcome=f"all {BURST} queued by the kernel at once and answered 200 after SIGCONT",
     )
     ledger.record(
         "findings",
