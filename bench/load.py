@@ -32,6 +32,7 @@ import http.client
 import ipaddress
 import itertools
 import json
+import math
 import random
 import sys
 import threading
@@ -258,12 +259,11 @@ def worker(
     conn.close()
 
 
-def percentile(ordered: list[float], fraction: float) -> float:
-    """Nearest-rank percentile of a sorted list."""
+def percentile(ordered: list[float], fraction: float) -> float | None:
+    """Nearest-rank percentile of a sorted list: the smallest value with `fraction` of them at or below it."""
     if not ordered:
-        return float("nan")
-    rank = max(1, min(len(ordered), round(fraction * len(ordered) + 0.5)))
-    return ordered[rank - 1]
+        return None
+    return round(ordered[max(1, math.ceil(fraction * len(ordered))) - 1], 2)
 
 
 def run(url: str, requests: int, clients: int, max_seconds: float, timeout: float) -> dict[str, Any]:
@@ -312,9 +312,9 @@ def run(url: str, requests: int, clients: int, max_seconds: float, timeout: floa
         "by_kind": dict(sum((tally.kinds for tally in tallies), Counter()).most_common()),
         "distinct_requests": len(set(mix)),
         "latency_ms": {
-            "p50": round(percentile(latencies, 0.50), 2),
-            "p90": round(percentile(latencies, 0.90), 2),
-            "p99": round(percentile(latencies, 0.99), 2),
+            "p50": percentile(latencies, 0.50),
+            "p90": percentile(latencies, 0.90),
+            "p99": percentile(latencies, 0.99),
             "max": round(latencies[-1], 2) if latencies else None,
             "mean": round(sum(latencies) / len(latencies), 2) if latencies else None,
         },

@@ -194,7 +194,8 @@ def test_serve_answers_10000_api_requests_from_32_clients_without_an_error(serve
         f"moto {report['moto_cpu_s'] * 1000 / report['requests']:.1f}",
         server="hotpapers serve in its own process (a thread per connection, listen queue 128; the API handler "
         "one request at a time, as one Lambda environment); moto's server in the pytest process",
-        client="bench/load.py in a third process: 32 threads, one http.client connection each",
+        client="bench/load.py in a third process: 32 threads, each its own http.client connection "
+        "(the server answers HTTP/1.0, so a TCP connection per request)",
     )
     ledger.record(
         "findings",
