@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 # environment installs it first, so the tests run against what is deployed.
 LOCK   := layers/hotpapers/requirements.txt
 
-.PHONY: demo test lint bench build check-template clean system-deps reliability-doc lock audit
+.PHONY: demo test lint bench build check-template clean system-deps reliability-doc lock audit load
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ PORT ?= 8000
 
 demo: $(STAMP)  ## the whole system offline: embedded AWS, the sample day collected, published and served
 	$(VENV)/bin/hotpapers demo --port $(PORT)
+
+LOAD_REQUESTS ?= 10000
+LOAD_CLIENTS  ?= 32
+
+load: $(STAMP)  ## with `make demo` running (same PORT): API requests from concurrent clients; errors, p50/p99 as JSON
+	$(PY) bench/load.py --url http://127.0.0.1:$(PORT)/ --requests $(LOAD_REQUESTS) --clients $(LOAD_CLIENTS)
 
 # The site checks need a real browser and the Nu checker's Java: Debian packages.
 system-deps:

@@ -37,6 +37,14 @@ def resolve_key(path: str) -> str | None:
     return key + "/index.html" if decoded.endswith("/") else key
 
 
+class _ThreadingServer(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: with 32 clients connecting at once the kernel
+    # drops the SYNs it cannot queue and the client retries a second later, so p90 was over 1 s
+    # (tests/reliability/test_load.py). A queue the size of a browser's or load test's burst.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class LocalServer:
     def __init__(
         self,
@@ -51,8 +59,7 @@ class LocalServer:
         # The Content-Security-Policy header CloudFront sends (template.yaml's SiteHeadersPolicy), on every
         # site response: by default the one for this environment's HOTPAPERS_X_WIDGETS setting.
         self.csp = csp if csp is not None else content_security_policy(site_config_from_env().x_widgets, header=True)
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _ThreadingServer((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
 
     @property
