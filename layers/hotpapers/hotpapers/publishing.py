@@ -17,6 +17,9 @@ from typing import Any
 from .site import SiteObject
 
 UPLOAD_THREADS = 8
+# Changed objects are PUT in windows of this many: a phase given as a generator is rendered
+# only a window ahead of the uploads, which bounds the memory of a five-year rebuild.
+UPLOAD_WINDOW = 64
 
 
 @dataclass
@@ -59,15 +62,18 @@ class SiteBucket:
         etags = self._existing_etags()
         with ThreadPoolExecutor(max_workers=UPLOAD_THREADS) as pool:
             for phase in phases:
-                changed = []
+                window: list[tuple[SiteObject, str]] = []
                 for obj in phase:
                     digest = hashlib.md5(obj.body, usedforsecurity=False).hexdigest()
                     if etags.get(obj.key) == digest:
                         self.stats.unchanged += 1
-                    else:
-                        changed.append((obj, digest))
-                # list() waits for the whole phase and re-raises the first failed PUT.
-                list(pool.map(self._put, changed))
+                        continue
+                    window.append((obj, digest))
+                    if len(window) == UPLOAD_WINDOW:
+                        # list() waits for the window and re-raises the first failed PUT.
+                        list(pool.map(self._put, window))
+                        window = []
+                list(pool.map(self._put, window))
 
         return self.stats
 
