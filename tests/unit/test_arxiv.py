@@ -521,11 +521,13 @@ def test_persistent_5xx_fails_the_batch_without_raising() -> None:
 def test_a_non_feed_200_is_an_error_not_a_missing_paper() -> None:
     clock = FakeClock()
     responses.add(responses.GET, BASE_URL, body="<html>maintenance</html>", status=200)
-    papers, failures = make_client(clock).fetch(["2101.00001"])
+    client = make_client(clock)
+    papers, failures = client.fetch(["2101.00001"])
     assert papers == {}
-    assert [(f.arxiv_id, f.reason, f.detail) for f in failures] == [
-        ("2101.00001", "error", "unreadable arXiv response")
-    ]
+    assert [(f.arxiv_id, f.reason) for f in failures] == [("2101.00001", "error")]
+    # Retried like a 5xx (a maintenance page is transient), then reported for what it was.
+    assert "HTTP 200 with a body that is not an Atom feed (text/plain)" in failures[0].detail
+    assert client.requests == 3
 
 
 def test_empty_request_makes_no_call() -> None:

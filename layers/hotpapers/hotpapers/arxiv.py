@@ -13,14 +13,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from time import struct_time
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from xml.sax import SAXException
 
 import feedparser
 
 from .arxiv_ids import normalize_id, ref_from_url
 from .clock import Clock
-from .http import HttpClient, UpstreamError
+from .http import BadBody, HttpClient, UpstreamError
 from .models import Paper, PaperLookupFailure
+
+if TYPE_CHECKING:
+    import requests
 
 _WHITESPACE = re.compile(r"\s+")
 _ERROR_ID = re.compile(r"^https?://arxiv\.org/api/errors", re.IGNORECASE)
@@ -35,6 +39,9 @@ class ArxivFeed:
     errors: list[str] = field(default_factory=list)
     total_results: int | None = None
     skipped: int = 0  # entries that were neither a paper nor an error entry (no readable id or date)
+    # The XML is not well-formed (e.g. cut off mid-way): feedparser still returns the entries it
+    # read before the break, the last one possibly missing fields, so the feed must not be trusted.
+    malformed: bool = False
 
 
 def _clean(value: Any) -> str:
@@ -103,7 +110,7 @@ def parse_feed(body: bytes | str) -> ArxivFeed:
         # Unreadable is an empty feed, as for any other garbage: the client reports "unreadable".
         return ArxivFeed()
 
-    feed = ArxivFeed()
+    feed = ArxivFeed(malformed=bool(parsed.get("bozo")) and isinstance(parsed.get("bozo_exception"), SAXException))
     total = parsed.feed.get("opensearch_totalresults")
     # ASCII digits only: str.isdigit() is also true for "¹" or "٣", which int() then refused (ValueError).
     if total is not None and _COUNT.fullmatch(str(total).strip()):
@@ -211,12 +218,23 @@ class ArxivClient:
         params = {"id_list": ",".join(batch), "start": 0, "max_results": self.batch_size}
         before = self.http.requests_made
         try:
-            # arXiv answers a malformed id with HTTP 400 and an error feed worth reading.
-            response = self.http.get(self.base_url, params=params, ok_status=frozenset({200, 400}))
+            # arXiv answers a malformed id with HTTP 400 and an error feed worth reading. A 200 whose
+            # body is no Atom feed, or a feed cut off, is retried by HttpClient (see _read_feed).
+            return self.http.fetch(self.base_url, _read_feed, params=params, ok_status=frozenset({200, 400}))
         finally:
             self.requests += self.http.requests_made - before
-        feed = parse_feed(response.content)
-        if response.status_code == 400 and not feed.errors:
+
+
+def _read_feed(response: requests.Response) -> ArxivFeed:
+    """The parsed answer; `BadBody` for a 200 that is not a whole Atom feed (an HTML error page, a cut-off body)."""
+    feed = parse_feed(response.content)
+    if response.status_code == 400:
+        if not feed.errors:
             # A 400 without the usual error entry is still a rejection.
             feed.errors.append(f"HTTP 400: {response.text[:200]!r}")
         return feed
+    if feed.malformed:
+        raise BadBody("an Atom feed that is not well-formed XML (cut off?)")
+    if feed.total_results is None and not feed.papers and not feed.errors:
+        raise BadBody(f"a body that is not an Atom feed ({response.headers.get('Content-Type', 'no Content-Type')})")
+    return feed

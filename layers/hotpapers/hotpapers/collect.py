@@ -18,7 +18,15 @@ from .events import CollectRequest
 from .models import ArxivRef, Observation, Paper, Post, RunRecord, SourceOutcome
 from .observability import logger
 from .sources.base import Source
-from .store import Store, day_paper_item, mention_item, paper_from_item, paper_item, run_item
+from .store import (
+    Store,
+    day_paper_item,
+    mention_item,
+    observation_from_mention,
+    paper_from_item,
+    paper_item,
+    run_item,
+)
 
 Progress = Callable[[str], None]
 
@@ -68,7 +76,11 @@ class Collector:
         run.papers = len(refs)
         papers = self._paper_metadata(refs, run)
 
-        engagement = _engagement_by_paper(observations.values())
+        # Engagement sums every post stored for the day, not only this run's: a source that failed (or
+        # answered nothing) this time must not erase the engagement an earlier run stored. Mentions are
+        # never deleted and ranking counts them all, so the day items stay consistent with them.
+        stored = self._stored_observations(day)
+        engagement = _engagement_by_paper({**stored, **observations}.values())
         items: list[dict[str, Any]] = [paper_item(paper, run.started_at) for paper in papers.fresh.values()]
         items += [day_paper_item(day, arxiv_id, papers.known.get(arxiv_id), engagement[arxiv_id]) for arxiv_id in refs]
         items += [mention_item(obs, ref.arxiv_id, day) for obs in observations.values() for ref in obs.post.papers]
@@ -118,6 +130,14 @@ class Collector:
             outcome.papers = len(seen_papers)
             outcome.requests = _requests_made(source) - requests_before
 
+    def _stored_observations(self, day: date) -> dict[tuple[str, str], Observation]:
+        """The observations earlier runs stored for `day` (one Query; nothing on a day's first run)."""
+        stored: dict[tuple[str, str], Observation] = {}
+        for item in self.store.day_items(day):
+            if item.get("entity") == "mention":
+                stored[(item["source"], item["post_id"])] = observation_from_mention(item)
+        return stored
+
     def _paper_metadata(self, refs: Mapping[str, ArxivRef], run: RunRecord) -> _PaperSet:
         stored = {arxiv_id: item for arxiv_id, item in self.store.papers_meta(list(refs)).items()}
         known = {arxiv_id: paper_from_item(item) for arxiv_id, item in stored.items()}
@@ -137,7 +157,11 @@ class Collector:
             run.papers_fetched = len(fresh)
             run.papers_failed = failures
             for failure in failures:
-                logger.warning("arXiv metadata missing", extra={"arxiv_id": failure.arxiv_id, "reason": failure.reason})
+                # The detail says why (the upstream's error, the fault after retries): the log must name it.
+                logger.warning(
+                    "arXiv metadata missing",
+                    extra={"arxiv_id": failure.arxiv_id, "reason": failure.reason, "detail": failure.detail[:300]},
+                )
         known.update(fresh)
         return _PaperSet(known=known, fresh=fresh)
 

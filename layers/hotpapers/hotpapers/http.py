@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json as json_module
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, unquote
 
 import requests
@@ -19,6 +19,20 @@ import requests
 from .clock import Clock, SystemClock
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+# Raised while the body is read: a connection that broke mid-answer (a body shorter than its
+# Content-Length, a chunked body cut off) is as transient as one that broke before it.
+RETRYABLE_ERRORS = (
+    requests.Timeout,
+    requests.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+T = TypeVar("T")
+
+
+class BadBody(ValueError):
+    """A parser's verdict on a body it cannot read (see `HttpClient.fetch`); the message says what it is."""
 
 
 class UpstreamError(Exception):
@@ -69,10 +83,33 @@ class HttpClient:
         """GET with retries on 429, 5xx and timeouts. Returns a response whose status is in `ok_status`."""
         return self.request("GET", url, params=params, headers=headers, ok_status=ok_status)
 
+    def get_json(
+        self, url: str, params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None
+    ) -> Any:
+        """GET and decode a JSON body; a body that is not JSON is retried like a 5xx (see `fetch`)."""
+        return self.fetch(url, json_body, params=params, headers=headers)
+
     def post_json(
         self, url: str, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
     ) -> requests.Response:
         return self.request("POST", url, json=body, headers=headers)
+
+    def fetch(
+        self,
+        url: str,
+        parse: Callable[[requests.Response], T],
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        ok_status: frozenset[int] = frozenset({200}),
+    ) -> T:
+        """GET and `parse` the answer, retrying when `parse` raises `ValueError`.
+
+        An upstream's proxy or CDN answers 200 with an HTML error page, or a body cut
+        short, as readily as it answers 502: both are as transient, so both are retried,
+        and after the last attempt `UpstreamError` says what the body was.
+        """
+        return self._send("GET", url, params=params, headers=headers, json=None, ok_status=ok_status, parse=parse)
 
     def request(
         self,
@@ -84,6 +121,19 @@ class HttpClient:
         json: Mapping[str, Any] | None = None,
         ok_status: frozenset[int] = frozenset({200}),
     ) -> requests.Response:
+        return self._send(method, url, params=params, headers=headers, json=json, ok_status=ok_status, parse=None)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+        json: Mapping[str, Any] | None,
+        ok_status: frozenset[int],
+        parse: Callable[[requests.Response], Any] | None,
+    ) -> Any:
         last_problem = ""
         for attempt in range(1, self.policy.attempts + 1):
             self.requests_made += 1
@@ -91,7 +141,7 @@ class HttpClient:
                 response = self._session().request(
                     method, url, params=params, headers=headers, json=json, timeout=self.timeout
                 )
-            except (requests.Timeout, requests.ConnectionError) as exc:
+            except RETRYABLE_ERRORS as exc:
                 # requests' own message repeats the whole URL with its query; the cause's name says enough.
                 last_problem = _connection_problem(exc)
                 if attempt == self.policy.attempts:
@@ -100,7 +150,16 @@ class HttpClient:
                 continue
 
             if response.status_code in ok_status:
-                return response
+                if parse is None:
+                    return response
+                try:
+                    return parse(response)
+                except ValueError as exc:
+                    last_problem = f"HTTP {response.status_code} with {exc}"
+                    if attempt == self.policy.attempts:
+                        break
+                    self.clock.sleep(self._backoff(attempt))
+                    continue
             if response.status_code not in RETRYABLE_STATUS:
                 # The excerpt ends up in logs and in the run record: an upstream (or a proxy before it)
                 # that echoes the request must not put our credentials there.
@@ -181,9 +240,44 @@ def _redact(url: str) -> str:
     return url.split("?", 1)[0]
 
 
+def json_body(response: requests.Response) -> Any:
+    """The JSON body of `response`; `BadBody` (naming the Content-Type) when it is not JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        raise BadBody(f"a body that is not JSON ({_content_type(response)})") from None
+
+
+def _content_type(response: requests.Response) -> str:
+    return response.headers.get("Content-Type", "no Content-Type").split(";", 1)[0].strip() or "no Content-Type"
+
+
+# What the root causes urllib3 reports mean, in the words an operator needs.
+_CAUSES = {
+    "ConnectionResetError": "connection reset by the upstream",
+    "IncompleteRead": "body cut short before its Content-Length",
+    "RemoteDisconnected": "connection closed without an answer",
+    "ConnectionRefusedError": "connection refused",
+    "NewConnectionError": "could not connect",
+    "NameResolutionError": "host name not found",
+}
+
+
 def _connection_problem(exc: requests.RequestException) -> str:
     if isinstance(exc, requests.Timeout):
         return f"{type(exc).__name__}: no answer in time"
-    cause = exc.args[0] if exc.args else None
-    reason = getattr(cause, "reason", None)  # urllib3's MaxRetryError carries the root cause
-    return f"{type(exc).__name__}: {type(reason).__name__ if reason is not None else 'connection failed'}"
+    # requests wraps urllib3's errors, which wrap the socket's: name the innermost one, which says
+    # what happened (a reset, a body cut short), not the generic wrapper ("connection failed").
+    root: BaseException = exc
+    for _ in range(6):
+        nested = getattr(root, "reason", None)  # urllib3's MaxRetryError carries the cause as .reason
+        if not isinstance(nested, BaseException):
+            nested = next((arg for arg in reversed(root.args) if isinstance(arg, BaseException)), None)
+        if nested is None:
+            break
+        root = nested
+    if root is exc:
+        return f"{type(exc).__name__}: connection failed"
+    name = type(root).__name__
+    meaning = _CAUSES.get(name)
+    return f"{type(exc).__name__}: {name}" + (f" ({meaning})" if meaning else "")

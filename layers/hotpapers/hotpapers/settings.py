@@ -55,6 +55,8 @@ class Settings:
     # arXiv's terms: one request at a time, at least 3 s apart.
     arxiv_min_interval: float = 3.0
     arxiv_batch_size: int = 100
+    # Seconds to wait for an upstream to connect or send data (each attempt; HttpClient retries).
+    http_timeout: float = 20.0
     # Name or ARN of a Secrets Manager secret (JSON) holding the credentials in AWS.
     secret_id: str | None = None
     credentials: Credentials = field(default_factory=Credentials)
@@ -81,6 +83,7 @@ class Settings:
             bsky_api_url=get("HOTPAPERS_BSKY_API_URL", cls.bsky_api_url).rstrip("/"),
             arxiv_min_interval=_float(get("HOTPAPERS_ARXIV_MIN_INTERVAL", "3"), "HOTPAPERS_ARXIV_MIN_INTERVAL"),
             arxiv_batch_size=_int(get("HOTPAPERS_ARXIV_BATCH_SIZE", "100"), "HOTPAPERS_ARXIV_BATCH_SIZE", 1, 2000),
+            http_timeout=_float(get("HOTPAPERS_HTTP_TIMEOUT", "20"), "HOTPAPERS_HTTP_TIMEOUT"),
             secret_id=env.get("HOTPAPERS_SECRET_ID") or None,
             credentials=Credentials(
                 x_bearer_token=env.get("HOTPAPERS_X_BEARER_TOKEN") or None,

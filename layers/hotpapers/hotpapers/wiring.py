@@ -45,7 +45,8 @@ def build_sources(
         if not credentials.has(name):
             unavailable[name] = "no credentials configured"
             continue
-        http = HttpClient(clock=clock)  # one per source, so request counts stay separate
+        # One per source, so request counts stay separate.
+        http = HttpClient(clock=clock, timeout=settings.http_timeout)
         if name == "x":
             from .sources.x import XSource
 
@@ -85,7 +86,11 @@ def build_collector(
     built, unavailable = build_sources(settings, credentials, clock, wanted)
     arxiv = ArxivClient(
         # Retries honour arXiv's spacing too: never sooner than the mandated interval.
-        HttpClient(clock=clock, policy=RetryPolicy(base_delay=max(1.0, settings.arxiv_min_interval))),
+        HttpClient(
+            clock=clock,
+            policy=RetryPolicy(base_delay=max(1.0, settings.arxiv_min_interval)),
+            timeout=settings.http_timeout,
+        ),
         settings.arxiv_api_url,
         clock,
         min_interval=settings.arxiv_min_interval,

@@ -89,7 +89,8 @@ def get_json(http: HttpClient, url: str, params: Mapping[str, Any], *, source: s
     raises its subclasses for a malformed URL) is reported as a non-JSON answer too.
     """
     try:
-        return http.get(url, params=params).json()
+        # HttpClient retries a body that is not JSON (a proxy's HTML error page, a cut-off answer).
+        return http.get_json(url, params=params)
     except UpstreamError as exc:
         raise wrap_upstream_error(source, exc) from exc
     except ValueError as exc:

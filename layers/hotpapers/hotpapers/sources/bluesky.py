@@ -59,20 +59,20 @@ class BlueskySource:
         url = f"{self.base_url}/app.bsky.feed.searchPosts"
         reused_session = self._access_jwt is not None
         try:
-            response = self._authorized_get(url, params)
+            return self._authorized_get(url, params)
         except UpstreamError as exc:
             # Access tokens live about two hours; a reused one may have expired (400 ExpiredToken or 401).
             if not (reused_session and exc.status in (400, 401)):
                 raise wrap_upstream_error("bluesky", exc) from exc
             self._access_jwt = None
             try:
-                response = self._authorized_get(url, params)
+                return self._authorized_get(url, params)
             except UpstreamError as retry_exc:
                 raise wrap_upstream_error("bluesky", retry_exc) from retry_exc
-        return decode_json(response, "bluesky", "searchPosts")
 
     def _authorized_get(self, url: str, params: dict[str, Any]) -> Any:
-        return self.http.get(url, params=params, headers={"Authorization": f"Bearer {self._session()}"})
+        """The decoded page; a body that is not JSON is retried by HttpClient, then an UpstreamError."""
+        return self.http.get_json(url, params=params, headers={"Authorization": f"Bearer {self._session()}"})
 
     def _session(self) -> str:
         if self._access_jwt is not None:

@@ -39,12 +39,20 @@ class HackerNewsSource:
         while True:
             params["numericFilters"] = f"created_at_i>={window_start},created_at_i<{window_end}"
             oldest = window_end
+            previous_ids: list[Any] = []
             for page in range(ALGOLIA_REACHABLE_HITS // PAGE_SIZE):
                 params["page"] = page
                 body = get_json(
                     self.http, f"{self.base_url}/search_by_date", params, source="hackernews", what="search"
                 )
                 posts, nb_pages, skipped = parse_hn_page(body)
+                # A page that repeats the previous one means the real page was never served: going on
+                # would drop its stories silently (and, with `nbPages` still ahead, page the same hits
+                # ten times, then blame "more than 1,000 stories in one second").
+                ids = [hit.get("objectID") for hit in body["hits"] if isinstance(hit, dict)]
+                if page > 0 and ids and ids == previous_ids:
+                    raise SourceError(f"hackernews: search repeated a page (page {page} holds page {page - 1}'s hits)")
+                previous_ids = ids
                 self.skipped += skipped
                 for post in posts:
                     if post.post_id not in seen:  # the next window repeats the oldest second

@@ -11,7 +11,7 @@ from ..arxiv_ids import extract_refs, merge_refs, ref_from_url
 from ..clock import Clock
 from ..http import HttpClient, UpstreamError
 from ..models import ArxivRef, Post, TextEntity, day_window
-from .base import SourceError, decode_json, format_rfc3339, is_count, parse_rfc3339, wrap_upstream_error
+from .base import SourceError, format_rfc3339, is_count, parse_rfc3339, wrap_upstream_error
 
 # `url:` matches expanded URLs, so t.co short links are found too. Retweets are
 # excluded server-side and again in the parser (see parse_x_page).
@@ -70,12 +70,12 @@ class XSource:
         seen_tokens: set[str] = set()
         while True:
             try:
-                response = self.http.get(url, params=params, headers=headers)
+                # A body that is not JSON is retried by HttpClient, then reported as an UpstreamError.
+                body = self.http.get_json(url, params=params, headers=headers)
             except UpstreamError as exc:
                 if exc.status in (401, 403):
                     raise SourceError(f"x: the API refused the bearer token (HTTP {exc.status})") from exc
                 raise wrap_upstream_error("x", exc) from exc
-            body = decode_json(response, "x", "search")
             posts, next_token, skipped = parse_x_page(body)
             self.skipped += skipped
             yield from posts

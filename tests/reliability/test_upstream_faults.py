@@ -1,0 +1,586 @@
+"""Upstream faults, for each source: injected by a misbehaving server on loopback, driven through the real handler.
+
+Every upstream base URL points at `FaultyUpstreams` (tests/reliability/faulty_upstream.py), a proxy in
+front of FakeUpstreams that answers chosen requests of one source with a fault. For each fault:
+
+- once, for every source in the same run: the product retries and the run stores exactly what a
+  clean run stores;
+- persistently, for each source in turn, on an empty table: that source fails with a clear logged
+  error and a metric, the other sources' data is stored and nothing stored is wrong; a re-run with
+  the fault removed leaves the table equal to a clean run's; the fault again over that clean table
+  loses and changes nothing; the site published from the faulty run links to no missing page.
+
+The day is a small synthetic one with posts on every source (X pages twice), so a failing source
+has something to lose. Waits go through a FakeClock: backoff and Retry-After cost no real time,
+only the read-timeout fault waits, for HOTPAPERS_HTTP_TIMEOUT (0.25 s there) per attempt.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import itertools
+import json
+import logging
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from hotpapers import aws, handlers
+from hotpapers.clock import FakeClock
+from hotpapers.local.fake_upstreams import FakeUpstreams
+from hotpapers.local.provision import TABLE_KEYS, default_template_path, load_template, provision
+from hotpapers.local.sample_day import synthetic_heavy_day
+from hotpapers.observability import metrics
+from hotpapers.settings import Settings
+from tests.integration.conftest import BSKY
+from tests.reliability import ledger
+from tests.reliability.faulty_upstream import FAULTS, SOURCES, FaultyUpstreams
+
+pytestmark = [pytest.mark.reliability, pytest.mark.integration]
+
+DAY = date(2021, 6, 1)
+START = datetime(2021, 6, 2, 9, 38, 11, tzinfo=UTC)
+SOCIAL = ("x", "bluesky", "hackernews", "huggingface")
+# HOTPAPERS_HTTP_TIMEOUT: generous by default, so a loaded machine never fakes a timeout; short where the
+# read-timeout fault is served, since each attempt then waits for it in real time.
+HTTP_TIMEOUT = 5.0
+SHORT_TIMEOUT = 0.25
+_names = itertools.count()
+SITE = "http://127.0.0.1:8000/"
+
+# Faults that only exist on one upstream.
+ONLY = {"429-x-rate-limit-reset": ("x",), "arxiv-error-feed": ("arxiv",)}
+# Request numbers that make "once" for a fault: a page served twice needs the page and its repeat.
+ONCE = {"duplicate-page": {"hackernews": (1, 2), "huggingface": (1, 2)}}
+# Where even one occurrence must fail the source: Algolia pages by number, so a repeated page means the
+# real page was never served, and its stories would be dropped without a word.
+ONCE_FAILS = {("duplicate-page", "hackernews")}
+# Where a page served twice is harmless: Hugging Face's full page repeated (the product dedups and stops),
+# arXiv's entries twice over (keyed by id).
+DEDUPLICATED = {("duplicate-page", "huggingface"), ("duplicate-page", "arxiv")}
+
+# What a clear error must say, per fault (matched in the logged error, case-insensitive).
+MARKERS = {
+    "http-500": r"HTTP 500",
+    "http-502": r"HTTP 502",
+    "http-503": r"HTTP 503",
+    "429-retry-after": r"HTTP 429",
+    "429-x-rate-limit-reset": r"HTTP 429",
+    "connection-reset": r"reset",
+    "read-timeout": r"timeout|no answer in time",
+    "truncated-body": r"incomplete|truncated|cut short",
+    "malformed-body": r"not JSON|not well-formed|unreadable",
+    "html-200": r"text/html",
+    "arxiv-error-feed": r"incorrect id format",
+    "duplicate-page": r"repeated",
+}
+
+
+# What this suite found in the product, and the fix; each recorded once the test of its fault passed.
+FINDINGS: dict[str, list[tuple[str, str]]] = {
+    "http-503": [
+        (
+            "A re-collect of a stored day while one source failed (any fault) or answered empty rewrote every "
+            "day_paper it shared with other sources without that source's engagement: the stored figures, "
+            "served by GET /papers/{id}, lost that source although its mentions were still stored",
+            "collect.py sums a day's engagement over the mentions stored for the day plus this run's posts "
+            "(one Query of the day); a failing source now loses nothing",
+        )
+    ],
+    "truncated-body": [
+        (
+            "A body shorter than its Content-Length (requests' ChunkedEncodingError) was not retried and escaped "
+            "HttpClient as a raw requests exception; from arXiv it escaped ArxivClient.fetch, whose contract is to "
+            "never raise, and aborted the whole collect before anything was written",
+            "http.py retries ChunkedEncodingError and ContentDecodingError like a reset connection",
+        )
+    ],
+    "connection-reset": [
+        (
+            "A reset connection or a cut-off body was logged as 'ConnectionError: connection failed', which "
+            "names neither the reset nor the truncation",
+            "http.py names the root cause urllib3 reports, e.g. 'ConnectionResetError (connection reset by the "
+            "upstream)', 'IncompleteRead (body cut short before its Content-Length)'",
+        )
+    ],
+    "html-200": [
+        (
+            "A 200 answer that was not JSON (a proxy's HTML error page) failed the source on its first occurrence, "
+            "with no retry; from arXiv it marked every paper of the batch failed at once",
+            "HttpClient.fetch/get_json parse inside the retry loop: a body the parser rejects is retried like a "
+            "5xx, then reported with its Content-Type ('HTTP 200 with a body that is not JSON (text/html)')",
+        )
+    ],
+    "malformed-body": [
+        (
+            "A cut-off (not well-formed) arXiv Atom feed was accepted: feedparser returns the entries before the "
+            "break, so those papers were stored (the last possibly missing fields) and the rest marked not_found",
+            "arxiv.py flags a SAX error as a malformed feed; it is retried, then reported as a lookup error",
+        )
+    ],
+    "duplicate-page": [
+        (
+            "When Algolia served the same Hacker News page again, the source paged the same hits ten times, then "
+            "failed with a wrong cause ('more than 1,000 stories in one second'); a real page was silently skipped",
+            "hackernews.py fails the source at the first repeated page: 'search repeated a page'",
+        )
+    ],
+    "arxiv-error-feed": [
+        (
+            "The 'arXiv metadata missing' warning gave the reason class ('error') but not arXiv's message or the "
+            "fault, so the log did not say why",
+            "collect.py logs the failure's detail (e.g. 'incorrect id format for abc', 'failed after 5 attempts: "
+            "HTTP 503')",
+        )
+    ],
+    "read-timeout": [
+        (
+            "The upstream timeout was fixed at 20 s with no setting: a hung upstream could only be tested by "
+            "waiting 5 x 20 s",
+            "HOTPAPERS_HTTP_TIMEOUT (default 20 s) in settings.py, passed to every HttpClient by wiring.py",
+        )
+    ],
+}
+
+
+def sources_for(fault: str) -> tuple[str, ...]:
+    return ONLY.get(fault, SOURCES)
+
+
+# ---------------------------------------------------------------------------- the lab
+
+
+@dataclass
+class Run:
+    summary: dict[str, Any]
+    logs: list[logging.LogRecord]
+    emf: list[dict[str, Any]]
+    clock: FakeClock
+    seconds: float
+
+    @property
+    def day(self) -> dict[str, Any]:
+        return self.summary["days"][0]
+
+    def failure_metric(self, source: str) -> int | None:
+        """The `Failures` value the run emitted for `source` (EMF on stdout), or None."""
+        for blob in self.emf:
+            if blob.get("source") == source and "Failures" in blob:
+                value = blob["Failures"]
+                return int(value[0] if isinstance(value, list) else value)
+        return None
+
+    def metric(self, name: str) -> float | None:
+        for blob in self.emf:
+            if name in blob and "source" not in blob:
+                value = blob[name]
+                return float(value[0] if isinstance(value, list) else value)
+        return None
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@dataclass
+class Lab:
+    proxy: FaultyUpstreams
+    monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str]
+    clock_ref: list[FakeClock]
+    settings: Settings | None = None
+
+    def fresh_table(self, label: str, site: bool = False) -> Settings:
+        """A new empty table (provisioning a whole stack per table costs too much); `site`: a bucket of its own."""
+        name = f"hp-faults-{label}-{next(_names)}"
+        self.monkeypatch.setenv("HOTPAPERS_TABLE", name)
+        if site:
+            self.monkeypatch.setenv("HOTPAPERS_BUCKET", name)
+        self.settings = Settings.from_env()
+        if site:
+            provision(self.settings)
+        else:
+            dynamodb = aws.client("dynamodb", self.settings.endpoint_url, self.settings.region)
+            dynamodb.create_table(TableName=name, **_table_spec())
+        return self.settings
+
+    def collect(self) -> Run:
+        clock = FakeClock(START)
+        self.clock_ref[0] = clock
+        records = _Records()
+        log = logging.getLogger("hotpapers")
+        level = log.level
+        log.setLevel(logging.WARNING)  # errors and warnings are what is checked; progress lines cost time
+        log.addHandler(records)
+        self.capsys.readouterr()
+        started = time.perf_counter()
+        try:
+            summary = handlers.collect({"date": DAY.isoformat()}, clock=clock)
+            metrics.flush_metrics(raise_on_empty_metrics=False)
+        finally:
+            log.removeHandler(records)
+            log.setLevel(level)
+        seconds = time.perf_counter() - started
+        emf = []
+        for line in self.capsys.readouterr().out.splitlines():
+            if line.startswith("{") and '"_aws"' in line:
+                emf.append(json.loads(line))
+        return Run(summary, records.records, emf, clock, seconds)
+
+    def snapshot(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """The table (tests may Scan), keyed by (PK, SK), without the run record and the observation times."""
+        assert self.settings is not None
+        db = aws.client("dynamodb", self.settings.endpoint_url, self.settings.region)
+        items: dict[tuple[str, str], dict[str, Any]] = {}
+        params: dict[str, Any] = {"TableName": self.settings.table}
+        while True:
+            page = db.scan(**params)
+            for item in page["Items"]:
+                key = (item["PK"]["S"], item["SK"]["S"])
+                if key[1] == "RUN" or item["entity"]["S"] not in ("paper", "day_paper", "mention"):
+                    continue
+                # When a value was observed moves with the (fake) clock, e.g. after a backoff; not the data.
+                items[key] = {k: v for k, v in item.items() if k not in ("observed_at", "fetched_at")}
+            if "LastEvaluatedKey" not in page:
+                return items
+            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def publish_and_check_links(self) -> int:
+        """Publish the day to a bucket of its own; every internal href of every page must resolve to an object.
+
+        Returns how many hrefs were checked.
+        """
+        assert self.settings is not None
+        bucket = self.settings.table
+        s3 = aws.client("s3", self.settings.endpoint_url, self.settings.region)
+        s3.create_bucket(Bucket=bucket)
+        self.monkeypatch.setenv("HOTPAPERS_BUCKET", bucket)
+        try:
+            handlers.publish({"date": DAY.isoformat()})
+        finally:
+            self.monkeypatch.setenv("HOTPAPERS_BUCKET", "hp-faults-shared")
+        keys: set[str] = set()
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            keys.update(obj["Key"] for obj in page.get("Contents", []))
+        checked = 0
+        for key in sorted(k for k in keys if k.endswith(".html")):
+            html = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
+            for href in re.findall(r'(?:href|src)="([^"]*)"', html):
+                path = _internal_path(href)
+                if path is None:
+                    continue
+                target = path + "index.html" if path == "" or path.endswith("/") else path
+                assert target in keys, f"{key} links {href!r}, but the bucket has no {target!r}"
+                checked += 1
+        assert checked > 0
+        return checked
+
+
+@functools.cache
+def _table_spec() -> dict[str, Any]:
+    """The table as template.yaml declares it (what `provision` creates)."""
+    props = next(
+        resource["Properties"]
+        for resource in load_template(default_template_path())["Resources"].values()
+        if resource["Type"] == "AWS::DynamoDB::Table"
+    )
+    return {key: props[key] for key in TABLE_KEYS if key in props}
+
+
+def _internal_path(href: str) -> str | None:
+    """The site path an href points at, or None for an external link or a bare fragment."""
+    if href.startswith("#") or href.startswith("mailto:"):
+        return None
+    if href.startswith(SITE):
+        href = "/" + href[len(SITE) :]
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    return parts.path[1:]
+
+
+# ---------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[tuple[FakeUpstreams, FaultyUpstreams, list[FakeClock]]]:
+    # 30 posts over 6 papers: X 24 originals (+1 retweet), Bluesky 3, HN 2, HF 1.
+    dataset = synthetic_heavy_day(DAY, papers=6, posts=30)
+    clock_ref = [FakeClock(START)]
+    with FakeUpstreams(dataset, bsky_credentials=BSKY) as fake:
+        with FaultyUpstreams(fake.url, now=lambda: clock_ref[0].now().timestamp(), hold_seconds=1.0) as proxy:
+            yield fake, proxy, clock_ref
+
+
+@pytest.fixture
+def lab(world, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, capsys) -> Iterator[Lab]:
+    _, proxy, clock_ref = world
+    values = {
+        **proxy.env(),
+        "AWS_ENDPOINT_URL": moto_endpoint,
+        "HOTPAPERS_X_BEARER_TOKEN": "test-token",
+        "HOTPAPERS_BSKY_HANDLE": BSKY[0],
+        "HOTPAPERS_BSKY_APP_PASSWORD": BSKY[1],
+        "HOTPAPERS_SOURCES": ",".join(SOCIAL),
+        "HOTPAPERS_HTTP_TIMEOUT": str(HTTP_TIMEOUT),
+        "HOTPAPERS_ARXIV_BATCH_SIZE": "4",  # two batches: a fault "once" hits the first
+        "HOTPAPERS_SITE_URL": SITE,
+        "POWERTOOLS_METRICS_DISABLED": "false",  # the metrics are part of what is checked
+        "POWERTOOLS_METRICS_NAMESPACE": "HotPapers",
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("HOTPAPERS_SECRET_ID", raising=False)
+    for key in ("HOTPAPERS_TABLE", "HOTPAPERS_BUCKET", "HOTPAPERS_EVENT_BUS"):
+        monkeypatch.setenv(key, "hp-faults-shared")  # the bus (and a bucket) every run of this module shares
+    provision(Settings.from_env())
+    proxy.clear()
+    yield Lab(proxy, monkeypatch, capsys, clock_ref)
+    proxy.clear()
+    metrics.clear_metrics()
+
+
+_clean: dict[str, Any] = {}
+_published: dict[str, int] = {}  # table state → hrefs checked in the site published from it
+
+
+def clean_snapshot(lab: Lab) -> dict[tuple[str, str], dict[str, Any]]:
+    """What a clean run stores (computed once per session, on a table of its own)."""
+    if "items" not in _clean:
+        lab.fresh_table("clean")
+        run = lab.collect()
+        assert all(o["error"] is None for o in run.day["sources"].values()), run.day["sources"]
+        assert run.day["paper_failures"] == []
+        assert {name: o["posts"] > 0 for name, o in run.day["sources"].items()} == dict.fromkeys(SOCIAL, True)
+        _clean["items"] = lab.snapshot()
+        _clean["day"] = run.day
+    return _clean["items"]
+
+
+# ---------------------------------------------------------------------------- checks
+
+
+def by_source(items: dict[tuple[str, str], dict[str, Any]], source: str) -> set[tuple[str, str]]:
+    return {key for key, item in items.items() if item["entity"]["S"] == "mention" and item["source"]["S"] == source}
+
+
+def assert_consistent_without(result: dict, clean: dict, failed: str) -> None:
+    """The table after a run where `failed` delivered nothing (or part): everything stored is right."""
+    assert set(result) <= set(clean), f"items a clean run does not store: {sorted(set(result) - set(clean))[:3]}"
+    for source in SOCIAL:
+        if source != failed:
+            assert by_source(result, source) == by_source(clean, source), f"{source}'s mentions not all stored"
+    for key, item in result.items():
+        entity = item["entity"]["S"]
+        if entity == "mention" or (entity == "paper" and failed != "arxiv"):
+            assert item == clean[key], f"{key} differs from a clean run"
+        elif entity == "paper":
+            raise AssertionError(f"{key}: paper metadata stored although arXiv failed")
+        else:  # day_paper: the metadata as clean, the other sources' engagement as clean
+            mine = {k: v for k, v in item.items() if k != "engagement"}
+            theirs = {k: v for k, v in clean[key].items() if k != "engagement"}
+            if failed == "arxiv":
+                assert item["has_metadata"] == {"BOOL": False}
+                assert {k: mine[k] for k in ("PK", "SK", "arxiv_id", "day")} == {
+                    k: theirs[k] for k in ("PK", "SK", "arxiv_id", "day")
+                }
+            else:
+                assert mine == theirs, f"{key}: metadata differs from a clean run"
+            engagement, clean_engagement = item["engagement"]["M"], clean[key]["engagement"]["M"]
+            for source, counts in engagement.items():
+                if source != failed:
+                    assert counts == clean_engagement[source], f"{key}: {source} engagement differs"
+            for source in clean_engagement:
+                if source != failed:
+                    assert source in engagement, f"{key}: {source} engagement lost"
+    # Every paper some stored mention names has its day item.
+    named = {item["arxiv_id"]["S"] for item in result.values() if item["entity"]["S"] == "mention"}
+    days = {item["arxiv_id"]["S"] for item in result.values() if item["entity"]["S"] == "day_paper"}
+    assert named == days
+
+
+def clear_error(run: Run, source: str, fault: str) -> str:
+    """The logged error for `source`; it must name the source and the fault. Returns its text."""
+    marker = re.compile(MARKERS[fault], re.IGNORECASE)
+    if source == "arxiv":
+        texts = [
+            f"{r.getMessage()}: {getattr(r, 'reason', '')}: {getattr(r, 'detail', '')}"
+            for r in run.logs
+            if r.getMessage() == "arXiv metadata missing"
+        ]
+        assert texts, "no arXiv failure was logged"
+        assert all("arXiv" in text for text in texts)
+    else:
+        texts = []
+        for record in run.logs:
+            if record.getMessage() == "source failed" and getattr(record, "source", None) == source:
+                exc = record.exc_info[1] if record.exc_info else None
+                texts.append(f"{type(exc).__name__}: {exc}")
+        assert texts, f"no 'source failed' log for {source}"
+        assert all(text.split(": ", 1)[1].startswith(f"{source}:") for text in texts), texts
+    matching = [text for text in texts if marker.search(text)]
+    assert matching, f"the logged error does not say what happened ({MARKERS[fault]!r}): {texts}"
+    return matching[0][:160]
+
+
+# ---------------------------------------------------------------------------- the test
+
+
+@pytest.mark.parametrize("fault", [f for f in FAULTS])
+def test_upstream_fault(lab: Lab, fault: str) -> None:
+    clean = clean_snapshot(lab)
+    if fault == "read-timeout":
+        lab.monkeypatch.setenv("HOTPAPERS_HTTP_TIMEOUT", str(SHORT_TIMEOUT))
+    clean_posts = {name: o["posts"] for name, o in _clean["day"]["sources"].items()}
+    once: dict[str, str] = {}
+
+    # ---- once, every source in one run: retried, and the run stores what a clean run stores.
+    if fault != "empty-result":  # an empty answer is a valid one: nothing tells a retry is due (see below)
+        lab.fresh_table(f"once-{fault}")
+        for source in sources_for(fault):
+            lab.proxy.inject(source, fault, requests=ONCE.get(fault, {}).get(source, (1,)))
+        run = lab.collect()
+        failing = [source for source in sources_for(fault) if (fault, source) in ONCE_FAILS]
+        errors = {n: o["error"] for n, o in run.day["sources"].items() if n not in failing}
+        assert errors == {n: None for n in SOCIAL if n not in failing}, run.day["sources"]
+        assert run.day["paper_failures"] == []
+        if failing:
+            assert len(failing) == 1
+            assert_consistent_without(lab.snapshot(), clean, failing[0])
+        else:
+            assert lab.snapshot() == clean
+        for source in sources_for(fault):
+            seen, hits = lab.proxy.stats(source)
+            assert hits == len(ONCE.get(fault, {}).get(source, (1,))), f"{source}: the fault was not served"
+            if source in failing:
+                once[source] = f"source failed, others stored: {clear_error(run, source, fault)}"
+                continue
+            if fault == "duplicate-page":
+                once[source] = f"deduplicated, run completed ({hits} repeated of {seen} requests)"
+                continue
+            assert seen > hits, f"{source}: the fault was not followed by a retry"
+            if source != "arxiv":
+                assert run.day["sources"][source]["requests"] >= seen
+            once[source] = f"retried, run completed ({hits} faulted of {seen} requests)"
+        assert run.failure_metric("x") == 0
+
+    # ---- persistent, one source at a time.
+    for source in sources_for(fault):
+        lab.proxy.clear()
+        lab.fresh_table(f"{fault}-{source}")
+        lab.proxy.inject(source, fault)  # every data request of this source
+        run = lab.collect()
+        seen, hits = lab.proxy.stats(source)
+        result = lab.snapshot()
+        logged_error, metric = "", ""
+        expected_posts = dict(clean_posts)
+
+        if fault == "empty-result":
+            # A valid empty answer: accepted as a quiet day, not an error. Nothing else is touched.
+            assert hits >= 1
+            assert all(o["error"] is None for o in run.day["sources"].values()), run.day["sources"]
+            if source == "arxiv":
+                assert sorted(run.day["paper_failures"]) == sorted(
+                    item["arxiv_id"]["S"] for item in clean.values() if item["entity"]["S"] == "paper"
+                )
+                reasons = {getattr(r, "reason", None) for r in run.logs if r.getMessage() == "arXiv metadata missing"}
+                assert reasons == {"not_found"}
+                logged_error = "warning 'arXiv metadata missing', reason not_found, per paper"
+                metric = f"PaperLookupFailures={run.metric('PaperLookupFailures'):.0f}"
+                assert run.metric("PaperLookupFailures") == len(run.day["paper_failures"])
+            else:
+                expected_posts[source] = 0
+                assert {n: o["posts"] for n, o in run.day["sources"].items()} == expected_posts
+                logged_error = f"none: 'collect finished' logs {source} posts=0"
+                metric = f"Posts{{source={source}}}=0"
+            assert_consistent_without(result, clean, source)
+            outcome = "accepted as an empty answer, others stored"
+        elif (fault, source) in DEDUPLICATED:
+            # Pages (or entries) served twice are deduplicated: the run completes with the clean data.
+            assert hits >= 1
+            assert all(o["error"] is None for o in run.day["sources"].values()), run.day["sources"]
+            assert run.day["paper_failures"] == []
+            assert result == clean
+            outcome = "deduplicated, run completed"
+            logged_error, metric = "none", f"Failures{{source={source}}}=0"
+            assert source == "arxiv" or run.failure_metric(source) == 0
+        elif source == "arxiv":
+            assert hits >= 1
+            assert all(o["error"] is None for o in run.day["sources"].values())
+            ids = sorted(item["arxiv_id"]["S"] for item in clean.values() if item["entity"]["S"] == "paper")
+            assert sorted(run.day["paper_failures"]) == ids
+            logged_error = clear_error(run, source, fault)
+            assert run.metric("PaperLookupFailures") == len(ids)
+            metric = f"PaperLookupFailures={len(ids)}"
+            assert_consistent_without(result, clean, "arxiv")
+            outcome = "arXiv failed, posts stored without metadata"
+        else:
+            assert hits >= 1
+            error = run.day["sources"][source]["error"]
+            assert error and error.split(": ", 1)[1].startswith(f"{source}:"), error
+            others = {n: o["error"] for n, o in run.day["sources"].items() if n != source}
+            assert others == {n: None for n in SOCIAL if n != source}, run.day
+            logged_error = clear_error(run, source, fault)
+            assert run.failure_metric(source) == 1 and run.metric("SourceFailures") == 1
+            metric = f"Failures{{source={source}}}=1, SourceFailures=1"
+            assert_consistent_without(result, clean, source)
+            outcome = "source failed, others stored"
+
+        # The site built from this state links to no missing page (once per distinct state: it is the same
+        # state for every fault that makes a source deliver nothing).
+        state = hashlib.sha256(repr(sorted(result.items())).encode()).hexdigest()
+        if state not in _published:
+            _published[state] = lab.publish_and_check_links()
+
+        # A re-run with the fault removed repairs: the table equals a clean run's.
+        lab.proxy.clear()
+        repaired = lab.collect()
+        assert all(o["error"] is None for o in repaired.day["sources"].values()), repaired.day
+        assert repaired.day["paper_failures"] == []
+        assert lab.snapshot() == clean
+
+        # The fault again, over that clean table: nothing stored is lost or changed. (Not for arXiv: a
+        # day whose papers are all stored asks arXiv nothing, so the fault would never be served.)
+        lost: int | None = None
+        if source != "arxiv":
+            lab.proxy.inject(source, fault)
+            lab.collect()
+            after = lab.snapshot()
+            lost = len(set(clean) - set(after)) + sum(1 for k in after if k in clean and after[k] != clean[k])
+            assert after == clean, f"{lost} stored items lost or changed by a failing {source}"
+            assert lab.proxy.stats(source)[1] >= 1, "the fault was not served over the stored day"
+
+        ledger.record(
+            "upstream_faults",
+            source=source,
+            fault=fault,
+            once=once.get(source, "n/a: an empty answer is valid"),
+            outcome=outcome,
+            logged_error=logged_error,
+            metric=metric,
+            faulted_requests=hits,
+            lost=lost if lost is not None else "n/a: a stored day asks arXiv nothing",
+            rerun_repairs=True,
+            site_hrefs_checked=_published[state],
+            seconds=round(run.seconds, 2),
+        )
+
+    for finding, fix in FINDINGS.get(fault, ()):
+        ledger.record(
+            "findings",
+            finding=finding,
+            fix=fix,
+            test=f"tests/reliability/test_upstream_faults.py::test_upstream_fault[{fault}]",
+        )
