@@ -21,6 +21,7 @@ from .sources.base import Source
 from .store import (
     Store,
     day_paper_item,
+    day_pk,
     mention_item,
     observation_from_mention,
     paper_from_item,
@@ -131,11 +132,10 @@ class Collector:
             outcome.requests = _requests_made(source) - requests_before
 
     def _stored_observations(self, day: date) -> dict[tuple[str, str], Observation]:
-        """The observations earlier runs stored for `day` (one Query; nothing on a day's first run)."""
+        """The observations earlier runs stored for `day`: one Query of the day's mentions on GSI1."""
         stored: dict[tuple[str, str], Observation] = {}
-        for item in self.store.day_items(day):
-            if item.get("entity") == "mention":
-                stored[(item["source"], item["post_id"])] = observation_from_mention(item)
+        for item in self.store.query("GSI1PK", day_pk(day), index="GSI1", sort_prefix="POST#"):
+            stored[(item["source"], item["post_id"])] = observation_from_mention(item)
         return stored
 
     def _paper_metadata(self, refs: Mapping[str, ArxivRef], run: RunRecord) -> _PaperSet:
