@@ -359,7 +359,9 @@ def lab(world, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, capsys) -> I
     monkeypatch.delenv("HOTPAPERS_SECRET_ID", raising=False)
     for key in ("HOTPAPERS_TABLE", "HOTPAPERS_BUCKET", "HOTPAPERS_EVENT_BUS"):
         monkeypatch.setenv(key, "hp-faults-shared")  # the bus (and a bucket) every run of this module shares
-    provision(Settings.from_env())
+    if moto_endpoint not in _provisioned:
+        provision(Settings.from_env())
+        _provisioned.add(moto_endpoint)
     proxy.clear()
     yield Lab(proxy, monkeypatch, capsys, clock_ref)
     proxy.clear()
@@ -367,6 +369,7 @@ def lab(world, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, capsys) -> I
 
 
 _clean: dict[str, Any] = {}
+_provisioned: set[str] = set()  # moto endpoints where the shared bus and bucket exist
 _published: dict[str, int] = {}  # table state → hrefs checked in the site published from it
 
 
