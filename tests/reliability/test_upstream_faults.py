@@ -10,7 +10,7 @@ front of FakeUpstreams that answers chosen requests of one source with a fault. 
   the fault removed leaves the table equal to a clean run's; the fault again over that clean table
   loses and changes nothing; the site published from the faulty run links to no missing page.
 
-The day is a small synthetic one with posts on every source (X pages twice), so a failing source
+The day is a small synthetic one with posts on every source (30 posts over 6 papers), so a failing source
 has something to lose. Waits go through a FakeClock: backoff and Retry-After cost no real time,
 only the read-timeout fault waits, for HOTPAPERS_HTTP_TIMEOUT (0.2 s there) per attempt.
 """
