@@ -305,6 +305,8 @@ def test_publisher_writes_only_digest_items_and_the_collector_never_does(templat
 EXPECTED_GRANTS: dict[str, dict[str, set[str]]] = {
     "CollectFunctionRole": {
         "dynamodb:BatchGetItem": {"Table"},
+        # The day's stored mentions (GSI1 DAY#<date>, POST#...), summed into the day papers' engagement.
+        "dynamodb:Query": {"Table/index/GSI1"},
         "dynamodb:BatchWriteItem": {"Table"},
         "dynamodb:PutItem": {"Table"},
         "events:PutEvents": {"EventBus"},
