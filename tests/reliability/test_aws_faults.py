@@ -267,6 +267,15 @@ def test_batch_write_throttled_persistently_fails_clearly_keeps_what_was_stored_
         rerun_repairs=True,
         dangling_links=0,
     )
+    ledger.record(
+        "findings",
+        finding="A collect or publish failing on AWS (throttling past botocore's retries, S3 500s, EventBridge "
+        "refusing the event) left no log line or metric of the product's own: only the runtime's bare traceback",
+        fix="handlers.py: a failed run logs one ERROR line ('collect failed' / 'publish failed') with the cause and "
+        "adds CollectFailures / PublishFailures, then re-raises (Lambda Errors alarm, async retry, DLQ unchanged)",
+        test="tests/reliability/test_aws_faults.py::"
+        "test_batch_write_throttled_persistently_fails_clearly_keeps_what_was_stored_and_a_rerun_repairs",
+    )
 
 
 def _partial_batches(table: str, count: int) -> tuple[Callable[[Call], Any], list[list[dict]]]:
@@ -517,4 +526,56 @@ def test_a_slowdown_once_is_retried_and_the_site_is_complete(
         lost=0,
         rerun_repairs=True,
         dangling_links=0,
+    )
+
+
+def test_a_later_publish_never_links_to_the_page_of_a_failed_publish_that_was_not_rerun(
+    env: Settings,
+    proxy: AwsFaultProxy,
+    observe: Observed,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A backfill whose page upload failed for good, and nobody re-ran it: the next day's publish
+    lists the backfilled day (its digest and summary are stored) and must not link to nothing."""
+    publish_states(env, proxy, monkeypatch)
+    assert attempt("publish", DAY) is None
+    for day in ("2021-05-20", "2021-06-02"):  # no sample post falls on them: empty, collected days
+        assert attempt("collect", {"date": day}) is None
+    page = "digests/2021-05-20/index.html"
+    proxy.reset(
+        lambda call: (
+            s3_error("InternalError", "We encountered an internal error.", 500)
+            if call.operation == "PutObject" and call.key == page
+            else None
+        )
+    )
+    assert attempt("publish", {"date": "2021-05-20"}) is not None
+    assert page not in bucket_etags(env)
+
+    proxy.reset()
+    assert attempt("publish", {"date": "2021-06-02"}) is None
+
+    objects = _bodies.objects(env)
+    assert dangling_links(objects) == []
+    assert page in objects, "the later publish rendered the page the failed one left out"
+    ledger.record(
+        "aws_faults",
+        service="S3",
+        fault="PutObject of a backfilled day's page: HTTP 500 on every attempt, never re-run; next day published",
+        outcome="the backfill failed; the next publish rendered the missing page along with its own",
+        logged_error="publish failed: InternalError",
+        metric="PublishFailures=1",
+        lost=0,
+        rerun_repairs=True,
+        dangling_links=0,
+    )
+    ledger.record(
+        "findings",
+        finding="A publish that failed after storing its digest (e.g. S3 refusing the day page) left the day in "
+        "every later archive, feed and sitemap, linking to a page that was never uploaded unless that exact "
+        "day was re-published",
+        fix="publish.py: days whose page is missing from the bucket listing are rendered again by any publish "
+        "(SiteBucket.has, site.day_page_key)",
+        test="tests/reliability/test_aws_faults.py::"
+        "test_a_later_publish_never_links_to_the_page_of_a_failed_publish_that_was_not_rerun",
     )

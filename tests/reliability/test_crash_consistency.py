@@ -165,8 +165,10 @@ def _cycle_links(dangling: list[str], base_keys: set[str]) -> tuple[list[str], l
     for link in dangling:
         page, _, target = link.partition(" -> ")
         target_key = target.lstrip("/") + "index.html"
-        if page == "digests/2021-06-01/index.html" and target.startswith("/categories/") and (
-            target_key not in base_keys
+        if (
+            page == "digests/2021-06-01/index.html"
+            and target.startswith("/categories/")
+            and (target_key not in base_keys)
         ):
             unavoidable.append(link)
         else:
@@ -248,4 +250,24 @@ def test_publisher_killed_at_50_seeded_points_never_dangles_and_rerun_equals_a_c
         new_day_to_new_category_links_after_kill=len(unavoidable_seen),
         normalised="nothing: every table item and every object's MD5 compared exactly",
         **_figures(points),
+    )
+    test = "tests/reliability/test_crash_consistency.py::" + (
+        "test_publisher_killed_at_50_seeded_points_never_dangles_and_rerun_equals_a_clean_run"
+    )
+    ledger.record(
+        "findings",
+        finding="Killed mid-upload, the publisher left pages linking to pages it had not uploaded yet: within a "
+        "phase all PUTs ran in parallel, so the previous day's page (now with a 'next' link), the category index "
+        "and the archive index could land before the new day page, new category pages or new month",
+        fix="publishing.py: within each phase, keys new to the bucket are uploaded before updates of existing keys",
+        test=test,
+    )
+    ledger.record(
+        "findings",
+        finding=f"A new day links to categories the site has never shown, whose new pages link back to the day: no "
+        f"upload order avoids a dangling link while both go up ({len(unavoidable_seen)} such links seen in "
+        f"{TRIALS} kills)",
+        fix="not fixed: inherent to the link cycle (placeholder pages would be needed); the re-run (Lambda's async "
+        "retry) repairs it, as every trial shows",
+        test=test,
     )

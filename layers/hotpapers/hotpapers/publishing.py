@@ -55,6 +55,10 @@ class SiteBucket:
             self._etags = etags
         return self._etags
 
+    def has(self, key: str) -> bool:
+        """Whether the bucket holds `key`, from the one listing `upload` makes anyway."""
+        return key in self._existing_etags()
+
     def upload(self, phases: Sequence[Iterable[SiteObject]]) -> UploadStats:
         """Upload each phase's changed objects, one phase after the other.
 
