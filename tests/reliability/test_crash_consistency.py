@@ -18,6 +18,7 @@ nothing, so a kill there leaves the same state as a kill before request 1.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import statistics
@@ -29,7 +30,7 @@ import pytest
 
 from hotpapers.settings import Settings
 from tests.reliability import ledger
-from tests.reliability.aws_proxy import AwsFaultProxy, Call, Kill
+from tests.reliability.aws_proxy import AwsFaultProxy, Call, Forward, Kill, with_crc32
 from tests.reliability.aws_support import (
     BodyCache,
     bucket_etags,
@@ -49,6 +50,7 @@ pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 TRIALS = int(os.environ.get("HOTPAPERS_CRASH_TRIALS", "50"))  # fewer only while developing the suite
 DAY = {"date": "2021-06-01"}
 EARLIER_DAY = {"date": "2021-05-31"}  # no post of the sample data falls on it: an empty, but collected, day
+NEXT_DAY = {"date": "2021-06-02"}  # empty too
 
 # Fields that legitimately differ between two correct runs of the collector, and why:
 _NORMALISED = {
@@ -270,4 +272,85 @@ def test_publisher_killed_at_50_seeded_points_never_dangles_and_rerun_equals_a_c
         fix="not fixed: inherent to the link cycle (placeholder pages would be needed); the re-run (Lambda's async "
         "retry) repairs it, as every trial shows",
         test=test,
+    )
+
+
+def test_a_publisher_killed_before_retrying_an_unprocessed_digest_does_not_break_later_days(
+    env: Settings, child_proxy: AwsFaultProxy, tmp_path: Path
+) -> None:
+    """DynamoDB returns the day's digest body as UnprocessedItems while its summary is written; the
+    publisher dies before the retry. The next day's publish renders its neighbour from the summaries:
+    it must not find a listed day without a digest (and must not link to a missing page)."""
+    proxy = child_proxy
+    target = fresh_resources(env, "crash-partial")
+    log = tmp_path / "partial.log"
+    for function, event in (
+        ("collect", EARLIER_DAY),
+        ("collect", DAY),
+        ("collect", NEXT_DAY),
+        ("publish", EARLIER_DAY),
+    ):
+        assert run_child(function, event, child_env(target, proxy.url), log).ok
+
+    body_key = ({"S": "DIGEST#2021-06-01"}, {"S": "DIGEST"})
+    stripped: list[dict] = []
+
+    def is_body(write: dict) -> bool:
+        item = write["PutRequest"]["Item"]
+        return (item["PK"], item["SK"]) == body_key
+
+    def strip(body: bytes) -> bytes:
+        document = json.loads(body)
+        writes = document["RequestItems"][target.table]
+        stripped.extend(w for w in writes if is_body(w))
+        document["RequestItems"][target.table] = [w for w in writes if not is_body(w)]
+        return json.dumps(document).encode()
+
+    def report(status: int, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        document = json.loads(body)
+        document["UnprocessedItems"] = {target.table: stripped}
+        new = json.dumps(document).encode()
+        return status, with_crc32(headers, new), new
+
+    def rule_for(pid: int) -> Callable[[Call], Any]:
+        def rule(call: Call) -> Any:
+            if call.operation != "BatchWriteItem":
+                return None
+            if stripped:
+                return Kill(pid)  # the retry of the unprocessed digest: the process dies first
+            if any(is_body(w) for w in call.json()["RequestItems"][target.table]):
+                return Forward(request=strip, response=report)
+            return None
+
+        return rule
+
+    killed = run_child("publish", DAY, child_env(target, proxy.url), log, armed=lambda pid: proxy.reset(rule_for(pid)))
+    assert killed.killed and stripped, killed.log[-2000:]
+
+    proxy.reset()
+    later = run_child("publish", NEXT_DAY, child_env(target, proxy.url), log)
+    assert later.ok, f"the next day's publish failed: {later.log[-1500:]}"
+    assert dangling_links(bucket_objects(target)) == []
+
+    rerun = run_child("publish", DAY, child_env(target, proxy.url), log)
+    assert rerun.ok, rerun.log[-1500:]
+    objects = bucket_objects(target)
+    assert dangling_links(objects) == [] and "digests/2021-06-01/index.html" in objects
+    ledger.record(
+        "crash_trials",
+        function="publish (targeted)",
+        trials=1,
+        kill_points="the BatchWriteItem retrying the day's digest body, which DynamoDB had returned unprocessed",
+        killed_by="SIGKILL from the AWS proxy",
+        equal_after_rerun=1,
+        next_day_publish="completed, no dangling link",
+    )
+    ledger.record(
+        "findings",
+        finding="A digest's summary (which lists the day in the archive) could be stored without the digest body "
+        "when DynamoDB returned the body unprocessed and the publisher died before retrying; every later publish "
+        "that rendered that day as a neighbour then failed with KeyError until the day was re-published",
+        fix="store.py put_digests: the bodies are written first, the summaries that list them after",
+        test="tests/reliability/test_crash_consistency.py::"
+        "test_a_publisher_killed_before_retrying_an_unprocessed_digest_does_not_break_later_days",
     )

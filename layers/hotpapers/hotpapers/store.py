@@ -453,7 +453,12 @@ class Store:
         return sorted(date.fromisoformat(item["day"]) for item in self.query("GSI2PK", "RUNS", index="GSI2"))
 
     def put_digests(self, digests: Sequence[Digest]) -> None:
-        self.write_items(item for digest in digests for item in digest_items(digest))
+        # Bodies first, then the summaries that list the days: a summary stored without its body
+        # (DynamoDB returning the body unprocessed, the publisher dying before the retry) made every
+        # later publish rendering that day fail (tests/reliability/test_crash_consistency.py).
+        pairs = [digest_items(digest) for digest in digests]
+        self.write_items(body for body, _ in pairs)
+        self.write_items(summary for _, summary in pairs)
 
     def get_digest(self, day: date) -> Digest | None:
         """One day's digest: one GetItem."""
