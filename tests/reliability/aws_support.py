@@ -100,6 +100,17 @@ def raw_items(settings: Settings) -> list[dict[str, Any]]:
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
+def has_item(settings: Settings, pk: str, sk: str) -> bool:
+    """One GetItem, past the proxy."""
+    key = {"PK": {"S": pk}, "SK": {"S": sk}}
+    return "Item" in _dynamodb_raw(settings, "GetItem", {"TableName": settings.table, "Key": key})
+
+
+def item_count(settings: Settings) -> int:
+    """How many items the table holds (a COUNT scan: nothing to serialise)."""
+    return int(_dynamodb_raw(settings, "Scan", {"TableName": settings.table, "Select": "COUNT"})["Count"])
+
+
 def _dynamodb_raw(settings: Settings, operation: str, request: dict[str, Any]) -> dict[str, Any]:
     """One DynamoDB call to moto as plain HTTP, DynamoDB JSON in and out (binary values stay base64)."""
     parts = urlsplit(settings.endpoint_url or "")
