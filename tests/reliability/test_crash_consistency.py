@@ -211,6 +211,7 @@ def test_publisher_killed_at_50_seeded_points_never_dangles_and_rerun_equals_a_c
     assert "digests/2021-06-01/index.html" in reference_bucket and len(reference_bucket) > len(base_objects)
 
     points: list[int] = []
+    kinds: list[tuple[int, bool]] = []
     equal = 0
     unavoidable_seen: list[str] = []
     dangling_seen: list[str] = []
@@ -228,6 +229,7 @@ def test_publisher_killed_at_50_seeded_points_never_dangles_and_rerun_equals_a_c
         )
         assert killed.killed, f"trial {trial}: the child was not killed at request {at}: {killed.log[-2000:]}"
         points.append(at)
+        kinds.append((at, after))
 
         # What a reader sees between the crash and the re-run: no link to a page that is not there.
         unavoidable, others = _cycle_links(dangling_links(bodies.objects(target)), set(base_objects))
@@ -248,6 +250,7 @@ def test_publisher_killed_at_50_seeded_points_never_dangles_and_rerun_equals_a_c
         function="publish",
         trials=TRIALS,
         kill_points=f"AWS requests 1..{total} of {total}, before or after moto applied them (seeded)",
+        distinct_kill_points=len(set(kinds)),
         killed_by="SIGKILL from the AWS proxy",
         equal_after_rerun=equal,
         dangling_links_after_kill=0,
