@@ -456,9 +456,17 @@ class Store:
         # Bodies first, then the summaries that list the days: a summary stored without its body
         # (DynamoDB returning the body unprocessed, the publisher dying before the retry) made every
         # later publish rendering that day fail (tests/reliability/test_crash_consistency.py).
-        pairs = [digest_items(digest) for digest in digests]
-        self.write_items(body for body, _ in pairs)
-        self.write_items(summary for _, summary in pairs)
+        # The bodies stream out as they are built; only the small summaries wait in memory.
+        summaries: list[dict[str, Any]] = []
+
+        def bodies() -> Iterator[dict[str, Any]]:
+            for digest in digests:
+                body, summary = digest_items(digest)
+                summaries.append(summary)
+                yield body
+
+        self.write_items(bodies())
+        self.write_items(summaries)
 
     def get_digest(self, day: date) -> Digest | None:
         """One day's digest: one GetItem."""
