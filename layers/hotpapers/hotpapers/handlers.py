@@ -53,7 +53,11 @@ def collect(
     logger.append_keys(trigger=request.trigger, days=[day.isoformat() for day in request.days])
     from .collect import summarize
 
-    runs = make_collector(settings, clock, request).run(request)
+    try:
+        runs = make_collector(settings, clock, request).run(request)
+    except Exception as exc:
+        _failed("CollectFailures", "collect failed", exc)
+        raise
     for run in runs:
         _emit_metrics(run)
     return summarize(runs)
@@ -75,6 +79,17 @@ def _emit_metrics(run: RunRecord) -> None:
     metrics.add_metric(name="PaperLookupFailures", unit=MetricUnit.Count, value=len(run.papers_failed))
     # Without a dimension, so one alarm watches every source.
     metrics.add_metric(name="SourceFailures", unit=MetricUnit.Count, value=len(run.failed_sources))
+
+
+def _failed(metric: str, message: str, exc: Exception) -> None:
+    """A run that raises (e.g. AWS refusing a write after botocore's retries) says so in one ERROR
+    line with the cause, and in a metric of our namespace; the exception then fails the invocation
+    (Lambda's Errors alarm, the async retry, the dead-letter queue). Before this, the only trace was
+    the runtime's bare traceback (tests/reliability/test_aws_faults.py)."""
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    logger.exception(message, extra={"error": f"{type(exc).__name__}: {exc}"})
+    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
 
 
 def _default_publisher(settings: Settings, clock: Clock) -> Publisher:
@@ -99,7 +114,11 @@ def publish(
     logger.append_keys(
         trigger=request.trigger, days=[day.isoformat() for day in request.days], everything=request.everything
     )
-    result = make_publisher(settings, clock).run(request)
+    try:
+        result = make_publisher(settings, clock).run(request)
+    except Exception as exc:
+        _failed("PublishFailures", "publish failed", exc)
+        raise
     metrics.add_metric(name="DigestsPublished", unit=MetricUnit.Count, value=len(result.days))
     metrics.add_metric(name="ObjectsUploaded", unit=MetricUnit.Count, value=result.objects_put)
     return result.to_dict()

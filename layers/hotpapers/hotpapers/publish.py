@@ -22,6 +22,7 @@ from .ranking import rank_day
 from .site import (
     SiteConfig,
     SiteObject,
+    day_page_key,
     render_404,
     render_archive,
     render_categories,
@@ -111,6 +112,12 @@ class Publisher:
         if not summaries:
             self.progress("no digest stored yet: nothing to render")
             return result
+        # A stored digest whose page never reached the bucket (a publish that failed half-way and
+        # was not re-run) is linked from every listing rendered now: render its page again too.
+        # Found by tests/reliability/test_aws_faults.py; costs no request (upload lists the bucket anyway).
+        unpublished = [s.day for s in summaries if s.day not in digests and not self.bucket.has(day_page_key(s.day))]
+        if unpublished:
+            digests = {**digests, **self.store.get_digests(unpublished)}
         self.progress(f"rendering {len(digests)} day(s) and the archive of {len(summaries)} day(s)")
         with _frozen_heap():
             phases, latest = self._render(digests, summaries)

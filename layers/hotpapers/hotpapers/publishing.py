@@ -20,6 +20,8 @@ UPLOAD_THREADS = 8
 # Changed objects are PUT in windows of this many: a phase given as a generator is rendered
 # only a window ahead of the uploads, which bounds the memory of a five-year rebuild.
 UPLOAD_WINDOW = 64
+# At most this many updates of existing keys are held back behind a phase's new keys (see upload).
+UPDATES_HELD = 4 * UPLOAD_WINDOW
 
 
 @dataclass
@@ -53,6 +55,10 @@ class SiteBucket:
             self._etags = etags
         return self._etags
 
+    def has(self, key: str) -> bool:
+        """Whether the bucket holds `key`, from the one listing `upload` makes anyway."""
+        return key in self._existing_etags()
+
     def upload(self, phases: Sequence[Iterable[SiteObject]]) -> UploadStats:
         """Upload each phase's changed objects, one phase after the other.
 
@@ -63,10 +69,24 @@ class SiteBucket:
         with ThreadPoolExecutor(max_workers=UPLOAD_THREADS) as pool:
             for phase in phases:
                 window: list[tuple[SiteObject, str]] = []
+                # Updates of keys already online wait until the phase's new keys are up: an updated
+                # page may now link to one of them (a day's previous day gains a "next" link, an
+                # older archive month a "later month" link, the category index a new category).
+                # Found by killing the publisher mid-upload (tests/reliability/test_crash_consistency.py).
+                held: list[tuple[SiteObject, str]] = []
                 for obj in phase:
                     digest = hashlib.md5(obj.body, usedforsecurity=False).hexdigest()
                     if etags.get(obj.key) == digest:
                         self.stats.unchanged += 1
+                        continue
+                    if obj.key in etags:
+                        held.append((obj, digest))
+                        if len(held) == UPDATES_HELD:
+                            # Only a bulk rebuild holds this many, and memory wins there: the new
+                            # keys seen so far go first, the held updates right after.
+                            list(pool.map(self._put, window))
+                            list(pool.map(self._put, held))
+                            window, held = [], []
                         continue
                     window.append((obj, digest))
                     if len(window) == UPLOAD_WINDOW:
@@ -74,6 +94,7 @@ class SiteBucket:
                         list(pool.map(self._put, window))
                         window = []
                 list(pool.map(self._put, window))
+                list(pool.map(self._put, held))
 
         return self.stats
 

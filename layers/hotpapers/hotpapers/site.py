@@ -166,6 +166,11 @@ def _day_path(day: date) -> str:
     return f"digests/{day.isoformat()}/"
 
 
+def day_page_key(day: date) -> str:
+    """The S3 key of a day's page (the publisher checks the bucket for it)."""
+    return _key(_day_path(day))
+
+
 def _month_path(year: int, month: int) -> str:
     return f"archive/{year:04d}-{month:02d}/"
 

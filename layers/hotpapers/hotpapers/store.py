@@ -453,7 +453,20 @@ class Store:
         return sorted(date.fromisoformat(item["day"]) for item in self.query("GSI2PK", "RUNS", index="GSI2"))
 
     def put_digests(self, digests: Sequence[Digest]) -> None:
-        self.write_items(item for digest in digests for item in digest_items(digest))
+        # Bodies first, then the summaries that list the days: a summary stored without its body
+        # (DynamoDB returning the body unprocessed, the publisher dying before the retry) made every
+        # later publish rendering that day fail (tests/reliability/test_crash_consistency.py).
+        # The bodies stream out as they are built; only the small summaries wait in memory.
+        summaries: list[dict[str, Any]] = []
+
+        def bodies() -> Iterator[dict[str, Any]]:
+            for digest in digests:
+                body, summary = digest_items(digest)
+                summaries.append(summary)
+                yield body
+
+        self.write_items(bodies())
+        self.write_items(summaries)
 
     def get_digest(self, day: date) -> Digest | None:
         """One day's digest: one GetItem."""

@@ -102,7 +102,7 @@ def build_collector(
         arxiv=arxiv,
         store=build_store(settings, clock),
         clock=clock,
-        announce=lambda run: publish_collect_finished(events, settings.event_bus, run),
+        announce=lambda run: publish_collect_finished(events, settings.event_bus, run, sleep=clock.sleep),
         progress=progress or (lambda message: logger.info(message)),
         unavailable=unavailable,
     )
