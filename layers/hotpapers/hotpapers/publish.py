@@ -22,6 +22,7 @@ from .ranking import rank_day
 from .site import (
     SiteConfig,
     SiteObject,
+    category_page_key,
     day_page_key,
     render_404,
     render_archive,
@@ -147,16 +148,37 @@ class Publisher:
         if missing:
             digests = {**digests, **self.store.get_digests(missing)}
 
+        # A day can bring a category the site has never shown: its page links to the new category
+        # page, which lists the day and links back. Whichever goes up first would link to a missing
+        # page until the other does (a crash in between leaves it so: tests/reliability/
+        # test_crash_consistency.py). So such a day goes up first with those chips unlinked, and
+        # again, linked, once the category pages are up. An empty bucket (a first publish or a
+        # rebuild from scratch) has no index.html linking into it yet: nothing is reachable
+        # until the front page goes up last, and no day is uploaded twice.
+        site_is_live = self.bucket.has("index.html")
+        relink: list[date] = []
+
+        def neighbours(day: date) -> tuple[date | None, date | None]:
+            index = position[day]
+            return (ordered[index - 1] if index > 0 else None, ordered[index + 1] if index + 1 < len(ordered) else None)
+
         def day_pages() -> Iterator[SiteObject]:
             # A generator: the upload takes each day's page and exports as they are rendered,
             # so a five-year rebuild never holds 5,000 rendered objects (~420 MB) at once.
             for day in sorted(to_render):
-                index = position[day]
-                previous = ordered[index - 1] if index > 0 else None
-                following = ordered[index + 1] if index + 1 < len(ordered) else None
-                day_objects = render_day(digests[day], previous, following, self.site)
+                previous, following = neighbours(day)
+                unseen = self._categories_not_shown(digests[day]) if site_is_live else set()
+                linkable = (lambda category, unseen=unseen: category not in unseen) if unseen else None
+                if unseen:
+                    relink.append(day)
+                day_objects = render_day(digests[day], previous, following, self.site, linkable)
                 yield from day_objects
                 yield from day_exports(digests[day], day_objects[0].cache_control)
+
+        def relinked_day_pages() -> Iterator[SiteObject]:
+            for day in relink:
+                previous, following = neighbours(day)
+                yield from render_day(digests[day], previous, following, self.site)
 
         listings = render_categories(summaries, self.site) + render_archive(summaries, self.site)
         front = [
@@ -167,4 +189,9 @@ class Publisher:
             render_404(self.site),
         ]
         # The stylesheet first (every page links to it), pages next, then what links to them.
-        return [[render_stylesheet()], day_pages(), listings, front], digests[latest]
+        return [[render_stylesheet()], day_pages(), listings, relinked_day_pages(), front], digests[latest]
+
+    def _categories_not_shown(self, digest: Digest) -> set[str]:
+        """The day's categories that get a page but whose page is not in the bucket yet."""
+        keys = {category: category_page_key(category) for paper in digest.papers for category in paper.categories}
+        return {category for category, key in keys.items() if key is not None and not self.bucket.has(key)}

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -44,7 +44,9 @@ __all__ = [
     "TEXT_LIMIT",
     "SiteConfig",
     "SiteObject",
+    "category_page_key",
     "content_security_policy",
+    "day_page_key",
     "render_404",
     "render_archive",
     "render_categories",
@@ -829,13 +831,24 @@ def _post_view(post: TopPost) -> _PostView:
     )
 
 
-def _category_view(category: str) -> _Category:
+def category_page_key(category: str) -> str | None:
+    """The S3 key of a category's index page; None for a name that gets no page (not a safe path segment)."""
+    return _key(_category_path(category)) if _valid_category(category) else None
+
+
+# Which categories a day page may link to (None: every valid one). The publisher passes one that
+# leaves out categories whose page is not in the bucket yet (see Publisher._render).
+CategoryFilter = Callable[[str], bool] | None
+
+
+def _category_view(category: str, linkable: CategoryFilter = None) -> _Category:
     if _valid_category(category):
-        return _Category(category, _category_path(category), CATEGORY_NAMES.get(category))
+        href = _category_path(category) if linkable is None or linkable(category) else None
+        return _Category(category, href, CATEGORY_NAMES.get(category))
     return _Category(category, None, None)
 
 
-def _paper_view(paper: RankedPaper, anchor: str) -> _PaperView:
+def _paper_view(paper: RankedPaper, anchor: str, linkable: CategoryFilter = None) -> _PaperView:
     engagement = []
     for source in _source_order(paper.engagement):
         metrics = paper.engagement[source]
@@ -862,7 +875,7 @@ def _paper_view(paper: RankedPaper, anchor: str) -> _PaperView:
         score=_count(paper.score),
         abs_url=safe_url(paper.abs_url),
         pdf_url=safe_url(paper.pdf_url),
-        categories=[_category_view(c) for c in dict.fromkeys(paper.categories)],
+        categories=[_category_view(c, linkable) for c in dict.fromkeys(paper.categories)],
         abstract=abstract,
         abstract_omitted=len(paper.abstract) - len(abstract),
         comment=paper.comment,
@@ -876,7 +889,7 @@ def _paper_view(paper: RankedPaper, anchor: str) -> _PaperView:
     )
 
 
-def _day_view(digest: Digest) -> _DayView:
+def _day_view(digest: Digest, linkable: CategoryFilter = None) -> _DayView:
     papers = []
     used: set[str] = set()
     for paper in digest.papers:
@@ -884,7 +897,7 @@ def _day_view(digest: Digest) -> _DayView:
         if anchor in used or anchor == f"paper-{paper.rank}":
             anchor = f"{anchor}-{paper.rank}"
         used.add(anchor)
-        papers.append(_paper_view(paper, anchor))
+        papers.append(_paper_view(paper, anchor, linkable))
     sources = _source_order({source for paper in digest.papers for source in paper.engagement})
     return _DayView(
         day=digest.day,
@@ -1020,9 +1033,19 @@ def _page_context(site: SiteConfig, widgets: bool = False) -> dict[str, Any]:
 # ------------------------------------------------------------------ pages
 
 
-def render_day(digest: Digest, prev_day: date | None, next_day: date | None, site: SiteConfig) -> list[SiteObject]:
-    """`digests/D/index.html`: the day's ranked papers, their engagement and top posts, prev/next links."""
-    view = _day_view(digest)
+def render_day(
+    digest: Digest,
+    prev_day: date | None,
+    next_day: date | None,
+    site: SiteConfig,
+    category_linkable: CategoryFilter = None,
+) -> list[SiteObject]:
+    """`digests/D/index.html`: the day's ranked papers, their engagement and top posts, prev/next links.
+
+    `category_linkable` leaves some category chips unlinked (plain text): the publisher's
+    first version of a day that brings a category the site has never shown.
+    """
+    view = _day_view(digest, category_linkable)
     widgets = site.x_widgets and view.has_x_posts
     cache = CACHE_SHORT if next_day is None else CACHE_PAST_DAY
     page = _page(
