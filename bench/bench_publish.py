@@ -338,6 +338,14 @@ def _profile_text(profiler: Any, limit: int = 20) -> dict[str, str]:
     return texts
 
 
+class _NoBucket:
+    """The pure-CPU render's stand-in for SiteBucket: an empty bucket, answered with no request."""
+
+    @staticmethod
+    def has(key: str) -> bool:
+        return False
+
+
 def worker_heavy(day: date, repeat: int, profile: bool = False) -> dict[str, Any]:
     from hotpapers.clock import SystemClock
     from hotpapers.digest import DigestSummary
@@ -360,7 +368,8 @@ def worker_heavy(day: date, repeat: int, profile: bool = False) -> dict[str, Any
         items = store.day_items(day)
     entities = Counter(item["entity"] for item in items)
     config, site = ranking_config_from_env(), site_config_from_env()
-    renderer = Publisher(store=None, bucket=None, site=site, ranking=config)  # type: ignore[arg-type]
+    # No store, no S3: _render asks the bucket only which pages it holds, and an empty one holds none.
+    renderer = Publisher(store=None, bucket=_NoBucket(), site=site, ranking=config)  # type: ignore[arg-type]
 
     # Warm-up (template compilation, first imports), then the measured repeats.
     digest = rank_day(day, items, config)
