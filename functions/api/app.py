@@ -2,10 +2,10 @@
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hotpapers.api_handler import resolve
-from hotpapers.observability import logger
+from hotpapers.api.handler import handle
+from hotpapers.core.observability import logger
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return resolve(event, context)
+    return handle(event, context)

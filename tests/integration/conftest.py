@@ -8,12 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from hotpapers import aws
+from hotpapers.core import aws
+from hotpapers.core.settings import Settings
 from hotpapers.local.emulator import EmbeddedAws, use_endpoint
 from hotpapers.local.fake_upstreams import FakeUpstreams
 from hotpapers.local.provision import provision
 from hotpapers.local.sample_day import load_sample_dataset
-from hotpapers.settings import Settings
 
 BSKY = ("demo.bsky.social", "demo-app-password")
 _names = itertools.count()

@@ -20,8 +20,8 @@ from openapi_spec_validator import validate as validate_spec
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
+from hotpapers.core.settings import Settings
 from hotpapers.local.invoke import invoke
-from hotpapers.settings import Settings
 
 from .test_api_handler import API_EVENTS, EXPECTED, Answer, load_event, sample_api_site, with_path, with_query
 

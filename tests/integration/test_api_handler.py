@@ -22,14 +22,15 @@ from typing import Any
 
 import pytest
 
-from hotpapers import api_handler, aws
-from hotpapers.api import encode_cursor, openapi_document
-from hotpapers.cli import relay_collect_finished
+from hotpapers.api import handler as api_handler
+from hotpapers.api.app import encode_cursor, openapi_document
+from hotpapers.core import aws
+from hotpapers.core.settings import Settings
 from hotpapers.local.apigw import proxy_event
 from hotpapers.local.fake_upstreams import FakeUpstreams
 from hotpapers.local.invoke import invoke
 from hotpapers.local.provision import provision
-from hotpapers.settings import Settings
+from hotpapers.local.relay import relay_collect_finished
 
 from .conftest import BSKY
 

@@ -21,14 +21,14 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
 
-from hotpapers.cli import relay_collect_finished
+from hotpapers.core.settings import Settings
 from hotpapers.local.fake_upstreams import FakeUpstreams
 from hotpapers.local.invoke import invoke
 from hotpapers.local.provision import provision
+from hotpapers.local.relay import relay_collect_finished
 from hotpapers.local.server import LocalServer
-from hotpapers.settings import Settings
-from hotpapers.site import site_config_from_env
-from hotpapers.wiring import build_site_bucket
+from hotpapers.publish.handler import build_site_bucket
+from hotpapers.publish.site import site_config_from_env
 
 from .conftest import BSKY
 

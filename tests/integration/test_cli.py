@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from hotpapers import aws
+from hotpapers.core import aws
+from hotpapers.core.settings import Settings
 from hotpapers.local.provision import load_template, provision
-from hotpapers.settings import Settings
 
 pytestmark = pytest.mark.integration
 
@@ -22,7 +22,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 180) -
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "HOTPAPERS_"))}
     environment.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "hotpapers.cli", *args],
+        [sys.executable, "-m", "hotpapers.local.cli", *args],
         cwd=ROOT,
         env=environment,
         capture_output=True,

@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from hotpapers import aws, handlers
-from hotpapers.clock import FakeClock
-from hotpapers.events import InvalidEvent
+from hotpapers.collect import handler as collect_handler
+from hotpapers.core import aws
+from hotpapers.core.clock import FakeClock
+from hotpapers.core.events import InvalidEvent
+from hotpapers.core.settings import Settings
+from hotpapers.core.store import Store
 from hotpapers.local.fake_upstreams import FakeUpstreams
 from hotpapers.local.invoke import invoke
-from hotpapers.settings import Settings
-from hotpapers.store import Store
 
 from .conftest import BSKY
 
@@ -105,11 +106,11 @@ def without_run_record(items: list[dict]) -> list[dict]:
 
 
 def test_a_second_run_leaves_an_identical_table_and_fetches_nothing_again(env: Settings, upstreams) -> None:
-    handlers.collect({"date": "2021-06-01"}, clock=fixed_clock())
+    collect_handler.handle({"date": "2021-06-01"}, clock=fixed_clock())
     first = scan_table(env)
     arxiv_requests = upstreams.count("/arxiv")
 
-    summary = handlers.collect({"date": "2021-06-01"}, clock=fixed_clock())
+    summary = collect_handler.handle({"date": "2021-06-01"}, clock=fixed_clock())
     second = scan_table(env)
     # Papers, day papers and mentions are byte-identical; the single run record now describes run two.
     assert without_run_record(second) == without_run_record(first)
@@ -129,13 +130,13 @@ def replay(dataset, monkeypatch) -> FakeUpstreams:
 
 
 def test_counts_move_to_the_newest_observation_without_duplicates(env: Settings, sample_dataset, monkeypatch) -> None:
-    handlers.collect({"date": "2021-06-01"}, clock=fixed_clock())
+    collect_handler.handle({"date": "2021-06-01"}, clock=fixed_clock())
 
     later = copy.deepcopy(sample_dataset)
     tweet = next(t for t in later.x_tweets if t["id"] == "1399536327260086281")
     tweet["public_metrics"]["like_count"] += 100
     with replay(later, monkeypatch):
-        handlers.collect({"date": "2021-06-01"}, clock=FakeClock(datetime(2021, 6, 3, tzinfo=UTC)))
+        collect_handler.handle({"date": "2021-06-01"}, clock=FakeClock(datetime(2021, 6, 3, tzinfo=UTC)))
 
     items = store_for(env).paper_items("2105.14103")
     mentions = by_entity(items, "mention")
@@ -148,7 +149,7 @@ def test_counts_move_to_the_newest_observation_without_duplicates(env: Settings,
 
 def test_one_failing_source_does_not_stop_the_others(env: Settings, upstreams) -> None:
     upstreams.inject("/hn", status=500, body=b"upstream exploded", times=50)
-    summary = handlers.collect({"date": "2021-06-01"}, clock=fixed_clock())
+    summary = collect_handler.handle({"date": "2021-06-01"}, clock=fixed_clock())
 
     day = summary["days"][0]
     assert day["sources"]["hackernews"]["error"]
@@ -163,7 +164,7 @@ def test_x_429_with_retry_after_is_waited_out(env: Settings, upstreams) -> None:
         "/x/2/tweets/search", status=429, body=b'{"title":"Too Many Requests"}', headers={"Retry-After": "7"}
     )
     clock = fixed_clock()
-    summary = handlers.collect({"date": "2021-06-01"}, clock=clock)
+    summary = collect_handler.handle({"date": "2021-06-01"}, clock=clock)
 
     assert 7.0 in clock.sleeps
     assert summary["days"][0]["sources"]["x"]["posts"] == SAMPLE_TWEETS
@@ -173,7 +174,7 @@ def test_x_429_with_retry_after_is_waited_out(env: Settings, upstreams) -> None:
 def test_arxiv_requests_are_spaced_three_seconds_apart(env: Settings, upstreams, monkeypatch) -> None:
     monkeypatch.setenv("HOTPAPERS_ARXIV_BATCH_SIZE", "5")
     clock = fixed_clock()
-    summary = handlers.collect({"date": "2021-06-01"}, clock=clock)
+    summary = collect_handler.handle({"date": "2021-06-01"}, clock=clock)
 
     assert upstreams.count("/arxiv") == 4  # 17 ids in batches of 5
     assert summary["days"][0]["arxiv_requests"] == 4
@@ -208,7 +209,7 @@ def test_unknown_paper_is_recorded_and_a_rerun_repairs_it(env: Settings, sample_
     broken = copy.deepcopy(sample_dataset)
     aft_entry = broken.arxiv_entries.pop("2105.14103")
     with replay(broken, monkeypatch):
-        summary = handlers.collect({"date": "2021-06-01"}, clock=fixed_clock())
+        summary = collect_handler.handle({"date": "2021-06-01"}, clock=fixed_clock())
     assert summary["days"][0]["paper_failures"] == ["2105.14103"]
     run = by_entity(store_for(env).day_items(DAY), "run")[0]
     assert run["paper_failures"][0]["reason"] == "not_found"
@@ -219,7 +220,7 @@ def test_unknown_paper_is_recorded_and_a_rerun_repairs_it(env: Settings, sample_
 
     broken.arxiv_entries["2105.14103"] = aft_entry
     with replay(broken, monkeypatch) as upstreams:
-        summary = handlers.collect({"date": "2021-06-01"}, clock=fixed_clock())
+        summary = collect_handler.handle({"date": "2021-06-01"}, clock=fixed_clock())
         assert upstreams.count("/arxiv") == 1
     assert summary["days"][0]["paper_failures"] == []
     aft = next(

@@ -13,14 +13,15 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from hotpapers import aws, handlers
-from hotpapers.clock import FakeClock
-from hotpapers.digest import Digest
-from hotpapers.events import InvalidEvent
+from hotpapers.core import aws
+from hotpapers.core.clock import FakeClock
+from hotpapers.core.digest import Digest
+from hotpapers.core.events import InvalidEvent
+from hotpapers.core.settings import Settings
+from hotpapers.core.store import Store
 from hotpapers.local.invoke import invoke
-from hotpapers.markdown import render_markdown
-from hotpapers.settings import Settings
-from hotpapers.store import Store
+from hotpapers.publish import handler as publish_handler
+from hotpapers.publish.markdown import render_markdown
 
 pytestmark = pytest.mark.integration
 
@@ -218,12 +219,12 @@ def test_malformed_events_are_rejected_and_nothing_is_written(env: Settings, eve
 
 def test_the_same_data_renders_byte_identical_sites_at_any_time(env: Settings) -> None:
     collect_sample_day()
-    handlers.publish({"date": "2021-06-01"}, clock=FakeClock())
+    publish_handler.handle({"date": "2021-06-01"}, clock=FakeClock())
     first = bucket_objects(env)
     s3 = aws.client("s3", env.endpoint_url, env.region)
     for key in first:
         s3.delete_object(Bucket=env.bucket, Key=key)
 
-    handlers.publish({"date": "2021-06-01"})  # a different wall clock
+    publish_handler.handle({"date": "2021-06-01"})  # a different wall clock
 
     assert bucket_objects(env) == first

@@ -24,9 +24,9 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
 
-from hotpapers import aws
+from hotpapers.core import aws
+from hotpapers.core.settings import Settings
 from hotpapers.local.provision import TABLE_KEYS, _only, default_template_path, load_template
-from hotpapers.settings import Settings
 from tests.reliability.aws_proxy import AwsFaultProxy
 
 _names = itertools.count()
@@ -279,7 +279,11 @@ def child_proxy(moto_endpoint: str) -> Iterator[AwsFaultProxy]:
     through them, so a child never inherits a pooled connection another process also uses.
     """
     proxy = AwsFaultProxy(moto_endpoint).start()
-    from hotpapers import collect, publish, site, wiring  # noqa: F401
+    import hotpapers.collect.collector  # noqa: F401
+    import hotpapers.collect.handler  # noqa: F401
+    import hotpapers.publish.handler  # noqa: F401
+    import hotpapers.publish.publisher  # noqa: F401
+    import hotpapers.publish.site  # noqa: F401
     from hotpapers.local.invoke import load_handler
 
     load_handler("collect")
@@ -287,6 +291,8 @@ def child_proxy(moto_endpoint: str) -> Iterator[AwsFaultProxy]:
     aws.client("dynamodb", proxy.url, "us-east-1", parameter_validation=False)
     aws.client("events", proxy.url, "us-east-1")
     aws.client("s3", proxy.url, "us-east-1")
+    from hotpapers.publish import site
+
     site.render_robots(site.site_config_from_env())
     yield proxy
     proxy.stop()

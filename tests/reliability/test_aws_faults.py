@@ -20,12 +20,12 @@ from typing import Any
 
 import pytest
 
-# Powertools' log handler keeps the sys.stdout of the moment hotpapers.observability is first
+# Powertools' log handler keeps the sys.stdout of the moment hotpapers.core.observability is first
 # imported: import it now (collection, pytest's session-long capture), not inside a test whose
 # capsys stream is closed afterwards.
-import hotpapers.observability  # noqa: F401
+import hotpapers.core.observability  # noqa: F401
+from hotpapers.core.settings import Settings
 from hotpapers.local.invoke import invoke
-from hotpapers.settings import Settings
 from tests.reliability import ledger
 from tests.reliability.aws_proxy import (
     AwsFaultProxy,

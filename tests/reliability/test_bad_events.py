@@ -21,13 +21,13 @@ from typing import Any
 import pytest
 from openapi_schema_validator import OAS30Validator
 
-from hotpapers import aws
-from hotpapers.api import openapi_document
-from hotpapers.events import MAX_RANGE_DAYS, InvalidEvent
+from hotpapers.api.app import openapi_document
+from hotpapers.core import aws
+from hotpapers.core.events import MAX_RANGE_DAYS, InvalidEvent
+from hotpapers.core.settings import Settings
 from hotpapers.local.fake_upstreams import FakeUpstreams
 from hotpapers.local.invoke import invoke
 from hotpapers.local.relay import drain
-from hotpapers.settings import Settings
 from tests.integration.conftest import BSKY
 from tests.integration.test_api_handler import sample_api_site
 from tests.reliability import ledger
@@ -259,7 +259,7 @@ EVENT_FINDINGS = [
 API_FINDING = (
     "A malformed API Gateway proxy event (null, a list, no httpMethod or path, non-string query or header values) "
     "made Powertools' resolver raise TypeError/KeyError: a 502 in AWS",
-    "api.py malformed_event() + api_handler.resolve: such an event is answered with a 400 in the Error shape, "
+    "api.py malformed_event() + api_handler.handle: such an event is answered with a 400 in the Error shape, "
     "and logged",
 )
 

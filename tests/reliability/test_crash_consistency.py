@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from hotpapers.settings import Settings
+from hotpapers.core.settings import Settings
 from tests.reliability import ledger
 from tests.reliability.aws_proxy import AwsFaultProxy, Call, Forward, Kill, with_crc32
 from tests.reliability.aws_support import (

@@ -28,12 +28,13 @@ from typing import Any
 
 import pytest
 
-from hotpapers import api_handler, aws
+from hotpapers.api import handler as api_handler
+from hotpapers.core import aws
+from hotpapers.core.settings import Settings
 from hotpapers.local.fake_upstreams import FakeUpstreams
 from hotpapers.local.invoke import invoke, load_handler
 from hotpapers.local.provision import provision
 from hotpapers.local.relay import drain
-from hotpapers.settings import Settings
 from tests.reliability import ledger
 from tests.reliability import template_model as tm
 from tests.reliability.full_run import AwsCall, RecordingProxy, capture_everything, find_leaks

@@ -43,15 +43,15 @@ import pytest
 from markdown_it import MarkdownIt
 from playwright.sync_api import Browser, ConsoleMessage, Page, Route, sync_playwright
 
-from hotpapers.cli import relay_collect_finished
-from hotpapers.collect import MAX_ABSTRACT_BYTES, MAX_AUTHORS_BYTES, MAX_FIELD_BYTES, MAX_POST_TEXT_BYTES
+from hotpapers.collect.collector import MAX_ABSTRACT_BYTES, MAX_AUTHORS_BYTES, MAX_FIELD_BYTES, MAX_POST_TEXT_BYTES
+from hotpapers.core.settings import Settings
 from hotpapers.local.fake_upstreams import FakeUpstreams
 from hotpapers.local.invoke import invoke
 from hotpapers.local.provision import load_template, provision
+from hotpapers.local.relay import relay_collect_finished
 from hotpapers.local.server import LocalServer
-from hotpapers.settings import Settings
-from hotpapers.site import TEXT_LIMIT, content_security_policy
-from hotpapers.wiring import build_site_bucket
+from hotpapers.publish.handler import build_site_bucket
+from hotpapers.publish.site import TEXT_LIMIT, content_security_policy
 from tests.integration.conftest import BSKY
 
 from . import ledger

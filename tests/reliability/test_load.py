@@ -30,10 +30,10 @@ from typing import IO
 
 import pytest
 
-from hotpapers.cli import relay_collect_finished
+from hotpapers.core.settings import Settings
 from hotpapers.local.invoke import invoke
+from hotpapers.local.relay import relay_collect_finished
 from hotpapers.local.sample_day import SAMPLE_DAY
-from hotpapers.settings import Settings
 from tests.reliability import ledger
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
@@ -64,7 +64,7 @@ def _serve() -> Iterator[Served]:
     """`hotpapers serve --port 0` as a subprocess, with this test's endpoint, table and bucket."""
     environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "hotpapers.cli", "serve", "--port", "0"],
+        [sys.executable, "-m", "hotpapers.local.cli", "serve", "--port", "0"],
         cwd=ROOT,
         env=environment,
         stdout=subprocess.PIPE,

@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from openapi_schema_validator import OAS30Validator
 
-from hotpapers.api import (
+from hotpapers.api.app import (
     _DAY,
     Api,
     ApiError,
@@ -43,10 +43,10 @@ from hotpapers.api import (
     malformed_event,
     openapi_document,
 )
-from hotpapers.arxiv import ArxivFeed, parse_feed
-from hotpapers.arxiv_ids import OLD_STYLE_ARCHIVES, ArxivRef, extract_refs, normalize_id, ref_from_url
-from hotpapers.clock import FakeClock
-from hotpapers.events import EARLIEST_DAY, MAX_RANGE_DAYS, InvalidEvent, parse_collect_event, parse_publish_event
+from hotpapers.collect.arxiv import ArxivFeed, parse_feed
+from hotpapers.core.arxiv_ids import OLD_STYLE_ARCHIVES, ArxivRef, extract_refs, normalize_id, ref_from_url
+from hotpapers.core.clock import FakeClock
+from hotpapers.core.events import EARLIEST_DAY, MAX_RANGE_DAYS, InvalidEvent, parse_collect_event, parse_publish_event
 from hotpapers.local.apigw import proxy_event
 from tests.reliability import ledger
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from hotpapers.sources import SOURCE_NAMES
+from hotpapers.core.sources import SOURCE_NAMES
 from tests.reliability import ledger
 from tests.reliability import template_model as tm
 

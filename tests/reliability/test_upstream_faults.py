@@ -32,13 +32,15 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from hotpapers import aws, handlers
-from hotpapers.clock import FakeClock
+from hotpapers.collect import handler as collect_handler
+from hotpapers.core import aws
+from hotpapers.core.clock import FakeClock
+from hotpapers.core.observability import metrics
+from hotpapers.core.settings import Settings
 from hotpapers.local.fake_upstreams import FakeUpstreams
 from hotpapers.local.provision import TABLE_KEYS, default_template_path, load_template, provision
 from hotpapers.local.sample_day import synthetic_heavy_day
-from hotpapers.observability import metrics
-from hotpapers.settings import Settings
+from hotpapers.publish import handler as publish_handler
 from tests.integration.conftest import BSKY
 from tests.reliability import ledger
 from tests.reliability.faulty_upstream import FAULTS, SOURCES, FaultyUpstreams
@@ -230,7 +232,7 @@ class Lab:
         self.capsys.readouterr()
         started = time.perf_counter()
         try:
-            summary = handlers.collect({"date": DAY.isoformat()}, clock=clock)
+            summary = collect_handler.handle({"date": DAY.isoformat()}, clock=clock)
             metrics.flush_metrics(raise_on_empty_metrics=False)
         finally:
             log.removeHandler(records)
@@ -271,7 +273,7 @@ class Lab:
         s3.create_bucket(Bucket=bucket)
         self.monkeypatch.setenv("HOTPAPERS_BUCKET", bucket)
         try:
-            published = handlers.publish({"date": DAY.isoformat()})
+            published = publish_handler.handle({"date": DAY.isoformat()})
         finally:
             self.monkeypatch.setenv("HOTPAPERS_BUCKET", "hp-faults-shared")
         keys: set[str] = set()

@@ -17,9 +17,9 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 
-from hotpapers.digest import Digest, DigestSummary, RankedPaper, SummaryPaper, TextEntity, TopPost
+from hotpapers.core.digest import Digest, DigestSummary, RankedPaper, SummaryPaper, TextEntity, TopPost
 from hotpapers.local.sample_day import SamplePaper, allocate_metrics, parse_hot_papers_post, snowflake_time
-from hotpapers.site import SiteConfig, SiteObject
+from hotpapers.publish.site import SiteConfig, SiteObject
 
 POST = Path(__file__).parent.parent / "fixtures" / "hotpapers-posts" / "2021-06-01---Hot-Papers.md"
 SAMPLE_DAY = date(2021, 6, 1)

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from hotpapers.api import (
+from hotpapers.api.app import (
     _DAY,
     DIGESTS_LIMIT,
     MENTIONS_LIMIT,
@@ -24,7 +24,7 @@ from hotpapers.api import (
     parse_day,
     parse_limit,
 )
-from hotpapers.arxiv_ids import OLD_STYLE_ARCHIVES, normalize_id
+from hotpapers.core.arxiv_ids import OLD_STYLE_ARCHIVES, normalize_id
 
 pytestmark = pytest.mark.unit
 

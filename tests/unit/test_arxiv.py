@@ -13,10 +13,10 @@ import pytest
 import requests
 import responses
 
-from hotpapers.arxiv import ArxivClient, ArxivFeed, parse_feed
-from hotpapers.clock import FakeClock
-from hotpapers.http import HttpClient, RetryPolicy
-from hotpapers.models import PaperLookupFailure
+from hotpapers.collect.arxiv import ArxivClient, ArxivFeed, parse_feed
+from hotpapers.core.clock import FakeClock
+from hotpapers.core.http import HttpClient, RetryPolicy
+from hotpapers.core.models import PaperLookupFailure
 
 pytestmark = pytest.mark.unit
 

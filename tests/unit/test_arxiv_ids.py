@@ -8,8 +8,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from hotpapers.arxiv_ids import OLD_STYLE_ARCHIVES, extract_refs, merge_refs, normalize_id, ref_from_url
-from hotpapers.models import ArxivRef
+from hotpapers.core.arxiv_ids import OLD_STYLE_ARCHIVES, extract_refs, merge_refs, normalize_id, ref_from_url
+from hotpapers.core.models import ArxivRef
 
 pytestmark = pytest.mark.unit
 
@@ -322,7 +322,7 @@ def test_extraction_is_fast_on_adversarial_text() -> None:
 
 
 def test_a_post_naming_thousands_of_papers_counts_for_the_first_few_only() -> None:
-    from hotpapers.arxiv_ids import MAX_PAPERS_PER_POST, extract_refs, merge_refs
+    from hotpapers.core.arxiv_ids import MAX_PAPERS_PER_POST, extract_refs, merge_refs
 
     text = " ".join(f"arXiv:2105.{n:05d}" for n in range(1, 3001))
     refs = merge_refs(extract_refs(text))

@@ -9,7 +9,7 @@ from boto3.dynamodb.types import TypeSerializer
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hotpapers.dynamo_json import from_attr, to_attr
+from hotpapers.core.dynamo_json import from_attr, to_attr
 
 pytestmark = pytest.mark.unit
 

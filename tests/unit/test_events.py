@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from hotpapers.events import InvalidEvent, parse_collect_event
+from hotpapers.core.events import InvalidEvent, parse_collect_event
 
 pytestmark = pytest.mark.unit
 

@@ -54,9 +54,12 @@ from typing import Any
 
 import pytest
 
-from hotpapers.arxiv import parse_feed
-from hotpapers.collect import _engagement_by_paper
-from hotpapers.digest import Digest, RankingConfig
+from hotpapers.collect.arxiv import parse_feed
+from hotpapers.collect.collector import _engagement_by_paper
+from hotpapers.collect.sources.x import parse_x_page
+from hotpapers.core.digest import Digest, RankingConfig
+from hotpapers.core.models import Observation, RunRecord
+from hotpapers.core.store import day_paper_item, mention_item, run_item
 from hotpapers.local.sample_day import (
     HIDDEN_HANDLE,
     HotPapersPost,
@@ -65,11 +68,8 @@ from hotpapers.local.sample_day import (
     parse_post,
     x_search_page,
 )
-from hotpapers.markdown import WIDGETS_SCRIPT, render_markdown
-from hotpapers.models import Observation, RunRecord
-from hotpapers.ranking import rank_day
-from hotpapers.sources.x import parse_x_page
-from hotpapers.store import day_paper_item, mention_item, run_item
+from hotpapers.publish.markdown import WIDGETS_SCRIPT, render_markdown
+from hotpapers.publish.ranking import rank_day
 
 pytestmark = pytest.mark.unit
 

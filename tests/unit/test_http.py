@@ -8,8 +8,8 @@ import pytest
 import requests
 import responses
 
-from hotpapers.clock import FakeClock
-from hotpapers.http import HttpClient, RateLimited, RetryPolicy, UpstreamError
+from hotpapers.core.clock import FakeClock
+from hotpapers.core.http import HttpClient, RateLimited, RetryPolicy, UpstreamError
 
 pytestmark = pytest.mark.unit
 

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from hotpapers.digest import Digest, RankedPaper, TextEntity, TopPost
-from hotpapers.markdown import WIDGETS_SCRIPT, render_markdown, safe_url
+from hotpapers.core.digest import Digest, RankedPaper, TextEntity, TopPost
+from hotpapers.publish.markdown import WIDGETS_SCRIPT, render_markdown, safe_url
 
 pytestmark = pytest.mark.unit
 

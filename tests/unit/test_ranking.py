@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
-from hotpapers.digest import Digest, DigestSummary, RankingConfig
-from hotpapers.models import ArxivRef, Observation, Paper, Post, RunRecord, TextEntity
-from hotpapers.ranking import rank_day, ranking_config_from_env, raw_score, weighted_score
-from hotpapers.settings import SettingsError
-from hotpapers.sources.x import parse_x_page
-from hotpapers.store import day_paper_item, mention_item, observation_from_mention, post_from_mention, run_item
+from hotpapers.collect.sources.x import parse_x_page
+from hotpapers.core.digest import Digest, DigestSummary, RankingConfig
+from hotpapers.core.models import ArxivRef, Observation, Paper, Post, RunRecord, TextEntity
+from hotpapers.core.scoring import ranking_config_from_env, raw_score, weighted_score
+from hotpapers.core.settings import SettingsError
+from hotpapers.core.store import day_paper_item, mention_item, observation_from_mention, post_from_mention, run_item
+from hotpapers.publish.ranking import rank_day
 
 pytestmark = pytest.mark.unit
 
@@ -71,7 +72,7 @@ def items_for(
     posts: list[Post], papers: dict[str, Paper | None], seen: datetime = SEEN, run: bool = True
 ) -> list[dict[str, Any]]:
     """The day's items as the collector writes them (engagement sums as collect computes them)."""
-    from hotpapers.collect import _engagement_by_paper
+    from hotpapers.collect.collector import _engagement_by_paper
 
     observations = [Observation(p, seen) for p in posts]
     engagement = _engagement_by_paper(observations)

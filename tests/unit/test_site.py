@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import feedparser
 import pytest
 
-from hotpapers.digest import DigestSummary
-from hotpapers.site import (
+from hotpapers.core.digest import DigestSummary
+from hotpapers.publish.site import (
     CACHE_IMMUTABLE,
     CACHE_PAST_DAY,
     CACHE_SHORT,
@@ -52,7 +52,7 @@ from .site_fixtures import (
 
 pytestmark = pytest.mark.unit
 
-STYLE = Path(__file__).parents[2] / "layers/hotpapers/hotpapers/static/style.css"
+STYLE = Path(__file__).parents[2] / "layers/hotpapers/hotpapers/publish/static/style.css"
 
 
 @pytest.fixture(scope="module")
@@ -529,7 +529,7 @@ def test_text_colours_meet_wcag_aa_in_both_schemes() -> None:
 
 def test_no_wall_clock_time_reaches_a_page(digests, monkeypatch) -> None:
     """Rendering at another moment gives the same bytes: the only times are the data's."""
-    import hotpapers.site as site_module
+    import hotpapers.publish.site as site_module
 
     before = render_site(digests, summaries_of(digests), SITE)
 

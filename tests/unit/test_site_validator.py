@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from hotpapers.digest import DigestSummary
-from hotpapers.site import render_404, render_categories, render_day, render_index, render_site
+from hotpapers.core.digest import DigestSummary
+from hotpapers.publish.site import render_404, render_categories, render_day, render_index, render_site
 
 from .site_fixtures import SITE, big_category_summaries, empty_digest, sample_site_digests, summaries_of, write_site
 from .test_site_xss import hostile_digest, long_text_digest

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 import feedparser
 import pytest
 
-from hotpapers.digest import Digest, DigestSummary, RankedPaper, TextEntity, TopPost
-from hotpapers.site import TEXT_LIMIT, SiteConfig, render_day, render_feed, render_site, safe_url
+from hotpapers.core.digest import Digest, DigestSummary, RankedPaper, TextEntity, TopPost
+from hotpapers.publish.site import TEXT_LIMIT, SiteConfig, render_day, render_feed, render_site, safe_url
 
 from .site_fixtures import SITE, by_key, html_pages, sample_digest, scan
 

@@ -17,11 +17,11 @@ import pytest
 import responses
 from responses import matchers
 
-from hotpapers.clock import FakeClock
-from hotpapers.http import HttpClient
-from hotpapers.models import ArxivRef, day_window
-from hotpapers.sources.base import SourceError
-from hotpapers.sources.bluesky import BlueskySource, parse_bsky_page
+from hotpapers.collect.sources.base import SourceError
+from hotpapers.collect.sources.bluesky import BlueskySource, parse_bsky_page
+from hotpapers.core.clock import FakeClock
+from hotpapers.core.http import HttpClient
+from hotpapers.core.models import ArxivRef, day_window
 
 pytestmark = pytest.mark.unit
 

@@ -16,11 +16,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from hotpapers.clock import FakeClock
-from hotpapers.http import HttpClient
-from hotpapers.models import ArxivRef
-from hotpapers.sources.base import SourceError
-from hotpapers.sources.hackernews import HackerNewsSource, parse_hn_page
+from hotpapers.collect.sources.base import SourceError
+from hotpapers.collect.sources.hackernews import HackerNewsSource, parse_hn_page
+from hotpapers.core.clock import FakeClock
+from hotpapers.core.http import HttpClient
+from hotpapers.core.models import ArxivRef
 
 pytestmark = pytest.mark.unit
 

@@ -12,11 +12,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from hotpapers.clock import FakeClock
-from hotpapers.http import HttpClient
-from hotpapers.models import ArxivRef
-from hotpapers.sources.base import SourceError
-from hotpapers.sources.huggingface import HuggingFaceSource, parse_hf_page
+from hotpapers.collect.sources.base import SourceError
+from hotpapers.collect.sources.huggingface import HuggingFaceSource, parse_hf_page
+from hotpapers.core.clock import FakeClock
+from hotpapers.core.http import HttpClient
+from hotpapers.core.models import ArxivRef
 
 pytestmark = pytest.mark.unit
 

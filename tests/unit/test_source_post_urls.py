@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from hotpapers.sources.bluesky import parse_bsky_page
-from hotpapers.sources.hackernews import parse_hn_page
-from hotpapers.sources.x import parse_x_page
+from hotpapers.collect.sources.bluesky import parse_bsky_page
+from hotpapers.collect.sources.hackernews import parse_hn_page
+from hotpapers.collect.sources.x import parse_x_page
 
 pytestmark = pytest.mark.unit
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from hotpapers.clock import FakeClock
-from hotpapers.store import Store, StoreError
+from hotpapers.core.clock import FakeClock
+from hotpapers.core.store import Store, StoreError
 
 pytestmark = pytest.mark.unit
 

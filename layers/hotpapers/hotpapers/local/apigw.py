@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .invoke import invoke
+from hotpapers.local.invoke import invoke
 
 STAGE = "api"
 

@@ -12,7 +12,6 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 DEMO_CREDENTIALS = {
     "HOTPAPERS_X_BEARER_TOKEN": "demo-bearer-token",
@@ -35,43 +34,20 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def _stored_papers(day_items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    papers = [item for item in day_items if item["entity"] == "day_paper"]
-
-    def score(item: dict[str, Any]) -> int:
-        x = item["engagement"].get("x", {})
-        return x.get("retweets", 0) + x.get("likes", 0)
-
-    return sorted(papers, key=lambda item: (-score(item), item["arxiv_id"]))
-
-
-def print_stored_day(day_items: list[dict[str, Any]]) -> None:
-    papers = _stored_papers(day_items)
-    mentions = [item for item in day_items if item["entity"] == "mention"]
-    run = next((item for item in day_items if item["entity"] == "run"), None)
-    print(f"\nStored for the day: {len(papers)} papers, {len(mentions)} mentions" + (", 1 run record" if run else ""))
-    print(f"  {'arXiv id':<12} {'primary':<9} {'posts':>5} {'retweets':>8} {'likes':>6}  title")
-    for item in papers:
-        x = item["engagement"].get("x", {})
-        title = item.get("title", "(metadata missing)")
-        title = title if len(title) <= 60 else title[:57] + "..."
-        print(
-            f"  {item['arxiv_id']:<12} {item.get('primary_category', '?'):<9} {x.get('posts', 0):>5} "
-            f"{x.get('retweets', 0):>8} {x.get('likes', 0):>6}  {title}"
-        )
-
-
 def run_demo(port: int = 8000, serve: bool = True) -> int:
-    from ..cli import _print_collect_summary, relay_collect_finished
-    from ..clock import SystemClock
-    from ..settings import Settings
-    from ..wiring import build_site_bucket, build_store
-    from .emulator import aws_endpoint
-    from .fake_upstreams import FakeUpstreams
-    from .invoke import invoke
-    from .provision import provision
-    from .sample_day import SAMPLE_DAY, load_sample_dataset
-    from .server import LocalServer
+    from hotpapers.core.clock import SystemClock
+    from hotpapers.core.settings import Settings
+    from hotpapers.core.store import build_store
+    from hotpapers.local.apigw import api_gateway_proxy
+    from hotpapers.local.console import print_collect_summary, print_stored_day
+    from hotpapers.local.emulator import aws_endpoint
+    from hotpapers.local.fake_upstreams import FakeUpstreams
+    from hotpapers.local.invoke import invoke
+    from hotpapers.local.provision import provision
+    from hotpapers.local.relay import relay_collect_finished
+    from hotpapers.local.sample_day import SAMPLE_DAY, load_sample_dataset
+    from hotpapers.local.server import LocalServer
+    from hotpapers.publish.handler import build_site_bucket
 
     dataset = load_sample_dataset()
     credentials = (DEMO_CREDENTIALS["HOTPAPERS_BSKY_HANDLE"], DEMO_CREDENTIALS["HOTPAPERS_BSKY_APP_PASSWORD"])
@@ -89,13 +65,13 @@ def run_demo(port: int = 8000, serve: bool = True) -> int:
             )
             print(f"3. collecting {SAMPLE_DAY} through functions/collect/app.py ...")
             summary = invoke("collect", {"date": SAMPLE_DAY.isoformat()}, keep_stdout=False)
-            _print_collect_summary(summary)
+            print_collect_summary(summary)
             print_stored_day(build_store(settings, SystemClock()).day_items(SAMPLE_DAY))
             print("\n4. the collector's Collect Finished event, from the bus to functions/publish/app.py ...")
             relay_collect_finished()
             if not serve:
                 return 0
-            server = LocalServer(build_site_bucket(settings), api=_api(), port=port)
+            server = LocalServer(build_site_bucket(settings), api=api_gateway_proxy, port=port)
             site = server.url
             print(f"\n5. Hot Papers is being served at {site}")
             print(f"   the sample day:  {site}digests/{SAMPLE_DAY}/")
@@ -115,9 +91,3 @@ def run_demo(port: int = 8000, serve: bool = True) -> int:
             except KeyboardInterrupt:
                 server.stop()
     return 0
-
-
-def _api():  # type: ignore[no-untyped-def]
-    from ..cli import _local_api
-
-    return _local_api()

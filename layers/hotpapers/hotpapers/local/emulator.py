@@ -7,7 +7,7 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .. import aws
+from hotpapers.core import aws
 
 # moto accepts any credentials; boto3 still insists on having some.
 _FAKE_AWS_ENV = {

@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-from ..aws import client
-from ..settings import Settings
+from hotpapers.core.aws import client
+from hotpapers.core.settings import Settings
 
 TABLE_KEYS = ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "BillingMode")
 
@@ -109,7 +109,7 @@ def provision(settings: Settings, template_path: Path | None = None) -> Provisio
     except events.exceptions.ResourceAlreadyExistsException:
         pass
 
-    from .relay import ensure_relay, publish_pattern
+    from hotpapers.local.relay import ensure_relay, publish_pattern
 
     pattern = publish_pattern(template)
     relay_queue = ensure_relay(settings, pattern) if pattern else None

@@ -10,10 +10,11 @@ shaped it, to the real publish handler.
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
-from ..aws import client
-from ..settings import Settings
+from hotpapers.core.aws import client
+from hotpapers.core.settings import Settings
 
 RULE_SOURCE = ("PublishFunction", "CollectFinished")
 
@@ -57,3 +58,17 @@ def drain(settings: Settings) -> list[dict[str, Any]]:
         for message in messages:
             delivered.append(json.loads(message["Body"]))
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def relay_collect_finished() -> list[dict[str, Any]]:
+    """Hand each Collect Finished event the bus delivered to the real publish handler, as AWS does."""
+    from hotpapers.local.console import print_publish_summary
+    from hotpapers.local.invoke import invoke
+
+    results = []
+    for event in drain(Settings.from_env()):
+        print(f"bus: {event['detail-type']} for {event['detail']['date']} -> publish handler", file=sys.stderr)
+        result = invoke("publish", event, keep_stdout=False)
+        print_publish_summary(result)
+        results.append(result)
+    return results

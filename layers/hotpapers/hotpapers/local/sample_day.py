@@ -30,8 +30,8 @@ from importlib import resources
 from typing import Any
 from urllib.parse import unquote
 
-from ..models import TextEntity
-from .fake_upstreams import UpstreamDataset, render_arxiv_entry
+from hotpapers.core.models import TextEntity
+from hotpapers.local.fake_upstreams import UpstreamDataset, render_arxiv_entry
 
 __all__ = [
     "BLOG_MIN_SHOWN_SCORE",

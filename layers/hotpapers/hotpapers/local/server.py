@@ -19,8 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ..publishing import SiteBucket
-from ..site import content_security_policy, site_config_from_env
+from hotpapers.publish.bucket import SiteBucket
+from hotpapers.publish.site import content_security_policy, site_config_from_env
 
 ApiHandler = Callable[[str, str, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
 

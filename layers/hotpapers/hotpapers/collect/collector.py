@@ -1,0 +1,271 @@
+"""Collect one UTC day: posts from every enabled source, arXiv metadata, one idempotent write.
+
+The work function takes its dependencies (sources, arXiv client, store, bus,
+clock) as arguments; `wiring.build_collector` assembles the real ones.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from hotpapers.collect.arxiv import ArxivClient
+from hotpapers.collect.sources.base import Source
+from hotpapers.core.clock import Clock
+from hotpapers.core.events import CollectRequest
+from hotpapers.core.models import ArxivRef, Observation, Paper, Post, RunRecord, SourceOutcome
+from hotpapers.core.observability import logger
+from hotpapers.core.store import (
+    Store,
+    day_paper_item,
+    day_pk,
+    mention_item,
+    observation_from_mention,
+    paper_from_item,
+    paper_item,
+    run_item,
+)
+
+Progress = Callable[[str], None]
+
+# DynamoDB refuses an item over 400 KB, and one refused item fails the whole day's write. So the
+# text of every upstream value is bounded before it is stored, in UTF-8 bytes, far above anything
+# real (X's longest posts are 25,000 characters, arXiv abstracts at most 1,920; the longest arXiv
+# author lists run to about 3,000 names): a hostile or broken upstream value is cut, the day is kept.
+# The largest item this allows stays under the limit: a paper's ~300 KB of text, a post's ~140 KB.
+MAX_POST_TEXT_BYTES = 128_000
+MAX_ABSTRACT_BYTES = 128_000
+MAX_AUTHORS_BYTES = 150_000  # all names together; the names past it are left out, and said so
+MAX_FIELD_BYTES = 4_000  # a title, name, handle, comment, journal reference, DOI or one author
+
+
+@dataclass
+class Collector:
+    sources: Mapping[str, Source]
+    arxiv: ArxivClient
+    store: Store
+    clock: Clock
+    announce: Callable[[RunRecord], None] = lambda run: None
+    progress: Progress = field(default=lambda message: None)
+    # Sources that are enabled but could not be built (e.g. missing credentials): reported as failures.
+    unavailable: Mapping[str, str] = field(default_factory=dict)
+
+    def run(self, request: CollectRequest) -> list[RunRecord]:
+        return [self.collect_day(day, request.sources) for day in request.days]
+
+    def collect_day(self, day: date, only: Iterable[str] | None = None) -> RunRecord:
+        run = RunRecord(day=day, started_at=self.clock.now())
+        wanted = list(only) if only is not None else list(self.sources) + list(self.unavailable)
+        observations: dict[tuple[str, str], Observation] = {}
+
+        for name in wanted:
+            outcome = run.sources.setdefault(name, SourceOutcome(name))
+            if name in self.unavailable or name not in self.sources:
+                outcome.error = self.unavailable.get(name, "source is not configured")
+                logger.warning("source unavailable", extra={"source": name, "day": str(day), "error": outcome.error})
+                continue
+            self.progress(f"{day} {name}: searching")
+            self._collect_source(self.sources[name], day, outcome, observations)
+            self.progress(
+                f"{day} {name}: {outcome.posts} posts" + (f" (failed: {outcome.error})" if outcome.error else "")
+            )
+
+        refs = _latest_versions(obs.post for obs in observations.values())
+        run.papers = len(refs)
+        papers = self._paper_metadata(refs, run)
+
+        # Engagement sums every post stored for the day, not only this run's: a source that failed (or
+        # answered nothing) this time must not erase the engagement an earlier run stored. Mentions are
+        # never deleted and ranking counts them all, so the day items stay consistent with them.
+        stored = self._stored_observations(day)
+        engagement = _engagement_by_paper({**stored, **observations}.values())
+        items: list[dict[str, Any]] = [paper_item(paper, run.started_at) for paper in papers.fresh.values()]
+        items += [day_paper_item(day, arxiv_id, papers.known.get(arxiv_id), engagement[arxiv_id]) for arxiv_id in refs]
+        items += [mention_item(obs, ref.arxiv_id, day) for obs in observations.values() for ref in obs.post.papers]
+        self.progress(f"{day}: writing {len(items)} items")
+        before = (self.store.stats.items, self.store.stats.requests)
+        self.store.write_items(items)
+        run.items_written = self.store.stats.items - before[0]
+        run.write_requests = self.store.stats.requests - before[1]
+
+        run.finished_at = self.clock.now()
+        self.store.put_item(run_item(run))
+        self.announce(run)
+        logger.info(
+            "collect finished",
+            extra={
+                "day": str(day),
+                "posts": run.posts,
+                "papers": run.papers,
+                "papers_fetched": run.papers_fetched,
+                "paper_failures": len(run.papers_failed),
+                "failed_sources": run.failed_sources,
+                "sources": {
+                    n: {"posts": o.posts, "papers": o.papers, "error": o.error} for n, o in run.sources.items()
+                },
+                "items_written": run.items_written,
+                "duration_seconds": run.duration_seconds,
+            },
+        )
+        return run
+
+    def _collect_source(
+        self, source: Source, day: date, outcome: SourceOutcome, into: dict[tuple[str, str], Observation]
+    ) -> None:
+        seen_papers: set[str] = set()
+        requests_before = _requests_made(source)
+        try:
+            for post in source.fetch_day(day):
+                # Pages can overlap while new posts arrive; the last copy of a post wins.
+                if (post.source, post.post_id) not in into:
+                    outcome.posts += 1
+                into[(post.source, post.post_id)] = Observation(_bounded_post(post), self.clock.now())
+                seen_papers.update(ref.arxiv_id for ref in post.papers)
+        except Exception as exc:  # noqa: BLE001 - one failing source must not stop the others
+            outcome.error = f"{type(exc).__name__}: {exc}"
+            logger.exception("source failed", extra={"source": source.name, "day": str(day)})
+        finally:
+            outcome.papers = len(seen_papers)
+            outcome.requests = _requests_made(source) - requests_before
+
+    def _stored_observations(self, day: date) -> dict[tuple[str, str], Observation]:
+        """The observations earlier runs stored for `day`: one Query of the day's mentions on GSI1."""
+        stored: dict[tuple[str, str], Observation] = {}
+        for item in self.store.query("GSI1PK", day_pk(day), index="GSI1", sort_prefix="POST#"):
+            stored[(item["source"], item["post_id"])] = observation_from_mention(item)
+        return stored
+
+    def _paper_metadata(self, refs: Mapping[str, ArxivRef], run: RunRecord) -> _PaperSet:
+        stored = {arxiv_id: item for arxiv_id, item in self.store.papers_meta(list(refs)).items()}
+        known = {arxiv_id: paper_from_item(item) for arxiv_id, item in stored.items()}
+        # Fetch what is new, and what is stored at an older version than a post names.
+        to_fetch = [
+            arxiv_id
+            for arxiv_id, ref in refs.items()
+            if arxiv_id not in known or (ref.version is not None and ref.version > known[arxiv_id].version)
+        ]
+        fresh: dict[str, Paper] = {}
+        if to_fetch:
+            self.progress(f"{run.day}: fetching arXiv metadata for {len(to_fetch)} papers")
+            requests_before = self.arxiv.requests
+            fresh, failures = self.arxiv.fetch(to_fetch)
+            fresh = {arxiv_id: _bounded_paper(paper) for arxiv_id, paper in fresh.items()}
+            run.arxiv_requests = self.arxiv.requests - requests_before
+            run.papers_fetched = len(fresh)
+            run.papers_failed = failures
+            for failure in failures:
+                # The detail says why (the upstream's error, the fault after retries): the log must name it.
+                logger.warning(
+                    "arXiv metadata missing",
+                    extra={"arxiv_id": failure.arxiv_id, "reason": failure.reason, "detail": failure.detail[:300]},
+                )
+        known.update(fresh)
+        return _PaperSet(known=known, fresh=fresh)
+
+
+@dataclass
+class _PaperSet:
+    known: dict[str, Paper]
+    fresh: dict[str, Paper]
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` if its UTF-8 fits in `limit` bytes, else its longest prefix that does (never half a character)."""
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data) <= limit:
+        return text
+    return data[:limit].decode("utf-8", "ignore")
+
+
+def _bounded_post(post: Post) -> Post:
+    """The post with its text and names cut to the byte limits, and the entities past a cut text dropped."""
+    text = _cut(post.text, MAX_POST_TEXT_BYTES)
+    name, handle = _cut(post.author_name, MAX_FIELD_BYTES), _cut(post.author_handle, MAX_FIELD_BYTES)
+    if (text, name, handle) == (post.text, post.author_name, post.author_handle):
+        return post
+    entities = tuple(entity for entity in post.entities if entity.end <= len(text))
+    return replace(post, text=text, author_name=name, author_handle=handle, entities=entities)
+
+
+def _bounded_paper(paper: Paper) -> Paper:
+    """The paper with each text field cut to the byte limits, and an author list cut short saying so."""
+    authors: list[str] = []
+    used = 0
+    for position, author in enumerate(paper.authors):
+        name = _cut(author, MAX_FIELD_BYTES)
+        used += len(name.encode("utf-8", "surrogatepass"))
+        if used > MAX_AUTHORS_BYTES:
+            authors.append(f"and {len(paper.authors) - position:,} more authors")
+            break
+        authors.append(name)
+
+    def optional(value: str | None) -> str | None:
+        return None if value is None else _cut(value, MAX_FIELD_BYTES)
+
+    return replace(
+        paper,
+        title=_cut(paper.title, MAX_FIELD_BYTES),
+        abstract=_cut(paper.abstract, MAX_ABSTRACT_BYTES),
+        authors=tuple(authors),
+        comment=optional(paper.comment),
+        journal_ref=optional(paper.journal_ref),
+        doi=optional(paper.doi),
+    )
+
+
+def _requests_made(source: Source) -> int:
+    http = getattr(source, "http", None)
+    return getattr(http, "requests_made", 0)
+
+
+def _latest_versions(posts: Iterable[Post]) -> dict[str, ArxivRef]:
+    """Every paper named by the posts, with the highest version any post names."""
+    refs: dict[str, ArxivRef] = {}
+    for post in posts:
+        for ref in post.papers:
+            current = refs.get(ref.arxiv_id)
+            if current is None or (ref.version or 0) > (current.version or 0):
+                refs[ref.arxiv_id] = ref
+    return dict(sorted(refs.items()))
+
+
+def _engagement_by_paper(observations: Iterable[Observation]) -> dict[str, dict[str, dict[str, int]]]:
+    """Per paper and source: how many posts, and the sum of each metric over them."""
+    totals: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    for obs in observations:
+        for ref in obs.post.papers:
+            counts = totals[ref.arxiv_id][obs.post.source]
+            counts["posts"] += 1
+            for metric, value in obs.post.metrics.items():
+                counts[metric] += value
+    return {
+        arxiv_id: {source: dict(counts) for source, counts in sorted(by_source.items())}
+        for arxiv_id, by_source in totals.items()
+    }
+
+
+def summarize(runs: list[RunRecord]) -> dict[str, Any]:
+    """The handler's return value: what a human or a test needs to see of each day."""
+    return {
+        "days": [
+            {
+                "date": run.day.isoformat(),
+                "posts": run.posts,
+                "papers": run.papers,
+                "papers_fetched": run.papers_fetched,
+                "paper_failures": [f.arxiv_id for f in run.papers_failed],
+                "arxiv_requests": run.arxiv_requests,
+                "items_written": run.items_written,
+                "write_requests": run.write_requests,
+                "duration_seconds": round(run.duration_seconds, 3),
+                "sources": {
+                    name: {"posts": o.posts, "papers": o.papers, "requests": o.requests, "error": o.error}
+                    for name, o in sorted(run.sources.items())
+                },
+            }
+            for run in runs
+        ]
+    }

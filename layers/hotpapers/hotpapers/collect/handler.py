@@ -1,0 +1,147 @@
+"""The collect stage's entry: parse the event, build the collector from settings, run it, emit metrics.
+
+`functions/collect/app.py` calls `handle`. Each builder imports what only it needs, so the
+collector's HTTP and feed-parsing libraries stay out of the other functions' cold starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from hotpapers.core.clock import Clock, SystemClock
+from hotpapers.core.events import CollectRequest, parse_collect_event
+from hotpapers.core.observability import logged_rejection, logger, metrics, record_failure
+from hotpapers.core.settings import Credentials, Settings
+
+if TYPE_CHECKING:
+    from hotpapers.collect.collector import Collector
+    from hotpapers.collect.sources.base import Source
+    from hotpapers.core.models import RunRecord
+
+Progress = Callable[[str], None]
+CollectorFactory = Callable[[Settings, Clock, CollectRequest], "Collector"]
+
+
+def _default_collector(settings: Settings, clock: Clock, request: CollectRequest) -> Collector:
+    return build_collector(settings, clock, sources=request.sources)
+
+
+def handle(
+    event: Any,
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    make_collector: CollectorFactory = _default_collector,
+) -> dict[str, Any]:
+    """Parse the event first: a malformed one is rejected before anything is built or written."""
+    from hotpapers.collect.collector import summarize
+
+    clock = clock or SystemClock()
+    with logged_rejection("collect"):
+        request = parse_collect_event(event, today=clock.now().date())
+    settings = settings or Settings.from_env()
+    logger.append_keys(trigger=request.trigger, days=[day.isoformat() for day in request.days])
+    try:
+        runs = make_collector(settings, clock, request).run(request)
+    except Exception as exc:
+        record_failure("CollectFailures", "collect failed", exc)
+        raise
+    for run in runs:
+        _emit_metrics(run)
+    return summarize(runs)
+
+
+def _emit_metrics(run: RunRecord) -> None:
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+    from aws_lambda_powertools.metrics.functions import is_metrics_disabled
+
+    if is_metrics_disabled():  # single_metric prints even then; honour the setting ourselves
+        return
+
+    for name, outcome in run.sources.items():
+        # A dimension per source needs its own metric set; single_metric flushes each one.
+        for metric, value in (("Posts", outcome.posts), ("Papers", outcome.papers), ("Failures", int(not outcome.ok))):
+            with single_metric(name=metric, unit=MetricUnit.Count, value=value, namespace=metrics.namespace) as single:
+                single.add_dimension(name="source", value=name)
+    metrics.add_metric(name="PapersCollected", unit=MetricUnit.Count, value=run.papers)
+    metrics.add_metric(name="PaperLookupFailures", unit=MetricUnit.Count, value=len(run.papers_failed))
+    # Without a dimension, so one alarm watches every source.
+    metrics.add_metric(name="SourceFailures", unit=MetricUnit.Count, value=len(run.failed_sources))
+
+
+def build_sources(
+    settings: Settings, credentials: Credentials, clock: Clock, wanted: tuple[str, ...]
+) -> tuple[dict[str, Source], dict[str, str]]:
+    """The enabled sources, and the ones that cannot run (with why)."""
+    from hotpapers.core.http import HttpClient
+
+    sources: dict[str, Source] = {}
+    unavailable: dict[str, str] = {}
+    for name in wanted:
+        if not credentials.has(name):
+            unavailable[name] = "no credentials configured"
+            continue
+        # One per source, so request counts stay separate.
+        http = HttpClient(clock=clock, timeout=settings.http_timeout)
+        if name == "x":
+            from hotpapers.collect.sources.x import XSource
+
+            sources[name] = XSource(http, settings.x_api_url, credentials.x_bearer_token or "", clock)
+        elif name == "bluesky":
+            from hotpapers.collect.sources.bluesky import BlueskySource
+
+            sources[name] = BlueskySource(
+                http, settings.bsky_api_url, credentials.bsky_handle or "", credentials.bsky_app_password or ""
+            )
+        elif name == "hackernews":
+            from hotpapers.collect.sources.hackernews import HackerNewsSource
+
+            sources[name] = HackerNewsSource(http, settings.hn_api_url)
+        elif name == "huggingface":
+            from hotpapers.collect.sources.huggingface import HuggingFaceSource
+
+            sources[name] = HuggingFaceSource(http, settings.hf_api_url)
+    return sources, unavailable
+
+
+def build_collector(
+    settings: Settings,
+    clock: Clock | None = None,
+    sources: tuple[str, ...] | None = None,
+    progress: Progress | None = None,
+) -> Collector:
+    """The collector with its real dependencies, from settings."""
+    from hotpapers.collect.arxiv import ArxivClient
+    from hotpapers.collect.bus import publish_collect_finished
+    from hotpapers.collect.collector import Collector
+    from hotpapers.core.aws import client
+    from hotpapers.core.credentials import load_credentials
+    from hotpapers.core.http import HttpClient, RetryPolicy
+    from hotpapers.core.store import build_store
+
+    clock = clock or SystemClock()
+    credentials = load_credentials(settings)
+    wanted = sources or settings.enabled_sources(credentials)
+    built, unavailable = build_sources(settings, credentials, clock, wanted)
+    arxiv = ArxivClient(
+        # Retries honour arXiv's spacing too: never sooner than the mandated interval.
+        HttpClient(
+            clock=clock,
+            policy=RetryPolicy(base_delay=max(1.0, settings.arxiv_min_interval)),
+            timeout=settings.http_timeout,
+        ),
+        settings.arxiv_api_url,
+        clock,
+        min_interval=settings.arxiv_min_interval,
+        batch_size=settings.arxiv_batch_size,
+    )
+    events = client("events", settings.endpoint_url, settings.region)
+    return Collector(
+        sources=built,
+        arxiv=arxiv,
+        store=build_store(settings, clock),
+        clock=clock,
+        announce=lambda run: publish_collect_finished(events, settings.event_bus, run, sleep=clock.sleep),
+        progress=progress or (lambda message: logger.info(message)),
+        unavailable=unavailable,
+    )

@@ -1,0 +1,1 @@
+"""Social sources: one module per upstream behind the `Source` interface (base.py)."""

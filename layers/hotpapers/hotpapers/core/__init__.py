@@ -1,0 +1,1 @@
+"""Shared contracts every stage imports: models, settings, store, clock, HTTP, AWS clients, arXiv ids."""

@@ -1,0 +1,219 @@
+"""Parse the collector's invocation events into a typed request, or reject them clearly.
+
+Accepted shapes (see events/):
+- by hand: ``{"date": "2021-06-01"}``, ``{"from": "2021-06-01", "to": "2021-06-07"}``,
+  each with an optional ``"sources": ["x", "hackernews"]``;
+- EventBridge Scheduler (ScheduleV2): ``{"scheduled_time": "2021-06-02T00:30:00Z"}``;
+- a classic EventBridge scheduled event (``"detail-type": "Scheduled Event"``).
+Scheduled invocations collect the UTC day before the scheduled time, so a
+retry of the same schedule collects the same day.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from hotpapers.core.sources import SOURCE_NAMES
+
+MAX_RANGE_DAYS = 31  # one invocation must fit the 15-minute Lambda limit
+EARLIEST_DAY = date(1991, 8, 14)  # arXiv's first paper
+# EventBridge's PutEvents entry and Lambda's asynchronous invocation payload limit. Every event we accept
+# is well under 1 KB; a bigger one is a mistake, refused before it is read any further.
+MAX_EVENT_BYTES = 256 * 1024
+# ASCII digits only, exactly YYYY-MM-DD: date.fromisoformat also takes ISO week dates ("2021-W22-2", ten
+# characters too) and, from Python 3.11, the basic form "20210601".
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+# RFC 3339 (an offset-less time is read as UTC, as before): datetime.fromisoformat alone also takes week dates,
+# a bare date and the basic form.
+_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?([Zz]|[+-][0-9]{2}:[0-9]{2})?\Z"
+)
+# The keys each hand-written form may have: a misspelt key ("soruces") must not be ignored silently (it would
+# collect every source). EventBridge's own envelopes are not limited: AWS decides their keys.
+_MANUAL_COLLECT_KEYS = frozenset({"date", "from", "to", "sources"})
+_SCHEDULER_KEYS = frozenset({"scheduled_time", "sources"})
+_MANUAL_PUBLISH_KEYS = frozenset({"date", "from", "to", "all"})
+
+
+class InvalidEvent(ValueError):
+    """The event does not say which day(s) to collect in a form we accept."""
+
+
+@dataclass(frozen=True)
+class CollectRequest:
+    days: tuple[date, ...]
+    sources: tuple[str, ...] | None  # None: the configured default
+    trigger: str  # manual | schedule
+
+
+def _check_event(event: Any) -> dict[str, Any]:
+    """The event as a dict, refused early when it is not a JSON object or is larger than any event we send."""
+    if not isinstance(event, dict):
+        shown = "null" if event is None else type(event).__name__
+        raise InvalidEvent(f"the event must be a JSON object, got {shown}")
+    try:
+        size = len(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    except RecursionError:
+        raise InvalidEvent("the event is nested too deeply to be one this handler accepts") from None
+    except ValueError:  # an integer past Python's 4300-digit int-to-str limit
+        raise InvalidEvent("the event holds a number too large to be one this handler accepts") from None
+    except TypeError as error:  # only a direct call can pass a value JSON cannot hold
+        raise InvalidEvent(f"the event is not JSON: {error}") from None
+    if size > MAX_EVENT_BYTES:
+        raise InvalidEvent(f"the event is {size} bytes, over the {MAX_EVENT_BYTES}-byte limit of an event")
+    return event
+
+
+def _check_keys(event: dict[str, Any], allowed: frozenset[str], form: str) -> None:
+    unknown = sorted(str(key) for key in event if key not in allowed)
+    if unknown:
+        raise InvalidEvent(
+            f"unknown key(s) {', '.join(_shown(key) for key in unknown[:5])} in {form}; "
+            f"expected only {', '.join(sorted(allowed))}"
+        )
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A value's repr for an error message: short, and safe for any JSON value.
+
+    repr() of a string of 300 KB would fill the log; repr() of an integer of more than
+    4300 digits raises ValueError (Python's int-to-str limit) instead of the InvalidEvent.
+    """
+    try:
+        text = repr(value)
+    except ValueError:
+        return f"an integer of {value.bit_length()} bits" if isinstance(value, int) else type(value).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def parse_collect_event(event: Any, today: date) -> CollectRequest:
+    event = _check_event(event)
+    classic = event.get("detail-type") == "Scheduled Event"
+    if "scheduled_time" in event and not classic:
+        _check_keys(event, _SCHEDULER_KEYS, "a scheduler event")
+    elif not classic:
+        _check_keys(event, _MANUAL_COLLECT_KEYS, "a collect event")
+
+    sources = _parse_sources(event.get("sources"))
+
+    if "scheduled_time" in event or classic:
+        field = "scheduled_time" if "scheduled_time" in event else "time"
+        scheduled = _parse_timestamp(event.get(field), field)
+        # The day before the scheduled time, held to the same bounds as a day given by hand: a scheduled
+        # time of 0001-01-01 used to raise OverflowError, and 9999-12-31 to ask for a day far in the future.
+        if scheduled.date() <= EARLIEST_DAY:
+            raise InvalidEvent(f'"{field}" is {scheduled.date()}: the day before it is before arXiv existed')
+        return CollectRequest((_check_day(scheduled.date() - timedelta(days=1), field, today),), sources, "schedule")
+
+    days = _parse_days(event, today)
+    if days is None:
+        raise InvalidEvent(
+            'the event names no day: expected {"date": "YYYY-MM-DD"}, {"from": …, "to": …}, '
+            'or a scheduled event with "scheduled_time"'
+        )
+    return CollectRequest(days, sources, "manual")
+
+
+def _parse_days(event: dict[str, Any], today: date) -> tuple[date, ...] | None:
+    """The day(s) of {"date"} or {"from", "to"} (inclusive), or None when the event names none."""
+    if "date" in event:
+        if "from" in event or "to" in event:
+            raise InvalidEvent('give either "date" or "from"/"to", not both')
+        return (_parse_day(event["date"], "date", today),)
+    if "from" in event or "to" in event:
+        if "from" not in event or "to" not in event:
+            raise InvalidEvent('a range needs both "from" and "to" (YYYY-MM-DD, inclusive)')
+        first = _parse_day(event["from"], "from", today)
+        last = _parse_day(event["to"], "to", today)
+        if last < first:
+            raise InvalidEvent(f'"to" ({last}) is before "from" ({first})')
+        span = (last - first).days + 1
+        if span > MAX_RANGE_DAYS:
+            raise InvalidEvent(
+                f"a range covers at most {MAX_RANGE_DAYS} days per invocation, this one covers {span}; split it"
+            )
+        return tuple(first + timedelta(days=n) for n in range(span))
+    return None
+
+
+def _parse_day(value: Any, field: str, today: date) -> date:
+    if not isinstance(value, str):
+        raise InvalidEvent(f'"{field}" must be a YYYY-MM-DD string, got {_shown(value)}')
+    if not _DAY.match(value):
+        raise InvalidEvent(f'"{field}" must be a date as YYYY-MM-DD, got {_shown(value)}')
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise InvalidEvent(f'"{field}" is {_shown(value)}: YYYY-MM-DD, but not a calendar date') from None
+    return _check_day(day, field, today)
+
+
+def _check_day(day: date, field: str, today: date) -> date:
+    if day > today:
+        raise InvalidEvent(f'"{field}" is {day}, a day that has not begun yet (today is {today} UTC)')
+    if day < EARLIEST_DAY:
+        raise InvalidEvent(f'"{field}" is {day}, before arXiv existed')
+    return day
+
+
+def _parse_timestamp(value: Any, field: str) -> datetime:
+    if not isinstance(value, str) or not _TIMESTAMP.match(value):
+        raise InvalidEvent(f'"{field}" must be an RFC 3339 timestamp, got {_shown(value)}')
+    try:
+        moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # e.g. 2021-02-30, or 0001-01-01T00:00:00+01:00 (before year 1 in UTC)
+        raise InvalidEvent(f'"{field}" is {_shown(value)}, not a time that exists') from None
+
+
+def _parse_sources(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list) or not value or not all(isinstance(name, str) for name in value):
+        raise InvalidEvent('"sources" must be a non-empty list of source names')
+    unknown = [name for name in value if name not in SOURCE_NAMES]
+    if unknown:
+        shown = ", ".join(_shown(name, 30) for name in unknown[:5])  # not the whole of a huge list
+        raise InvalidEvent(f"unknown source(s) {shown}; choose from {', '.join(SOURCE_NAMES)}")
+    return tuple(dict.fromkeys(value))
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    days: tuple[date, ...]
+    everything: bool  # rebuild every collected day and the whole archive
+    trigger: str  # collect-finished | manual
+
+
+def parse_publish_event(event: Any, today: date) -> PublishRequest:
+    """The collector's "Collect Finished" event, or by hand {"date"}, {"from","to"} or {"all": true}."""
+    event = _check_event(event)
+    if event.get("detail-type") == "Collect Finished":
+        detail = event.get("detail")
+        if not isinstance(detail, dict):
+            raise InvalidEvent('a "Collect Finished" event needs a "detail" object')
+        return PublishRequest((_parse_day(detail.get("date"), "detail.date", today),), False, "collect-finished")
+    if "sources" in event:
+        raise InvalidEvent('"sources" is for the collector; the publisher ranks every collected source')
+    _check_keys(event, _MANUAL_PUBLISH_KEYS, "a publish event")
+    if event.get("all") is True:
+        if "date" in event or "from" in event or "to" in event:
+            raise InvalidEvent('give "all" alone, without "date" or "from"/"to"')
+        return PublishRequest((), True, "manual")
+    if "all" in event:
+        raise InvalidEvent(f'"all" must be true, got {_shown(event["all"])}')
+    days = _parse_days(event, today)
+    if days is None:
+        raise InvalidEvent(
+            'the event names no day: expected {"date": "YYYY-MM-DD"}, {"from": …, "to": …}, {"all": true}, '
+            'or a "Collect Finished" event'
+        )
+    return PublishRequest(days, False, "manual")

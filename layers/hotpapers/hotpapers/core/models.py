@@ -1,0 +1,156 @@
+"""Typed values the rest of the package works with.
+
+Upstream payloads are parsed into these at the edge (the source and arXiv
+modules); everything inside the package handles only these types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from hotpapers.core.arxiv_ids import ArxivRef  # defined there, so id parsing needs no other model
+
+
+@dataclass(frozen=True)
+class TextEntity:
+    """A span of a post's text that links somewhere: a URL, a mentioned account or a hashtag.
+
+    `start`/`end` count Unicode code points of the post's (unescaped) text,
+    `Post.text`. Renderers turn spans into links; everything else is escaped text.
+    """
+
+    kind: str  # url | mention | hashtag
+    start: int
+    end: int
+    url: str | None = None  # url: the short link as it appears in the text (t.co)
+    expanded_url: str | None = None  # url: where it leads
+    display_url: str | None = None  # url: what X shows (pic.twitter.com/… for media)
+    username: str | None = None  # mention
+    tag: str | None = None  # hashtag
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe, in field order, without the fields that do not apply."""
+        return {key: value for key, value in vars(self).items() if value is not None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TextEntity:
+        values = {key: data[key] for key in cls.__dataclass_fields__ if key in data}
+        values["start"], values["end"] = int(values["start"]), int(values["end"])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Post:
+    """One original social post (never a repost) that links one or more arXiv papers.
+
+    `metrics` holds the source's own engagement counters, e.g. for X
+    ``{"retweets": 3, "likes": 10, "quotes": 1, "replies": 2}``; for Hacker
+    News ``{"points": 120, "comments": 40}``.
+    """
+
+    source: str
+    post_id: str
+    url: str
+    author_name: str
+    author_handle: str
+    text: str
+    created_at: datetime
+    metrics: dict[str, int]
+    papers: tuple[ArxivRef, ...]
+    kind: str = "post"  # post | quote | reply | story | daily-paper
+    lang: str | None = None  # the source's language tag (X `lang`), when it gives one
+    # Links, mentions and hashtags inside `text`, by code-point offsets into `text`, in order.
+    entities: tuple[TextEntity, ...] = ()
+
+
+@dataclass(frozen=True)
+class Observation:
+    """A post's engagement as seen at one moment: what a re-run replaces."""
+
+    post: Post
+    observed_at: datetime
+
+
+@dataclass(frozen=True)
+class Paper:
+    """arXiv metadata of one paper, whitespace already normalised."""
+
+    arxiv_id: str
+    version: int
+    title: str
+    abstract: str
+    authors: tuple[str, ...]
+    categories: tuple[str, ...]  # primary first
+    published: datetime
+    updated: datetime
+    abs_url: str
+    pdf_url: str | None
+    comment: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+
+    @property
+    def primary_category(self) -> str | None:
+        return self.categories[0] if self.categories else None
+
+
+@dataclass(frozen=True)
+class PaperLookupFailure:
+    """An id arXiv could not give metadata for: recorded, never fatal."""
+
+    arxiv_id: str
+    reason: str  # "not_found" | "error"
+    detail: str = ""
+
+
+@dataclass
+class SourceOutcome:
+    """What one source did during one run."""
+
+    source: str
+    posts: int = 0
+    papers: int = 0
+    requests: int = 0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class RunRecord:
+    """The stored and logged outcome of collecting one day."""
+
+    day: date
+    started_at: datetime
+    finished_at: datetime | None = None
+    sources: dict[str, SourceOutcome] = field(default_factory=dict)
+    papers: int = 0
+    papers_fetched: int = 0
+    papers_failed: list[PaperLookupFailure] = field(default_factory=list)
+    arxiv_requests: int = 0
+    items_written: int = 0
+    write_requests: int = 0
+
+    @property
+    def posts(self) -> int:
+        return sum(outcome.posts for outcome in self.sources.values())
+
+    @property
+    def failed_sources(self) -> list[str]:
+        return sorted(name for name, outcome in self.sources.items() if not outcome.ok)
+
+    @property
+    def duration_seconds(self) -> float:
+        if self.finished_at is None:
+            return 0.0
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+def day_window(day: date) -> tuple[datetime, datetime]:
+    """The half-open UTC interval [day 00:00Z, day+1 00:00Z) that "a day" means."""
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return start, start + timedelta(days=1)

@@ -1,0 +1,132 @@
+"""Configuration, read from the environment when asked for, never at import time.
+
+The setting names are contracts (see docs and DESIGN.md): users and the
+acceptance checks drive the system through them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from hotpapers.core.sources import SOURCE_NAMES
+
+DEFAULT_TABLE = "hotpapers"
+DEFAULT_BUCKET = "hotpapers-site"
+DEFAULT_EVENT_BUS = "hotpapers"
+
+
+class SettingsError(ValueError):
+    """A setting has a value the system cannot use."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    x_bearer_token: str | None = None
+    bsky_handle: str | None = None
+    bsky_app_password: str | None = None
+
+    def has(self, source: str) -> bool:
+        if source == "x":
+            return bool(self.x_bearer_token)
+        if source == "bluesky":
+            return bool(self.bsky_handle and self.bsky_app_password)
+        return True  # Hacker News and Hugging Face need none
+
+    def __repr__(self) -> str:  # never let a secret reach a log line through repr()
+        present = [name for name, value in vars(self).items() if value]
+        return f"Credentials(present={present})"
+
+
+@dataclass(frozen=True)
+class Settings:
+    table: str = DEFAULT_TABLE
+    bucket: str = DEFAULT_BUCKET
+    event_bus: str = DEFAULT_EVENT_BUS
+    endpoint_url: str | None = None
+    region: str = "us-east-1"
+    sources: tuple[str, ...] | None = None  # None: every source whose credentials are present
+    arxiv_api_url: str = "https://export.arxiv.org/api/query"
+    x_api_url: str = "https://api.x.com/2"
+    hn_api_url: str = "https://hn.algolia.com/api/v1"
+    hf_api_url: str = "https://huggingface.co/api"
+    bsky_api_url: str = "https://bsky.social/xrpc"
+    # arXiv's terms: one request at a time, at least 3 s apart.
+    arxiv_min_interval: float = 3.0
+    arxiv_batch_size: int = 100
+    # Seconds to wait for an upstream to connect or send data (each attempt; HttpClient retries).
+    http_timeout: float = 20.0
+    # Name or ARN of a Secrets Manager secret (JSON) holding the credentials in AWS.
+    secret_id: str | None = None
+    credentials: Credentials = field(default_factory=Credentials)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def get(name: str, default: str) -> str:
+            value = env.get(name, "").strip()
+            return value or default
+
+        return cls(
+            table=get("HOTPAPERS_TABLE", DEFAULT_TABLE),
+            bucket=get("HOTPAPERS_BUCKET", DEFAULT_BUCKET),
+            event_bus=get("HOTPAPERS_EVENT_BUS", DEFAULT_EVENT_BUS),
+            endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+            region=get("AWS_REGION", get("AWS_DEFAULT_REGION", "us-east-1")),
+            sources=parse_sources(env.get("HOTPAPERS_SOURCES")),
+            arxiv_api_url=get("HOTPAPERS_ARXIV_API_URL", cls.arxiv_api_url),
+            x_api_url=get("HOTPAPERS_X_API_URL", cls.x_api_url).rstrip("/"),
+            hn_api_url=get("HOTPAPERS_HN_API_URL", cls.hn_api_url).rstrip("/"),
+            hf_api_url=get("HOTPAPERS_HF_API_URL", cls.hf_api_url).rstrip("/"),
+            bsky_api_url=get("HOTPAPERS_BSKY_API_URL", cls.bsky_api_url).rstrip("/"),
+            arxiv_min_interval=_float(get("HOTPAPERS_ARXIV_MIN_INTERVAL", "3"), "HOTPAPERS_ARXIV_MIN_INTERVAL"),
+            arxiv_batch_size=_int(get("HOTPAPERS_ARXIV_BATCH_SIZE", "100"), "HOTPAPERS_ARXIV_BATCH_SIZE", 1, 2000),
+            http_timeout=_float(get("HOTPAPERS_HTTP_TIMEOUT", "20"), "HOTPAPERS_HTTP_TIMEOUT"),
+            secret_id=env.get("HOTPAPERS_SECRET_ID") or None,
+            credentials=Credentials(
+                x_bearer_token=env.get("HOTPAPERS_X_BEARER_TOKEN") or None,
+                bsky_handle=env.get("HOTPAPERS_BSKY_HANDLE") or None,
+                bsky_app_password=env.get("HOTPAPERS_BSKY_APP_PASSWORD") or None,
+            ),
+        )
+
+    def enabled_sources(self, credentials: Credentials | None = None) -> tuple[str, ...]:
+        """The sources to run: the configured list, or every source whose credentials are present."""
+        credentials = credentials or self.credentials
+        if self.sources is not None:
+            return self.sources
+        return tuple(name for name in SOURCE_NAMES if credentials.has(name))
+
+
+def parse_sources(value: str | None) -> tuple[str, ...] | None:
+    if value is None or not value.strip():
+        return None
+    names = tuple(dict.fromkeys(part.strip().lower() for part in value.split(",") if part.strip()))
+    unknown = [name for name in names if name not in SOURCE_NAMES]
+    if unknown:
+        raise SettingsError(
+            f"unknown source(s) {', '.join(unknown)} in HOTPAPERS_SOURCES; choose from {', '.join(SOURCE_NAMES)}"
+        )
+    return names
+
+
+def _float(value: str, name: str) -> float:
+    try:
+        result = float(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {value!r}") from None
+    if result < 0:
+        raise SettingsError(f"{name} must not be negative, got {value!r}")
+    return result
+
+
+def _int(value: str, name: str, low: int, high: int) -> int:
+    try:
+        result = int(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {value!r}") from None
+    if not low <= result <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {result}")
+    return result

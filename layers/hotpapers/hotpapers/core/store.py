@@ -1,0 +1,561 @@
+"""The single DynamoDB table: item shapes, batch writes and the read access patterns.
+
+See docs/data-model.md for the entities, keys and access patterns. Every read
+here is one GetItem, BatchGetItem or Query (paginated), never a Scan.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from hotpapers.core.clock import Clock
+from hotpapers.core.dynamo_json import from_attr, to_attr
+
+if TYPE_CHECKING:  # imported where used: the API's cold start needs none of these classes
+    from hotpapers.core.digest import Digest, DigestSummary
+    from hotpapers.core.models import Observation, Paper, Post, RunRecord
+    from hotpapers.core.settings import Settings
+
+BATCH_WRITE_LIMIT = 25  # DynamoDB's BatchWriteItem maximum
+BATCH_GET_LIMIT = 100  # DynamoDB's BatchGetItem maximum
+
+
+class StoreError(Exception):
+    """DynamoDB kept refusing part of a write after every retry."""
+
+
+# ---------------------------------------------------------------- keys
+
+
+def paper_pk(arxiv_id: str) -> str:
+    return f"PAPER#{arxiv_id}"
+
+
+def day_pk(day: date) -> str:
+    return f"DAY#{day.isoformat()}"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+# ---------------------------------------------------------------- item builders (pure)
+
+
+def paper_item(paper: Paper, fetched_at: datetime) -> dict[str, Any]:
+    """The paper's arXiv metadata: one item per paper, replaced when a newer version is fetched."""
+    return {
+        "PK": paper_pk(paper.arxiv_id),
+        "SK": "META",
+        "entity": "paper",
+        **_paper_fields(paper),
+        "fetched_at": _iso(fetched_at),
+    }
+
+
+def _paper_fields(paper: Paper) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "arxiv_id": paper.arxiv_id,
+        "version": paper.version,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "authors": list(paper.authors),
+        "categories": list(paper.categories),
+        "primary_category": paper.primary_category,
+        "published": _iso(paper.published),
+        "updated": _iso(paper.updated),
+        "abs_url": paper.abs_url,
+        "pdf_url": paper.pdf_url,
+        "comment": paper.comment,
+        "journal_ref": paper.journal_ref,
+        "doi": paper.doi,
+    }
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def mention_item(observation: Observation, arxiv_id: str, day: date) -> dict[str, Any]:
+    """One post about one paper, carrying its newest engagement observation.
+
+    A post linking two papers gives two mention items, one under each paper,
+    so "a paper with its mentions" stays one Query.
+    """
+    post = observation.post
+    item: dict[str, Any] = {
+        "PK": paper_pk(arxiv_id),
+        "SK": f"POST#{post.source}#{post.post_id}",
+        "GSI1PK": day_pk(day),
+        "GSI1SK": f"POST#{arxiv_id}#{post.source}#{post.post_id}",
+        "entity": "mention",
+        "arxiv_id": arxiv_id,
+        "day": day.isoformat(),
+        "source": post.source,
+        "post_id": post.post_id,
+        "url": post.url,
+        "author_name": post.author_name,
+        "author_handle": post.author_handle,
+        "text": post.text,
+        "created_at": _iso(post.created_at),
+        "kind": post.kind,
+        "metrics": dict(post.metrics),
+        "observed_at": _iso(observation.observed_at),
+        "papers": [ref.arxiv_id for ref in post.papers],
+    }
+    if post.lang is not None:
+        item["lang"] = post.lang
+    if post.entities:
+        item["entities"] = [entity.to_dict() for entity in post.entities]
+    return item
+
+
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def post_from_mention(item: dict[str, Any]) -> Post:
+    """The post a mention item stores (its papers without versions: the item keeps ids only)."""
+    from hotpapers.core.models import ArxivRef, Post, TextEntity
+
+    return Post(
+        source=item["source"],
+        post_id=item["post_id"],
+        url=item["url"],
+        author_name=item.get("author_name", ""),
+        author_handle=item.get("author_handle", ""),
+        text=item.get("text", ""),
+        created_at=_time(item["created_at"]),
+        metrics={name: int(value) for name, value in item.get("metrics", {}).items()},
+        papers=tuple(ArxivRef(arxiv_id) for arxiv_id in item.get("papers", [item["arxiv_id"]])),
+        kind=item.get("kind", "post"),
+        lang=item.get("lang"),
+        entities=tuple(TextEntity.from_dict(entity) for entity in item.get("entities", [])),
+    )
+
+
+def observation_from_mention(item: dict[str, Any]) -> Observation:
+    """The stored observation of a post: the post and when its metrics were seen."""
+    from hotpapers.core.models import Observation
+
+    return Observation(post_from_mention(item), _time(item["observed_at"]))
+
+
+def day_paper_item(
+    day: date,
+    arxiv_id: str,
+    paper: Paper | None,
+    engagement: dict[str, dict[str, int]],
+) -> dict[str, Any]:
+    """A paper as mentioned on one day: a copy of its metadata plus that day's engagement.
+
+    The copy lets one Query on GSI1 return everything a day's digest needs;
+    GSI2 serves "the papers of one category on one day".
+    """
+    item: dict[str, Any] = {
+        "PK": paper_pk(arxiv_id),
+        "SK": day_pk(day),
+        "GSI1PK": day_pk(day),
+        "GSI1SK": f"PAPER#{arxiv_id}",
+        "entity": "day_paper",
+        "day": day.isoformat(),
+        "arxiv_id": arxiv_id,
+        "engagement": engagement,
+        "has_metadata": paper is not None,
+    }
+    if paper is not None:
+        item.update(_paper_fields(paper))
+        if paper.primary_category:
+            item["GSI2PK"] = f"DAYCAT#{day.isoformat()}#{paper.primary_category}"
+            item["GSI2SK"] = f"PAPER#{arxiv_id}"
+    return item
+
+
+def run_item(run: RunRecord) -> dict[str, Any]:
+    """The latest collection run of a day (a re-run replaces it)."""
+    return {
+        "PK": day_pk(run.day),
+        "SK": "RUN",
+        "GSI1PK": day_pk(run.day),
+        "GSI1SK": "RUN",
+        # Every run record in one GSI2 partition: the list of collected days is one Query.
+        "GSI2PK": "RUNS",
+        "GSI2SK": run.day.isoformat(),
+        "entity": "run",
+        "day": run.day.isoformat(),
+        "started_at": _iso(run.started_at),
+        "finished_at": _iso(run.finished_at) if run.finished_at else None,
+        "duration_seconds": Decimal(str(round(run.duration_seconds, 3))),
+        "posts": run.posts,
+        "papers": run.papers,
+        "papers_fetched": run.papers_fetched,
+        "arxiv_requests": run.arxiv_requests,
+        "sources": {
+            name: {
+                "posts": outcome.posts,
+                "papers": outcome.papers,
+                "requests": outcome.requests,
+                "ok": outcome.ok,
+                **({"error": outcome.error} if outcome.error else {}),
+            }
+            for name, outcome in sorted(run.sources.items())
+        },
+        "failed_sources": run.failed_sources,
+        "paper_failures": [
+            {"arxiv_id": failure.arxiv_id, "reason": failure.reason, "detail": failure.detail[:500]}
+            for failure in run.papers_failed
+        ],
+    }
+
+
+def paper_from_item(item: dict[str, Any]) -> Paper:
+    from hotpapers.core.models import Paper
+
+    return Paper(
+        arxiv_id=item["arxiv_id"],
+        version=int(item["version"]),
+        title=item["title"],
+        abstract=item.get("abstract", ""),
+        authors=tuple(item.get("authors", ())),
+        categories=tuple(item.get("categories", ())),
+        published=_time(item["published"]),
+        updated=_time(item["updated"]),
+        abs_url=item["abs_url"],
+        pdf_url=item.get("pdf_url"),
+        comment=item.get("comment"),
+        journal_ref=item.get("journal_ref"),
+        doi=item.get("doi"),
+    )
+
+
+# ---------------------------------------------------------------- digests (written by the publisher)
+
+
+LATEST_PK = "DIGEST#LATEST"  # a copy of the newest digest, so /digests/latest is one GetItem
+
+
+def digest_items(digest: Digest) -> list[dict[str, Any]]:
+    """The full digest (gzip JSON: one GetItem serves the API) and its small summary.
+
+    The summary alone sits in GSI1 under DIGESTS, so listing days reads a few
+    KB a day and never the full digests.
+    """
+    from hotpapers.core.digest import DigestSummary
+
+    day = digest.day.isoformat()
+    summary = json.dumps(DigestSummary.of(digest).to_dict(), ensure_ascii=False, separators=(",", ":"))
+    return [
+        {
+            "PK": f"DIGEST#{day}",
+            "SK": "DIGEST",
+            "entity": "digest",
+            "day": day,
+            "papers": len(digest.papers),
+            # mtime=0 keeps the bytes identical for identical digests. Level 5, not gzip's 9:
+            # half the CPU of a five-year rebuild's compression for 3% larger items.
+            "body_gz": gzip.compress(digest.document, compresslevel=5, mtime=0),
+        },
+        {
+            "PK": f"DIGEST#{day}",
+            "SK": "SUMMARY",
+            "GSI1PK": "DIGESTS",
+            "GSI1SK": day,
+            "entity": "digest_summary",
+            "day": day,
+            "papers": len(digest.papers),
+            "summary": summary,
+        },
+    ]
+
+
+def digest_from_item(item: dict[str, Any]) -> Digest:
+    from hotpapers.core.digest import Digest
+
+    body = item["body_gz"]
+    raw = bytes(body)
+    return Digest.from_dict(json.loads(gzip.decompress(raw)))
+
+
+# ---------------------------------------------------------------- the table
+
+
+def fast_query_parsing(dynamodb: Any) -> Any:
+    """Let successful Query responses skip botocore's shape-by-shape parse.
+
+    botocore walks every attribute value of a Query response against the service
+    model: 29 of the 86 CPU seconds of a five-year rebuild (bench/README.md), where
+    json.loads takes a tenth of it. On a 200, this moves the body aside before botocore
+    parses it and hands back the items as DynamoDB JSON, which `_from_dynamo` reads
+    anyway (binary values stay base64 text; `from_attr` decodes them). Errors still go
+    through botocore's parser, so retries and exceptions are unchanged.
+    """
+
+    def on_before_parse(response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any) -> None:
+        if response_dict.get("status_code") != 200 or not response_dict.get("body"):
+            return
+        document = json.loads(response_dict["body"])
+        customized_response_dict.update(document)
+        response_dict["body"] = b"{}"
+
+    dynamodb.meta.events.register("before-parse.dynamodb.Query", on_before_parse, unique_id="hotpapers-fast-query")
+    return dynamodb
+
+
+
+@dataclass
+class WriteStats:
+    items: int = 0
+    requests: int = 0
+
+
+class Store:
+    """Reads and writes the table through a low-level DynamoDB client."""
+
+    def __init__(self, table_name: str, dynamodb: Any, clock: Clock, max_attempts: int = 8) -> None:
+        self.table_name = table_name
+        self._db = dynamodb
+        self._clock = clock
+        self._max_attempts = max_attempts
+        self.stats = WriteStats()
+        self.read_requests = 0
+
+    # ---- writes
+
+    def write_items(self, items: Iterable[dict[str, Any]]) -> WriteStats:
+        """BatchWriteItem in groups of 25, retrying unprocessed items with backoff.
+
+        Items are whole-item puts keyed by their natural ids, so writing the
+        same day twice leaves the same items: that is what makes re-runs safe.
+        """
+        batch: list[dict[str, Any]] = []
+        seen: set[tuple[str, str]] = set()
+        for item in items:
+            key = (item["PK"], item["SK"])
+            if key in seen:  # one batch may not hold the same key twice
+                raise ValueError(f"duplicate item key {key} in one write")
+            seen.add(key)
+            batch.append({"PutRequest": {"Item": self._to_dynamo(item)}})
+            if len(batch) == BATCH_WRITE_LIMIT:
+                self._flush(batch)
+                batch = []
+        if batch:
+            self._flush(batch)
+        return self.stats
+
+    def _flush(self, requests: list[dict[str, Any]]) -> None:
+        pending = requests
+        for attempt in range(1, self._max_attempts + 1):
+            self.stats.requests += 1
+            response = self._db.batch_write_item(RequestItems={self.table_name: pending})
+            unprocessed = response.get("UnprocessedItems", {}).get(self.table_name, [])
+            self.stats.items += len(pending) - len(unprocessed)
+            if not unprocessed:
+                return
+            pending = unprocessed
+            # Unprocessed items mean throttling: back off exponentially before retrying them.
+            self._clock.sleep(min(20.0, 0.05 * (2**attempt)))
+        raise StoreError(f"{len(pending)} items still unprocessed after {self._max_attempts} attempts")
+
+    def put_item(self, item: dict[str, Any]) -> None:
+        self.stats.requests += 1
+        self._db.put_item(TableName=self.table_name, Item=self._to_dynamo(item))
+        self.stats.items += 1
+
+    # ---- reads
+
+    def get_items(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+        """BatchGetItem in groups of 100, retrying unprocessed keys."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(keys), BATCH_GET_LIMIT):
+            pending: dict[str, Any] = {
+                self.table_name: {
+                    "Keys": [{"PK": {"S": pk}, "SK": {"S": sk}} for pk, sk in keys[start : start + BATCH_GET_LIMIT]]
+                }
+            }
+            for attempt in range(1, self._max_attempts + 1):
+                self.read_requests += 1
+                response = self._db.batch_get_item(RequestItems=pending)
+                found.extend(self._from_dynamo(item) for item in response.get("Responses", {}).get(self.table_name, []))
+                pending = response.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+                self._clock.sleep(min(20.0, 0.05 * (2**attempt)))
+            else:
+                raise StoreError("BatchGetItem kept returning unprocessed keys")
+        return found
+
+    def get_item(self, pk: str, sk: str) -> dict[str, Any] | None:
+        self.read_requests += 1
+        response = self._db.get_item(TableName=self.table_name, Key={"PK": {"S": pk}, "SK": {"S": sk}})
+        item = response.get("Item")
+        return self._from_dynamo(item) if item else None
+
+    def query(
+        self,
+        partition_key: str,
+        value: str,
+        index: str | None = None,
+        sort_prefix: str | None = None,
+        newest_first: bool = False,
+    ) -> Iterator[dict[str, Any]]:
+        """All items of one partition (of the table or a GSI), following pagination."""
+        sort_key = {None: "SK", "GSI1": "GSI1SK", "GSI2": "GSI2SK"}[index]
+        expression = "#pk = :pk"
+        names = {"#pk": partition_key}
+        values: dict[str, Any] = {":pk": {"S": value}}
+        if sort_prefix:
+            expression += " AND begins_with(#sk, :prefix)"
+            names["#sk"] = sort_key
+            values[":prefix"] = {"S": sort_prefix}
+        params: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": expression,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+        if index:
+            params["IndexName"] = index
+        if newest_first:
+            params["ScanIndexForward"] = False
+        while True:
+            self.read_requests += 1
+            response = self._db.query(**params)
+            for item in response.get("Items", []):
+                yield self._from_dynamo(item)
+            if "LastEvaluatedKey" not in response:
+                return
+            params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    # ---- access patterns
+
+    def papers_meta(self, arxiv_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        items = self.get_items([(paper_pk(arxiv_id), "META") for arxiv_id in arxiv_ids])
+        return {item["arxiv_id"]: item for item in items}
+
+    def day_items(self, day: date) -> list[dict[str, Any]]:
+        """The papers, mentions and run record of one day: one Query on GSI1."""
+        return list(self.query("GSI1PK", day_pk(day), index="GSI1"))
+
+    def paper_items(self, arxiv_id: str) -> list[dict[str, Any]]:
+        """One paper's metadata, its days and its mentions: one Query on the table."""
+        return list(self.query("PK", paper_pk(arxiv_id)))
+
+    def category_day_items(self, day: date, category: str) -> list[dict[str, Any]]:
+        """The papers of one primary category on one day: one Query on GSI2."""
+        return list(self.query("GSI2PK", f"DAYCAT#{day.isoformat()}#{category}", index="GSI2"))
+
+    # ---- digests
+
+    def collected_days(self) -> list[date]:
+        """Every day with a run record, oldest first: one Query on GSI2."""
+        return sorted(date.fromisoformat(item["day"]) for item in self.query("GSI2PK", "RUNS", index="GSI2"))
+
+    def put_digests(self, digests: Sequence[Digest]) -> None:
+        # Bodies first, then the summaries that list the days: a summary stored without its body
+        # (DynamoDB returning the body unprocessed, the publisher dying before the retry) made every
+        # later publish rendering that day fail (tests/reliability/test_crash_consistency.py).
+        # The bodies stream out as they are built; only the small summaries wait in memory.
+        summaries: list[dict[str, Any]] = []
+
+        def bodies() -> Iterator[dict[str, Any]]:
+            for digest in digests:
+                body, summary = digest_items(digest)
+                summaries.append(summary)
+                yield body
+
+        self.write_items(bodies())
+        self.write_items(summaries)
+
+    def get_digest(self, day: date) -> Digest | None:
+        """One day's digest: one GetItem."""
+        item = self.get_item(f"DIGEST#{day.isoformat()}", "DIGEST")
+        return digest_from_item(item) if item else None
+
+    def get_digests(self, days: Sequence[date]) -> dict[date, Digest]:
+        items = self.get_items([(f"DIGEST#{day.isoformat()}", "DIGEST") for day in days])
+        return {date.fromisoformat(item["day"]): digest_from_item(item) for item in items}
+
+    def digest_json(self, day: date) -> bytes | None:
+        """One day's digest document as stored (JSON bytes): one GetItem."""
+        item = self.get_item(f"DIGEST#{day.isoformat()}", "DIGEST")
+        return gzip.decompress(bytes(item["body_gz"])) if item else None
+
+    def latest_digest_json(self) -> bytes | None:
+        """The newest day's digest document: one GetItem of the copy the publisher keeps."""
+        item = self.get_item(LATEST_PK, "DIGEST")
+        return gzip.decompress(bytes(item["body_gz"])) if item else None
+
+    def put_latest(self, digest: Digest) -> None:
+        item = digest_items(digest)[0]
+        self.put_item({**item, "PK": LATEST_PK, "entity": "latest_digest"})
+
+    def digest_summaries_page(self, limit: int, before: date | None) -> tuple[list[dict[str, Any]], date | None]:
+        """Up to `limit` summaries (as the JSON dicts stored), newest first, older than `before`: one Query."""
+        params: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": "GSI1",
+            "KeyConditionExpression": "GSI1PK = :pk" + (" AND GSI1SK < :before" if before else ""),
+            "ExpressionAttributeValues": {":pk": {"S": "DIGESTS"}},
+            "ScanIndexForward": False,
+            # One more than asked: whether it exists says if there is a next page, where
+            # LastEvaluatedKey alone would promise one after every full page.
+            "Limit": limit + 1,
+        }
+        if before:
+            params["ExpressionAttributeValues"][":before"] = {"S": before.isoformat()}
+        self.read_requests += 1
+        response = self._db.query(**params)
+        summaries = [json.loads(self._from_dynamo(item)["summary"]) for item in response["Items"]]
+        more = len(summaries) > limit
+        summaries = summaries[:limit]
+        return summaries, (date.fromisoformat(summaries[-1]["day"]) if more else None)
+
+    def mentions_page(
+        self, arxiv_id: str, sort_prefix: str, limit: int, after: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Up to `limit` mentions of a paper whose SK starts with `sort_prefix`, after `after`: one Query."""
+        values: dict[str, Any] = {":pk": {"S": paper_pk(arxiv_id)}, ":prefix": {"S": sort_prefix}}
+        params: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": values,
+            "Limit": limit + 1,  # one more than asked tells whether a next page exists
+        }
+        if after:
+            params["ExclusiveStartKey"] = {"PK": {"S": paper_pk(arxiv_id)}, "SK": {"S": after}}
+        self.read_requests += 1
+        response = self._db.query(**params)
+        items = [self._from_dynamo(item) for item in response["Items"]]
+        more = len(items) > limit
+        items = items[:limit]
+        return items, (items[-1]["SK"] if more else None)
+
+    def digest_summaries(self) -> list[DigestSummary]:
+        """Every digest's summary, newest first: one Query on GSI1 (paginated)."""
+        from hotpapers.core.digest import DigestSummary
+
+        items = self.query("GSI1PK", "DIGESTS", index="GSI1", newest_first=True)
+        return [DigestSummary.from_dict(json.loads(item["summary"])) for item in items]
+
+    # ---- (de)serialisation
+
+    @staticmethod
+    def _to_dynamo(item: dict[str, Any]) -> dict[str, Any]:
+        return {key: to_attr(value) for key, value in item.items() if value is not None}
+
+    @staticmethod
+    def _from_dynamo(item: dict[str, Any]) -> dict[str, Any]:
+        return {key: from_attr(value) for key, value in item.items()}
+
+
+def build_store(settings: Settings, clock: Clock) -> Store:
+    """The store at the configured table and endpoint."""
+    # The store builds every request itself and DynamoDB validates on arrival; botocore's
+    # client-side validation was a fifth of the collector's CPU on a heavy day (bench/README.md).
+    from hotpapers.core.aws import client
+
+    dynamodb = client("dynamodb", settings.endpoint_url, settings.region, parameter_validation=False)
+    return Store(settings.table, fast_query_parsing(dynamodb), clock)

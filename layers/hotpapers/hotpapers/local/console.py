@@ -1,0 +1,76 @@
+"""What the local commands print: the collect and publish summaries and the stored day."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def print_collect_summary(summary: dict[str, Any]) -> None:
+    rows = [("date", "source", "posts", "papers", "requests", "status")]
+    for day in summary["days"]:
+        for name, source in day["sources"].items():
+            status = "ok" if not source["error"] else "FAILED (below)"
+            rows.append(
+                (day["date"], name, str(source["posts"]), str(source["papers"]), str(source["requests"]), status)
+            )
+        failures = f"{len(day['paper_failures'])} lookups failed" if day["paper_failures"] else "ok"
+        rows.append(
+            (
+                day["date"],
+                "arxiv",
+                "",
+                str(day["papers"]),
+                str(day["arxiv_requests"]),
+                f"{day['papers_fetched']} fetched, {failures}",
+            )
+        )
+        rows.append(
+            (day["date"], "dynamodb", "", "", str(day["write_requests"]), f"{day['items_written']} items written")
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for index, row in enumerate(rows):
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
+    for day in summary["days"]:
+        for name, source in day["sources"].items():
+            if source["error"]:
+                print(f"  {day['date']} {name} failed: {source['error']}")
+        if day["paper_failures"]:
+            print(
+                f"  {day['date']} arXiv had no metadata for: {', '.join(day['paper_failures'])} (a re-run retries them)"
+            )
+
+
+def print_publish_summary(result: dict[str, Any]) -> None:
+    for day in result["days"]:
+        print(f"published {day['date']}: {day['papers']} papers of {day['candidates']} candidates")
+    for day, why in result["skipped"].items():
+        print(f"skipped {day}: {why}")
+    print(f"site objects: {result['objects_put']} uploaded, {result['objects_unchanged']} unchanged")
+
+
+def _stored_papers(day_items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    papers = [item for item in day_items if item["entity"] == "day_paper"]
+
+    def score(item: dict[str, Any]) -> int:
+        x = item["engagement"].get("x", {})
+        return x.get("retweets", 0) + x.get("likes", 0)
+
+    return sorted(papers, key=lambda item: (-score(item), item["arxiv_id"]))
+
+
+def print_stored_day(day_items: list[dict[str, Any]]) -> None:
+    papers = _stored_papers(day_items)
+    mentions = [item for item in day_items if item["entity"] == "mention"]
+    run = next((item for item in day_items if item["entity"] == "run"), None)
+    print(f"\nStored for the day: {len(papers)} papers, {len(mentions)} mentions" + (", 1 run record" if run else ""))
+    print(f"  {'arXiv id':<12} {'primary':<9} {'posts':>5} {'retweets':>8} {'likes':>6}  title")
+    for item in papers:
+        x = item["engagement"].get("x", {})
+        title = item.get("title", "(metadata missing)")
+        title = title if len(title) <= 60 else title[:57] + "..."
+        print(
+            f"  {item['arxiv_id']:<12} {item.get('primary_category', '?'):<9} {x.get('posts', 0):>5} "
+            f"{x.get('retweets', 0):>8} {x.get('likes', 0):>6}  {title}"
+        )

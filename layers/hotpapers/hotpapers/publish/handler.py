@@ -1,0 +1,74 @@
+"""The publish stage's entry: parse the event, build the publisher from settings, run it, emit metrics.
+
+`functions/publish/app.py` calls `handle`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from hotpapers.core.clock import Clock, SystemClock
+from hotpapers.core.events import parse_publish_event
+from hotpapers.core.observability import logged_rejection, logger, metrics, record_failure
+from hotpapers.core.settings import Settings
+
+if TYPE_CHECKING:
+    from hotpapers.publish.bucket import SiteBucket
+    from hotpapers.publish.publisher import Publisher
+
+Progress = Callable[[str], None]
+
+
+def _default_publisher(settings: Settings, clock: Clock) -> Publisher:
+    return build_publisher(settings, clock)
+
+
+def handle(
+    event: Any,
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    make_publisher: Callable[[Settings, Clock], Publisher] = _default_publisher,
+) -> dict[str, Any]:
+    """Parse first: a malformed event is rejected before anything is read or written."""
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    clock = clock or SystemClock()
+    with logged_rejection("publish"):
+        request = parse_publish_event(event, today=clock.now().date())
+    settings = settings or Settings.from_env()
+    logger.append_keys(
+        trigger=request.trigger, days=[day.isoformat() for day in request.days], everything=request.everything
+    )
+    try:
+        result = make_publisher(settings, clock).run(request)
+    except Exception as exc:
+        record_failure("PublishFailures", "publish failed", exc)
+        raise
+    metrics.add_metric(name="DigestsPublished", unit=MetricUnit.Count, value=len(result.days))
+    metrics.add_metric(name="ObjectsUploaded", unit=MetricUnit.Count, value=result.objects_put)
+    return result.to_dict()
+
+
+def build_publisher(settings: Settings, clock: Clock | None = None, progress: Progress | None = None) -> Publisher:
+    """The publisher with its real dependencies, from settings."""
+    from hotpapers.core.scoring import ranking_config_from_env
+    from hotpapers.core.store import build_store
+    from hotpapers.publish.publisher import Publisher
+    from hotpapers.publish.site import site_config_from_env
+
+    clock = clock or SystemClock()
+    return Publisher(
+        store=build_store(settings, clock),
+        bucket=build_site_bucket(settings),
+        site=site_config_from_env(),
+        ranking=ranking_config_from_env(),
+        progress=progress or (lambda message: logger.info(message)),
+    )
+
+
+def build_site_bucket(settings: Settings) -> SiteBucket:
+    from hotpapers.core.aws import client
+    from hotpapers.publish.bucket import SiteBucket
+
+    return SiteBucket(settings.bucket, client("s3", settings.endpoint_url, settings.region))

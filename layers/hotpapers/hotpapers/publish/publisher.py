@@ -1,0 +1,197 @@
+"""Publish: rank collected days into digests, store them, render the site, upload what changed.
+
+The work function takes its dependencies (store, bucket, configs) as
+arguments; `wiring.build_publisher` assembles the real ones.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from hotpapers.core.digest import Digest, DigestSummary, RankingConfig
+from hotpapers.core.events import PublishRequest
+from hotpapers.core.observability import logger
+from hotpapers.core.store import Store
+from hotpapers.publish.bucket import SiteBucket
+from hotpapers.publish.markdown import render_markdown
+from hotpapers.publish.ranking import rank_day
+from hotpapers.publish.site import (
+    SiteConfig,
+    SiteObject,
+    category_page_key,
+    day_page_key,
+    render_404,
+    render_archive,
+    render_categories,
+    render_day,
+    render_feed,
+    render_index,
+    render_robots,
+    render_sitemap,
+    render_stylesheet,
+)
+
+Progress = Callable[[str], None]
+
+MARKDOWN_TYPE = "text/markdown; charset=utf-8"
+JSON_TYPE = "application/json; charset=utf-8"
+
+
+@dataclass
+class PublishResult:
+    days: list[dict[str, Any]] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # day → why it was not published
+    objects_put: int = 0
+    objects_unchanged: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "days": self.days,
+            "skipped": self.skipped,
+            "objects_put": self.objects_put,
+            "objects_unchanged": self.objects_unchanged,
+        }
+
+
+def day_exports(digest: Digest, cache_control: str) -> list[SiteObject]:
+    """The day's Markdown (the blog's exact format) and JSON (the API's digest document)."""
+    day = digest.day.isoformat()
+    return [
+        SiteObject(f"digests/{day}.md", render_markdown(digest).encode("utf-8"), MARKDOWN_TYPE, cache_control),
+        SiteObject(f"digests/{day}.json", digest.document, JSON_TYPE, cache_control),
+    ]
+
+
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """Keep the cycle collector off what is already in memory while the site renders.
+
+    By now the digests (a five-year rebuild: ~37,000 papers and their posts) are live
+    until the end, yet every full collection would walk them again while rendering
+    allocates; freezing them cut a tenth of the rebuild's render CPU. Unfrozen after,
+    so a warm Lambda container can still free them.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+@dataclass
+class Publisher:
+    store: Store
+    bucket: SiteBucket
+    site: SiteConfig
+    ranking: RankingConfig
+    progress: Progress = field(default=lambda message: None)
+
+    def run(self, request: PublishRequest) -> PublishResult:
+        result = PublishResult()
+        days = self.store.collected_days() if request.everything else list(request.days)
+        digests: dict[date, Digest] = {}
+        for day in days:
+            items = self.store.day_items(day)
+            if not any(item["entity"] == "run" for item in items):
+                # Publishing a day nobody collected would store an empty digest that looks real.
+                result.skipped[day.isoformat()] = "not collected yet: run the collector for this day first"
+                logger.warning("day not collected", extra={"day": day.isoformat()})
+                continue
+            digest = rank_day(day, items, self.ranking)
+            digests[day] = digest
+            result.days.append({"date": day.isoformat(), "papers": len(digest.papers), "candidates": digest.candidates})
+        if digests:
+            self.progress(f"storing {len(digests)} digest(s)")
+            self.store.put_digests(list(digests.values()))
+
+        summaries = self.store.digest_summaries()  # newest first
+        if not summaries:
+            self.progress("no digest stored yet: nothing to render")
+            return result
+        # A stored digest whose page never reached the bucket (a publish that failed half-way and
+        # was not re-run) is linked from every listing rendered now: render its page again too.
+        # Found by tests/reliability/test_aws_faults.py; costs no request (upload lists the bucket anyway).
+        unpublished = [s.day for s in summaries if s.day not in digests and not self.bucket.has(day_page_key(s.day))]
+        if unpublished:
+            digests = {**digests, **self.store.get_digests(unpublished)}
+        self.progress(f"rendering {len(digests)} day(s) and the archive of {len(summaries)} day(s)")
+        with _frozen_heap():
+            phases, latest = self._render(digests, summaries)
+            self.store.put_latest(latest)
+            stats = self.bucket.upload(phases)
+        result.objects_put, result.objects_unchanged = stats.put, stats.unchanged
+        logger.info(
+            "publish finished",
+            extra={"days": [d["date"] for d in result.days], "put": stats.put, "unchanged": stats.unchanged},
+        )
+        return result
+
+    def _render(
+        self, digests: dict[date, Digest], summaries: list[DigestSummary]
+    ) -> tuple[list[Iterable[SiteObject]], Digest]:
+        ordered = sorted(summary.day for summary in summaries)
+        position = {day: index for index, day in enumerate(ordered)}
+        latest = ordered[-1]
+
+        # A new day changes its neighbours' prev/next links, so they are rendered again too.
+        to_render = set(digests)
+        for day in digests:
+            index = position[day]
+            to_render.update(ordered[max(0, index - 1) : index + 2])
+        to_render.add(latest)
+        missing = sorted(to_render - set(digests))
+        if missing:
+            digests = {**digests, **self.store.get_digests(missing)}
+
+        # A day can bring a category the site has never shown: its page links to the new category
+        # page, which lists the day and links back. Whichever goes up first would link to a missing
+        # page until the other does (a crash in between leaves it so: tests/reliability/
+        # test_crash_consistency.py). So such a day goes up first with those chips unlinked, and
+        # again, linked, once the category pages are up. An empty bucket (a first publish or a
+        # rebuild from scratch) has no index.html linking into it yet: nothing is reachable
+        # until the front page goes up last, and no day is uploaded twice.
+        site_is_live = self.bucket.has("index.html")
+        relink: list[date] = []
+
+        def neighbours(day: date) -> tuple[date | None, date | None]:
+            index = position[day]
+            return (ordered[index - 1] if index > 0 else None, ordered[index + 1] if index + 1 < len(ordered) else None)
+
+        def day_pages() -> Iterator[SiteObject]:
+            # A generator: the upload takes each day's page and exports as they are rendered,
+            # so a five-year rebuild never holds 5,000 rendered objects (~420 MB) at once.
+            for day in sorted(to_render):
+                previous, following = neighbours(day)
+                unseen = self._categories_not_shown(digests[day]) if site_is_live else set()
+                linkable = (lambda category, unseen=unseen: category not in unseen) if unseen else None
+                if unseen:
+                    relink.append(day)
+                day_objects = render_day(digests[day], previous, following, self.site, linkable)
+                yield from day_objects
+                yield from day_exports(digests[day], day_objects[0].cache_control)
+
+        def relinked_day_pages() -> Iterator[SiteObject]:
+            for day in relink:
+                previous, following = neighbours(day)
+                yield from render_day(digests[day], previous, following, self.site)
+
+        listings = render_categories(summaries, self.site) + render_archive(summaries, self.site)
+        front = [
+            render_index(digests[latest], summaries, self.site),
+            render_feed(summaries, self.site),
+            render_sitemap(summaries, self.site),
+            render_robots(self.site),
+            render_404(self.site),
+        ]
+        # The stylesheet first (every page links to it), pages next, then what links to them.
+        return [[render_stylesheet()], day_pages(), listings, relinked_day_pages(), front], digests[latest]
+
+    def _categories_not_shown(self, digest: Digest) -> set[str]:
+        """The day's categories that get a page but whose page is not in the bucket yet."""
+        keys = {category: category_page_key(category) for paper in digest.papers for category in paper.categories}
+        return {category for category, key in keys.items() if key is not None and not self.bucket.has(key)}

@@ -1,0 +1,161 @@
+"""Rank one day: which papers enter the digest, in which order, with which top posts.
+
+The default `RankingConfig` reproduces the original blog's rules (DESIGN.md,
+"What it is"), but counts original posts only, never retweets:
+
+- A post's **raw score** is its source's engagement (`core/scoring.py`):
+  X retweets + likes, Bluesky reposts + likes, Hacker News points + comments,
+  Hugging Face upvotes + comments. Quotes and replies are posts of their own,
+  so their counts are not added to the post they quote or answer.
+- Its **score** is `round(weight × raw)` with the source's weight, rounded half up
+  to an integer, per post (a post's shown score is an integer, and a paper's
+  score is exactly the sum of its posts' shown scores). A source without a
+  weight in the config weighs 1.0; a source without engagement metrics scores 0.
+- A paper's **score** is the sum of its posts' scores. It enters the digest when
+  the score is at least `min_score`, arXiv metadata is known and there is a PDF.
+- **Order**: score, highest first; ties by arXiv id ascending (a plain string
+  comparison). That is total, so the same data always gives the same order, and it
+  agrees with the blog on all four ties in the ten reference posts.
+- **Top posts**: a paper's posts by score, highest first (ties: earlier
+  `created_at`, then source, then post id). The first is always shown, the others
+  only while they score at least `top_post_min_score`, at most `top_posts` in all.
+
+Everything comes from the stored items of the day (`Store.day_items`): mentions
+are the truth about engagement, day-paper items give the metadata. No clock is read.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+
+from hotpapers.core.digest import Digest, RankedPaper, RankingConfig, TopPost
+from hotpapers.core.models import Observation
+from hotpapers.core.scoring import METRIC_ORDER, raw_score, weighted_score
+from hotpapers.core.store import observation_from_mention, paper_from_item
+
+__all__ = ["rank_day"]
+
+
+def rank_day(day: date, day_items: list[dict[str, Any]], config: RankingConfig) -> Digest:
+    """The digest of `day` from the items `Store.day_items(day)` returned (day papers, mentions, run)."""
+    day_papers: dict[str, dict[str, Any]] = {}
+    mentions: dict[str, list[Observation]] = defaultdict(list)
+    run: dict[str, Any] | None = None
+    for item in day_items:
+        entity = item.get("entity")
+        if entity == "day_paper":
+            day_papers[item["arxiv_id"]] = item
+        elif entity == "mention":
+            mentions[item["arxiv_id"]].append(observation_from_mention(item))
+        elif entity == "run":
+            run = item
+
+    entered: list[tuple[int, str, RankedPaper]] = []
+    for arxiv_id, item in day_papers.items():
+        if not item.get("has_metadata") or not item.get("pdf_url"):
+            continue
+        observations = mentions.get(arxiv_id, [])
+        scored = [(obs, _post_score(obs, config)) for obs in observations]
+        score = sum(points for _, points in scored)
+        if score < config.min_score:
+            continue
+        entered.append((score, arxiv_id, _ranked_paper(item, scored, score, config)))
+
+    entered.sort(key=lambda entry: (-entry[0], entry[1]))
+    papers = tuple(_with_rank(paper, rank) for rank, (_, _, paper) in enumerate(entered, start=1))
+    return Digest(
+        day=day,
+        as_of=_as_of([obs for observations in mentions.values() for obs in observations], run),
+        papers=papers,
+        candidates=len(day_papers),
+        config=config,
+    )
+
+
+def _post_score(observation: Observation, config: RankingConfig) -> int:
+    post = observation.post
+    return weighted_score(raw_score(post.source, post.metrics), config.weight(post.source))
+
+
+def _ranked_paper(
+    item: dict[str, Any], scored: list[tuple[Observation, int]], score: int, config: RankingConfig
+) -> RankedPaper:
+    paper = paper_from_item(item)
+    ordered = sorted(
+        scored, key=lambda entry: (-entry[1], entry[0].post.created_at, entry[0].post.source, entry[0].post.post_id)
+    )
+    top: list[TopPost] = []
+    for position, (obs, points) in enumerate(ordered):
+        if len(top) >= config.top_posts or (position > 0 and points < config.top_post_min_score):
+            break
+        post = obs.post
+        top.append(
+            TopPost(
+                source=post.source,
+                post_id=post.post_id,
+                url=post.url,
+                author_name=post.author_name,
+                author_handle=post.author_handle,
+                text=post.text,
+                created_at=post.created_at,
+                kind=post.kind,
+                metrics=dict(post.metrics),
+                score=points,
+                lang=post.lang,
+                entities=post.entities,
+            )
+        )
+    return RankedPaper(
+        rank=0,
+        arxiv_id=paper.arxiv_id,
+        version=paper.version,
+        title=paper.title,
+        authors=paper.authors,
+        categories=paper.categories,
+        abstract=paper.abstract,
+        abs_url=paper.abs_url,
+        pdf_url=paper.pdf_url or "",
+        published=paper.published,
+        score=score,
+        engagement=_engagement(scored),
+        top_posts=tuple(top),
+        comment=paper.comment,
+        journal_ref=paper.journal_ref,
+        doi=paper.doi,
+        as_of=max((obs.observed_at for obs, _ in scored), default=None),
+    )
+
+
+def _engagement(scored: list[tuple[Observation, int]]) -> dict[str, dict[str, int]]:
+    """Per source (by name): {"posts": n, <metric sums in METRIC_ORDER, then others by name>, "score": points}."""
+    sums: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    points: dict[str, int] = defaultdict(int)
+    posts: dict[str, int] = defaultdict(int)
+    for obs, score in scored:
+        source = obs.post.source
+        posts[source] += 1
+        points[source] += score
+        for name, value in obs.post.metrics.items():
+            sums[source][name] += int(value)
+    engagement: dict[str, dict[str, int]] = {}
+    for source in sorted(posts):
+        known = METRIC_ORDER.get(source, ())
+        names = [name for name in known if name in sums[source]] + sorted(set(sums[source]) - set(known))
+        engagement[source] = {"posts": posts[source], **{name: sums[source][name] for name in names}}
+        engagement[source]["score"] = points[source]
+    return engagement
+
+
+def _with_rank(paper: RankedPaper, rank: int) -> RankedPaper:
+    return replace(paper, rank=rank)
+
+
+def _as_of(observations: list[Observation], run: dict[str, Any] | None) -> datetime | None:
+    """The newest observation of the day; for a day without mentions, when its run saw it empty."""
+    if observations:
+        return max(obs.observed_at for obs in observations)
+    moment = (run or {}).get("finished_at") or (run or {}).get("started_at")
+    return datetime.fromisoformat(moment.replace("Z", "+00:00")) if isinstance(moment, str) else None
