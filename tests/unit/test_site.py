@@ -52,7 +52,7 @@ from .site_fixtures import (
 
 pytestmark = pytest.mark.unit
 
-STYLE = Path(__file__).parents[2] / "layers/hotpapers/hotpapers/publish/static/style.css"
+STYLE = Path(__file__).parents[2] / "layers/hotpapers/hotpapers/publish/site/static/style.css"
 
 
 @pytest.fixture(scope="module")
