@@ -529,7 +529,7 @@ def test_text_colours_meet_wcag_aa_in_both_schemes() -> None:
 
 def test_no_wall_clock_time_reaches_a_page(digests, monkeypatch) -> None:
     """Rendering at another moment gives the same bytes: the only times are the data's."""
-    import hotpapers.publish.site as site_module
+    import hotpapers.publish.site.formatting as site_module
 
     before = render_site(digests, summaries_of(digests), SITE)
 

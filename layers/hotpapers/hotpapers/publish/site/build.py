@@ -1,0 +1,38 @@
+"""`render_site`: every object of the site from digests and summaries, in upload order."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+from hotpapers.core.digest import Digest, DigestSummary
+from hotpapers.publish.site.config import SiteConfig, SiteObject
+from hotpapers.publish.site.feeds import render_feed, render_sitemap
+from hotpapers.publish.site.listings import render_archive, render_categories
+from hotpapers.publish.site.pages import render_404, render_day, render_index, render_robots, render_stylesheet
+
+
+def render_site(
+    digests: Mapping[date, Digest], summaries: Sequence[DigestSummary], site: SiteConfig
+) -> list[SiteObject]:
+    """Everything, in upload order: the stylesheet, day pages, listings, then the pages that link to them."""
+    summaries = list(summaries)
+    days = sorted({s.day for s in summaries} | set(digests))
+    objects = [render_stylesheet()]
+    for index, day in enumerate(days):
+        if day in digests:
+            prev_day = days[index - 1] if index > 0 else None
+            next_day = days[index + 1] if index + 1 < len(days) else None
+            objects += render_day(digests[day], prev_day, next_day, site)
+    objects += render_categories(summaries, site)
+    objects += render_archive(summaries, site)
+    newest = days[-1] if days and days[-1] in digests else max(digests, default=None)
+    latest = digests[newest] if newest is not None else None
+    objects += [
+        render_index(latest, summaries, site),
+        render_feed(summaries, site),
+        render_sitemap(summaries, site),
+        render_robots(site),
+        render_404(site),
+    ]
+    return objects

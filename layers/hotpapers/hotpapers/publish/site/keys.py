@@ -1,0 +1,61 @@
+"""Every S3 key and site path the site writes or links: pages, categories, the stylesheet, paper anchors."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+
+
+def _key(path: str) -> str:
+    """The S3 key of a site path: '' → index.html, 'archive/' → archive/index.html."""
+    return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+def _day_path(day: date) -> str:
+    return f"digests/{day.isoformat()}/"
+
+
+def day_page_key(day: date) -> str:
+    """The S3 key of a day's page (the publisher checks the bucket for it)."""
+    return _key(_day_path(day))
+
+
+def _month_path(year: int, month: int) -> str:
+    return f"archive/{year:04d}-{month:02d}/"
+
+
+def _category_path(category: str, page: int | None = None) -> str:
+    """The category's index, or one of its archive pages (numbered from 1, the oldest)."""
+    return f"categories/{category}/" if page is None else f"categories/{category}/page/{page}/"
+
+
+_CATEGORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{0,63}")
+
+
+@lru_cache(maxsize=4096)  # a few hundred arXiv categories, checked for every paper of every day
+def _valid_category(category: str) -> bool:
+    """arXiv category names (cs.LG, q-bio.OT, hep-th) are safe path segments; anything else is skipped."""
+    return bool(_CATEGORY.fullmatch(category)) and ".." not in category
+
+
+def _paper_anchor(arxiv_id: str) -> str:
+    """The element id of a paper on its day page: 'arxiv-2105.14103', 'arxiv-hep-th-9901001'."""
+    return "arxiv-" + re.sub(r"[^A-Za-z0-9.-]", "-", arxiv_id)
+
+
+@lru_cache(maxsize=1)
+def _stylesheet_bytes() -> bytes:
+    return resources.files(__package__).joinpath("static", "style.css").read_bytes()
+
+
+def stylesheet_key() -> str:
+    """The stylesheet's key; its name carries a hash of its content, so it can be cached forever."""
+    return f"static/style.{hashlib.sha256(_stylesheet_bytes()).hexdigest()[:12]}.css"
+
+
+def category_page_key(category: str) -> str | None:
+    """The S3 key of a category's index page; None for a name that gets no page (not a safe path segment)."""
+    return _key(_category_path(category)) if _valid_category(category) else None

@@ -1,0 +1,204 @@
+"""The listing pages: the archive (all days by month) and the category pages (all papers by category)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hotpapers.core.digest import DigestSummary
+from hotpapers.publish.site.categories import _GROUP_ORDER, CATEGORY_NAMES, _archive_group
+from hotpapers.publish.site.config import SiteConfig, SiteObject
+from hotpapers.publish.site.keys import _category_path, _valid_category
+from hotpapers.publish.site.render import _page, _page_context
+from hotpapers.publish.site.summaries import (
+    _day_link,
+    _DayLink,
+    _month_link,
+    _months,
+    _newest_first,
+    _summary_anchors,
+    _summary_row,
+)
+
+CATEGORY_PAGE_SIZE = 100
+
+
+def render_archive(summaries: list[DigestSummary], site: SiteConfig) -> list[SiteObject]:
+    """`archive/index.html` (every day by month, newest first) and `archive/YYYY-MM/index.html` per month."""
+    ordered = _newest_first(summaries)
+    months = _months(ordered)
+    context = _page_context(site)
+    groups = [
+        {
+            "link": _month_link(ym),
+            "rows": [_summary_row(s, 1) for s in days],
+            "papers": sum(len(s.papers) for s in days),
+        }
+        for ym, days in months
+    ]
+    objects = [
+        _page(
+            "archive/",
+            "archive.html",
+            site,
+            months=groups,
+            days=len(ordered),
+            papers=sum(len(s.papers) for s in ordered),
+            **context,
+        )
+    ]
+    for index, (ym, days) in enumerate(months):
+        newer = months[index - 1][0] if index > 0 else None
+        older = months[index + 1][0] if index + 1 < len(months) else None
+        link = _month_link(ym)
+        assert link is not None
+        objects.append(
+            _page(
+                link.path,
+                "archive_month.html",
+                site,
+                month=link,
+                rows=[_summary_row(s, 3) for s in days],
+                newer=_month_link(newer),
+                older=_month_link(older),
+                **context,
+            )
+        )
+    return objects
+
+
+@dataclass(frozen=True)
+class _CategoryEntry:
+    link: _DayLink
+    rank: int
+    title: str
+    anchor: str
+    score: int
+    primary: bool
+    others: list[str]
+
+
+@dataclass
+class _CategoryListing:
+    name: str
+    description: str | None
+    group: str
+    entries: list[_CategoryEntry] = field(default_factory=list)
+    primary: int = 0
+
+
+def _category_listings(summaries: list[DigestSummary]) -> list[_CategoryListing]:
+    listings: dict[str, _CategoryListing] = {}
+    for summary in _newest_first(summaries):
+        link = _day_link(summary.day)
+        assert link is not None
+        anchors = _summary_anchors(summary)
+        for paper, anchor in zip(summary.papers, anchors, strict=True):
+            categories = list(dict.fromkeys(paper.categories))
+            for position, category in enumerate(categories):
+                if not _valid_category(category):
+                    continue
+                listing = listings.get(category)
+                if listing is None:
+                    listing = listings[category] = _CategoryListing(
+                        category, CATEGORY_NAMES.get(category), _archive_group(category)
+                    )
+                listing.primary += position == 0
+                listing.entries.append(
+                    _CategoryEntry(
+                        link=link,
+                        rank=paper.rank,
+                        title=paper.title,
+                        anchor=anchor,
+                        score=paper.score,
+                        primary=position == 0,
+                        others=[c for c in categories if c != category],
+                    )
+                )
+    return [listings[name] for name in sorted(listings, key=lambda n: (n.lower(), n))]
+
+
+def _archived_pages(entries: int) -> int:
+    """How many archive pages a category has: full blocks of CATEGORY_PAGE_SIZE, counted from its oldest entry.
+
+    The category's index shows the newest entries; everything older sits on pages
+    numbered from the oldest, each holding a fixed block, so a new day's papers
+    never shift an archived page and a daily publish re-uploads only the index.
+    A category that fits its index has no archive pages.
+    """
+    return entries // CATEGORY_PAGE_SIZE if entries > CATEGORY_PAGE_SIZE else 0
+
+
+def _archived_block(entries: list[_CategoryEntry], number: int) -> list[_CategoryEntry]:
+    """Archive page `number` (1 = oldest) of newest-first `entries`, newest first."""
+    end = len(entries) - (number - 1) * CATEGORY_PAGE_SIZE
+    return entries[end - CATEGORY_PAGE_SIZE : end]
+
+
+def render_categories(summaries: list[DigestSummary], site: SiteConfig) -> list[SiteObject]:
+    """`categories/index.html` and, per category, `categories/<cat>/index.html` (+ `page/N/` archive pages).
+
+    A category's page lists every paper filed under it, newest day first:
+    those with it as their primary category and those cross-listed to it
+    (marked), so every category link on a day page leads somewhere. Past 100
+    entries, the index keeps the newest 100 and fixed blocks of 100, numbered
+    from the oldest, hold the rest (`_archived_pages`).
+    """
+    listings = _category_listings(summaries)
+    context = _page_context(site)
+    groups = []
+    for group in _GROUP_ORDER:
+        members = [listing for listing in listings if listing.group == group]
+        if members:
+            groups.append({"name": group, "listings": members})
+    objects = [
+        _page(
+            "categories/",
+            "categories.html",
+            site,
+            groups=groups,
+            total=len(listings),
+            **context,
+        )
+    ]
+    for listing in listings:
+        archived = _archived_pages(len(listing.entries))
+        blocks = {number: _archived_block(listing.entries, number) for number in range(1, archived + 1)}
+        archive = [
+            {"path": _category_path(listing.name, number), "number": number,
+             "first": block[-1].link, "last": block[0].link}  # fmt: skip
+            for number, block in sorted(blocks.items(), reverse=True)
+        ]
+        objects.append(
+            _page(
+                _category_path(listing.name),
+                "category.html",
+                site,
+                listing=listing,
+                entries=listing.entries[:CATEGORY_PAGE_SIZE],
+                block=None,
+                index=_category_path(listing.name),
+                archive=archive,
+                older=_category_path(listing.name, archived) if archived else None,
+                newer=None,
+                **context,
+            )
+        )
+        for number, block in blocks.items():
+            objects.append(
+                _page(
+                    _category_path(listing.name, number),
+                    "category.html",
+                    site,
+                    listing=listing,
+                    entries=block,
+                    # Nothing that grows with the category (totals, the page count) is printed
+                    # here: the page stays byte-identical until its own days change.
+                    block={"number": number, "first": block[-1].link, "last": block[0].link},
+                    index=_category_path(listing.name),
+                    archive=None,
+                    older=_category_path(listing.name, number - 1) if number > 1 else None,
+                    newer=_category_path(listing.name, number + 1 if number < archived else None),
+                    **context,
+                )
+            )
+    return objects

@@ -1,0 +1,77 @@
+"""The rendering core: the jinja2 environment, page assembly and the pages' content security policy."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from hotpapers.publish.site.config import CACHE_SHORT, HTML_TYPE, SiteConfig, SiteObject
+from hotpapers.publish.site.formatting import _count
+from hotpapers.publish.site.keys import _key, stylesheet_key
+from hotpapers.publish.site.text import _finalize, _plain
+
+if TYPE_CHECKING:  # jinja2 is imported when the first page is rendered, not with this module
+    import jinja2
+
+
+X_WIDGETS_URL = "https://platform.twitter.com/widgets.js"
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader(__package__, "templates"),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default=True),
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals["stylesheet"] = stylesheet_key
+    env.filters["count"] = _count
+    env.filters["plain"] = _plain
+    return env
+
+
+def _render(template: str, site: SiteConfig, **context: Any) -> bytes:
+    text = _environment().get_template(template).render(site=site, **context)
+    return text.encode("utf-8")
+
+
+def _page(key_path: str, template: str, site: SiteConfig, cache: str = CACHE_SHORT, **context: Any) -> SiteObject:
+    body = _render(template, site, page_path=key_path, **context)
+    return SiteObject(_key(key_path), body, HTML_TYPE, cache)
+
+
+def content_security_policy(x_widgets: bool = False, *, header: bool = False) -> str:
+    """The site's Content-Security-Policy: no inline script, no script at all unless X widgets are on.
+
+    Pages carry it in a `<meta http-equiv>` (an S3 website without CloudFront cannot send
+    headers); `header=True` gives the response-header form, which adds `frame-ancestors`
+    (a meta policy may not carry it). The local server sends that header and the template's
+    CloudFront ResponseHeadersPolicy sends the same text. A page's meta policy and the header
+    both apply, so a page with no X post stays script-free even when the header allows X.
+
+    With X widgets on, exactly one script origin is allowed, https://platform.twitter.com
+    (widgets.js), and its iframes; never an inline script, eval, or another origin. Inline
+    *style* is then allowed deliberately: widgets.js sizes and styles the iframe it puts in
+    place of each post card, and a style cannot run code. The site's own markup has no
+    inline style or script either way (tests/reliability/test_hostile_text.py checks it in
+    Chromium with this policy on).
+    """
+    if x_widgets:
+        policy = (
+            "default-src 'self' https:; script-src https://platform.twitter.com; "
+            "frame-src https://platform.twitter.com; style-src 'self' 'unsafe-inline' https:; "
+            "img-src 'self' https: data:; object-src 'none'; base-uri 'none'; form-action 'none'"
+        )
+    else:
+        policy = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'"
+    return policy + "; frame-ancestors 'none'" if header else policy
+
+
+def _page_context(site: SiteConfig, widgets: bool = False) -> dict[str, Any]:
+    return {"csp": content_security_policy(widgets), "widgets_script": X_WIDGETS_URL if widgets else None}

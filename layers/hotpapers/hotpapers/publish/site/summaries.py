@@ -1,0 +1,85 @@
+"""Listing views over day summaries: links to days and months, summary rows, newest-first and by-month order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from hotpapers.core.digest import DigestSummary
+from hotpapers.publish.site.formatting import _long_date, _medium_date, _month_name, _short_date
+from hotpapers.publish.site.keys import _day_path, _month_path, _paper_anchor
+
+
+@dataclass(frozen=True)
+class _DayLink:
+    day: date
+    iso: str
+    path: str
+    long_date: str
+    medium_date: str
+    short_date: str
+
+
+def _day_link(day: date | None) -> _DayLink | None:
+    if day is None:
+        return None
+    return _DayLink(day, day.isoformat(), _day_path(day), _long_date(day), _medium_date(day), _short_date(day))
+
+
+@dataclass(frozen=True)
+class _SummaryRow:
+    link: _DayLink
+    count: int
+    candidates: int
+    top: list[Any]  # SummaryPaper, with their anchors below
+    anchors: list[str]
+
+
+def _summary_row(summary: DigestSummary, top: int) -> _SummaryRow:
+    anchors = _summary_anchors(summary)
+    link = _day_link(summary.day)
+    assert link is not None
+    return _SummaryRow(link, len(summary.papers), summary.candidates, list(summary.papers[:top]), anchors[:top])
+
+
+def _summary_anchors(summary: DigestSummary) -> list[str]:
+    """The same anchors `_day_view` gives the papers of that day."""
+    anchors, used = [], set()
+    for paper in summary.papers:
+        anchor = _paper_anchor(paper.arxiv_id)
+        if anchor in used or anchor == f"paper-{paper.rank}":
+            anchor = f"{anchor}-{paper.rank}"
+        used.add(anchor)
+        anchors.append(anchor)
+    return anchors
+
+
+def _newest_first(summaries: Iterable[DigestSummary]) -> list[DigestSummary]:
+    by_day: dict[date, DigestSummary] = {}
+    for summary in summaries:
+        by_day[summary.day] = summary
+    return [by_day[day] for day in sorted(by_day, reverse=True)]
+
+
+def _months(ordered: list[DigestSummary]) -> list[tuple[tuple[int, int], list[DigestSummary]]]:
+    months: dict[tuple[int, int], list[DigestSummary]] = {}
+    for summary in ordered:
+        months.setdefault((summary.day.year, summary.day.month), []).append(summary)
+    return list(months.items())
+
+
+@dataclass(frozen=True)
+class _MonthLink:
+    year: int
+    month: int
+    name: str
+    path: str
+
+
+def _month_link(year_month: tuple[int, int] | None) -> _MonthLink | None:
+    if year_month is None:
+        return None
+    year, month = year_month
+    return _MonthLink(year, month, _month_name(year, month), _month_path(year, month))

@@ -1,0 +1,161 @@
+"""The day page's view models: the day, its ranked papers, their categories and engagement lines."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import quote
+
+from hotpapers.core.digest import Digest, RankedPaper
+from hotpapers.publish.site.categories import CATEGORY_NAMES
+from hotpapers.publish.site.formatting import (
+    _count,
+    _join_and,
+    _long_date,
+    _medium_date,
+    _moment_text,
+    _plural,
+    _rfc3339,
+    _utc,
+)
+from hotpapers.publish.site.keys import _category_path, _day_path, _paper_anchor, _valid_category
+from hotpapers.publish.site.posts import _post_view, _PostView
+from hotpapers.publish.site.sources import _metric_parts, _source_label, _source_order
+from hotpapers.publish.site.text import TEXT_LIMIT, _shorten, safe_url
+
+
+@dataclass(frozen=True)
+class _EngagementLine:
+    source: str
+    label: str
+    parts: list[str]
+    score: str | None
+
+
+@dataclass(frozen=True)
+class _Category:
+    name: str
+    href: str | None
+    description: str | None
+
+
+@dataclass(frozen=True)
+class _PaperView:
+    rank: int
+    anchor: str
+    arxiv_id: str
+    title: str
+    authors: list[str]
+    score: str
+    abs_url: str | None
+    pdf_url: str | None
+    categories: list[_Category]
+    abstract: str
+    abstract_omitted: int  # characters left out (TEXT_LIMIT); 0 when shown whole
+    comment: str | None
+    journal_ref: str | None
+    doi: str | None
+    doi_url: str | None
+    published_iso: str
+    published_text: str
+    engagement: list[_EngagementLine]
+    posts: list[_PostView]
+
+
+@dataclass(frozen=True)
+class _DayView:
+    day: date
+    iso: str
+    long_date: str
+    medium_date: str
+    path: str
+    papers: list[_PaperView]
+    candidates: int
+    min_score: int
+    sources: list[str]
+    sources_text: str
+    as_of_iso: str | None
+    as_of_text: str | None
+    has_x_posts: bool
+
+
+# Which categories a day page may link to (None: every valid one). The publisher passes one that
+# leaves out categories whose page is not in the bucket yet (see Publisher._render).
+CategoryFilter = Callable[[str], bool] | None
+
+
+def _category_view(category: str, linkable: CategoryFilter = None) -> _Category:
+    if _valid_category(category):
+        href = _category_path(category) if linkable is None or linkable(category) else None
+        return _Category(category, href, CATEGORY_NAMES.get(category))
+    return _Category(category, None, None)
+
+
+def _paper_view(paper: RankedPaper, anchor: str, linkable: CategoryFilter = None) -> _PaperView:
+    engagement = []
+    for source in _source_order(paper.engagement):
+        metrics = paper.engagement[source]
+        score = metrics.get("score")
+        engagement.append(
+            _EngagementLine(
+                source=re.sub(r"[^a-z0-9-]", "", source.lower()) or "other",
+                label=_source_label(source),
+                parts=_metric_parts(source, metrics, with_posts=True),
+                score=_plural(score, "point", "points") if isinstance(score, int) else None,
+            )
+        )
+    doi_url = None
+    if paper.doi and not any(ch.isspace() for ch in paper.doi):
+        doi_url = safe_url("https://doi.org/" + quote(paper.doi.strip(), safe="/:;()._-"))
+    published = _utc(paper.published)
+    abstract = _shorten(paper.abstract, TEXT_LIMIT)
+    return _PaperView(
+        rank=paper.rank,
+        anchor=anchor,
+        arxiv_id=paper.arxiv_id,
+        title=paper.title,
+        authors=list(paper.authors),
+        score=_count(paper.score),
+        abs_url=safe_url(paper.abs_url),
+        pdf_url=safe_url(paper.pdf_url),
+        categories=[_category_view(c, linkable) for c in dict.fromkeys(paper.categories)],
+        abstract=abstract,
+        abstract_omitted=len(paper.abstract) - len(abstract),
+        comment=paper.comment,
+        journal_ref=paper.journal_ref,
+        doi=paper.doi,
+        doi_url=doi_url,
+        published_iso=_rfc3339(published),
+        published_text=_medium_date(published.date()),
+        engagement=engagement,
+        posts=[_post_view(post) for post in paper.top_posts],
+    )
+
+
+def _day_view(digest: Digest, linkable: CategoryFilter = None) -> _DayView:
+    papers = []
+    used: set[str] = set()
+    for paper in digest.papers:
+        anchor = _paper_anchor(paper.arxiv_id)
+        if anchor in used or anchor == f"paper-{paper.rank}":
+            anchor = f"{anchor}-{paper.rank}"
+        used.add(anchor)
+        papers.append(_paper_view(paper, anchor, linkable))
+    sources = _source_order({source for paper in digest.papers for source in paper.engagement})
+    return _DayView(
+        day=digest.day,
+        iso=digest.day.isoformat(),
+        long_date=_long_date(digest.day),
+        medium_date=_medium_date(digest.day),
+        path=_day_path(digest.day),
+        papers=papers,
+        candidates=digest.candidates,
+        min_score=digest.config.min_score,
+        sources=[_source_label(s) for s in sources],
+        sources_text=_join_and([_source_label(s) for s in sources]),
+        as_of_iso=_rfc3339(digest.as_of) if digest.as_of else None,
+        as_of_text=_moment_text(digest.as_of) if digest.as_of else None,
+        has_x_posts=any(post.source == "x" for paper in digest.papers for post in paper.top_posts),
+    )
