@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from hotpapers.publish.bucket import SiteBucket
-from hotpapers.publish.site import content_security_policy, site_config_from_env
+from hotpapers.publish.site import NOT_FOUND_KEY, content_security_policy, site_config_from_env
 
 ApiHandler = Callable[[str, str, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
 
@@ -130,7 +130,7 @@ class LocalServer:
             self._send(request, HTTPStatus.FOUND, {"Location": path + "/"}, b"", head)
             return
         if found is None:
-            missing = self.bucket.get("404.html")
+            missing = self.bucket.get(NOT_FOUND_KEY)
             body = missing[0] if missing else b"Not Found"
             headers = {"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": self.csp}
             self._send(request, 404, headers, body, head)

@@ -21,10 +21,13 @@ from hotpapers.publish.bucket import SiteBucket
 from hotpapers.publish.markdown import render_markdown
 from hotpapers.publish.ranking import rank_day
 from hotpapers.publish.site import (
+    INDEX_KEY,
     SiteConfig,
     SiteObject,
     category_page_key,
     day_page_key,
+    digest_json_key,
+    digest_markdown_key,
     render_404,
     render_archive,
     render_categories,
@@ -60,10 +63,10 @@ class PublishResult:
 
 def day_exports(digest: Digest, cache_control: str) -> list[SiteObject]:
     """The day's Markdown (the blog's exact format) and JSON (the API's digest document)."""
-    day = digest.day.isoformat()
+    markdown = render_markdown(digest).encode("utf-8")
     return [
-        SiteObject(f"digests/{day}.md", render_markdown(digest).encode("utf-8"), MARKDOWN_TYPE, cache_control),
-        SiteObject(f"digests/{day}.json", digest.document, JSON_TYPE, cache_control),
+        SiteObject(digest_markdown_key(digest.day), markdown, MARKDOWN_TYPE, cache_control),
+        SiteObject(digest_json_key(digest.day), digest.document, JSON_TYPE, cache_control),
     ]
 
 
@@ -155,7 +158,7 @@ class Publisher:
         # again, linked, once the category pages are up. An empty bucket (a first publish or a
         # rebuild from scratch) has no index.html linking into it yet: nothing is reachable
         # until the front page goes up last, and no day is uploaded twice.
-        site_is_live = self.bucket.has("index.html")
+        site_is_live = self.bucket.has(INDEX_KEY)
         relink: list[date] = []
 
         def neighbours(day: date) -> tuple[date | None, date | None]:

@@ -35,7 +35,15 @@ from hotpapers.publish.site.config import (
     site_config_from_env,
 )
 from hotpapers.publish.site.feeds import FEED_ENTRIES, render_feed, render_sitemap
-from hotpapers.publish.site.keys import category_page_key, day_page_key, stylesheet_key
+from hotpapers.publish.site.keys import (
+    INDEX_KEY,
+    NOT_FOUND_KEY,
+    category_page_key,
+    day_page_key,
+    digest_json_key,
+    digest_markdown_key,
+    stylesheet_key,
+)
 from hotpapers.publish.site.listings import CATEGORY_PAGE_SIZE, render_archive, render_categories
 from hotpapers.publish.site.pages import render_404, render_day, render_index, render_robots, render_stylesheet
 from hotpapers.publish.site.render import content_security_policy
@@ -48,6 +56,8 @@ __all__ = [
     "CACHE_SHORT",
     "CATEGORY_PAGE_SIZE",
     "FEED_ENTRIES",
+    "INDEX_KEY",
+    "NOT_FOUND_KEY",
     "TEXT_LIMIT",
     "CategoryFilter",
     "SiteConfig",
@@ -55,6 +65,8 @@ __all__ = [
     "category_page_key",
     "content_security_policy",
     "day_page_key",
+    "digest_json_key",
+    "digest_markdown_key",
     "render_404",
     "render_archive",
     "render_categories",

@@ -7,7 +7,7 @@ from datetime import date
 from hotpapers.core.digest import DigestSummary
 from hotpapers.publish.site.config import ATOM_TYPE, CACHE_SHORT, XML_TYPE, SiteConfig, SiteObject
 from hotpapers.publish.site.formatting import _day_updated, _medium_date, _plural, _rfc3339
-from hotpapers.publish.site.keys import _category_path, _day_path, _month_path
+from hotpapers.publish.site.keys import FEED_KEY, SITEMAP_KEY, _category_path, _day_path, _month_path
 from hotpapers.publish.site.listings import _archived_pages, _category_listings
 from hotpapers.publish.site.render import _environment, _render
 from hotpapers.publish.site.summaries import _months, _newest_first, _summary_row
@@ -48,9 +48,9 @@ def render_feed(summaries: list[DigestSummary], site: SiteConfig) -> SiteObject:
             }
         )
     updated = max((e["updated"] for e in entries), default="1970-01-01T00:00:00Z")
-    feed_id = site.absolute("feed.xml") if site.is_absolute else "urn:hotpapers:feed"
+    feed_id = site.absolute(FEED_KEY) if site.is_absolute else "urn:hotpapers:feed"
     body = _render("feed.xml", site, entries=entries, updated=updated, feed_id=feed_id)
-    return SiteObject("feed.xml", body, ATOM_TYPE, CACHE_SHORT)
+    return SiteObject(FEED_KEY, body, ATOM_TYPE, CACHE_SHORT)
 
 
 def _page_paths(summaries: list[DigestSummary]) -> list[tuple[str, str | None]]:
@@ -73,4 +73,4 @@ def _page_paths(summaries: list[DigestSummary]) -> list[tuple[str, str | None]]:
 def render_sitemap(summaries: list[DigestSummary], site: SiteConfig) -> SiteObject:
     """`sitemap.xml`: every page, with the data's own time as lastmod where it has one."""
     urls = [{"loc": site.absolute(path), "lastmod": lastmod} for path, lastmod in _page_paths(summaries)]
-    return SiteObject("sitemap.xml", _render("sitemap.xml", site, urls=urls), XML_TYPE, CACHE_SHORT)
+    return SiteObject(SITEMAP_KEY, _render("sitemap.xml", site, urls=urls), XML_TYPE, CACHE_SHORT)

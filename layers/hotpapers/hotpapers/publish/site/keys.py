@@ -14,6 +14,14 @@ def _key(path: str) -> str:
     return path + "index.html" if path == "" or path.endswith("/") else path
 
 
+# The pages at fixed keys.
+INDEX_KEY = _key("")
+FEED_KEY = "feed.xml"
+SITEMAP_KEY = "sitemap.xml"
+ROBOTS_KEY = "robots.txt"
+NOT_FOUND_KEY = "404.html"
+
+
 def _day_path(day: date) -> str:
     return f"digests/{day.isoformat()}/"
 
@@ -21,6 +29,16 @@ def _day_path(day: date) -> str:
 def day_page_key(day: date) -> str:
     """The S3 key of a day's page (the publisher checks the bucket for it)."""
     return _key(_day_path(day))
+
+
+def digest_markdown_key(day: date) -> str:
+    """The S3 key of a day's Markdown export (the blog's format)."""
+    return f"digests/{day.isoformat()}.md"
+
+
+def digest_json_key(day: date) -> str:
+    """The S3 key of a day's JSON export (the API's digest document)."""
+    return f"digests/{day.isoformat()}.json"
 
 
 def _month_path(year: int, month: int) -> str:

@@ -14,7 +14,7 @@ from hotpapers.publish.site.config import (
     SiteConfig,
     SiteObject,
 )
-from hotpapers.publish.site.keys import _stylesheet_bytes, stylesheet_key
+from hotpapers.publish.site.keys import NOT_FOUND_KEY, ROBOTS_KEY, _stylesheet_bytes, stylesheet_key
 from hotpapers.publish.site.render import _page, _page_context, _render
 from hotpapers.publish.site.summaries import _day_link, _newest_first, _summary_row
 from hotpapers.publish.site.views import CategoryFilter, _day_view
@@ -69,11 +69,11 @@ def render_index(latest: Digest | None, summaries: list[DigestSummary], site: Si
 
 
 def render_robots(site: SiteConfig) -> SiteObject:
-    return SiteObject("robots.txt", _render("robots.txt", site), TEXT_TYPE, CACHE_SHORT)
+    return SiteObject(ROBOTS_KEY, _render("robots.txt", site), TEXT_TYPE, CACHE_SHORT)
 
 
 def render_404(site: SiteConfig) -> SiteObject:
-    return _page("404.html", "404.html", site, **_page_context(site))
+    return _page(NOT_FOUND_KEY, "404.html", site, **_page_context(site))
 
 
 def render_stylesheet() -> SiteObject:
