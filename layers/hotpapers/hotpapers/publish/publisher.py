@@ -26,8 +26,7 @@ from hotpapers.publish.site import (
     SiteObject,
     category_page_key,
     day_page_key,
-    digest_json_key,
-    digest_markdown_key,
+    digest_export_key,
     render_404,
     render_archive,
     render_categories,
@@ -65,8 +64,8 @@ def day_exports(digest: Digest, cache_control: str) -> list[SiteObject]:
     """The day's Markdown (the blog's exact format) and JSON (the API's digest document)."""
     markdown = render_markdown(digest).encode("utf-8")
     return [
-        SiteObject(digest_markdown_key(digest.day), markdown, MARKDOWN_TYPE, cache_control),
-        SiteObject(digest_json_key(digest.day), digest.document, JSON_TYPE, cache_control),
+        SiteObject(digest_export_key(digest.day, "md"), markdown, MARKDOWN_TYPE, cache_control),
+        SiteObject(digest_export_key(digest.day, "json"), digest.document, JSON_TYPE, cache_control),
     ]
 
 

@@ -40,8 +40,7 @@ from hotpapers.publish.site.keys import (
     NOT_FOUND_KEY,
     category_page_key,
     day_page_key,
-    digest_json_key,
-    digest_markdown_key,
+    digest_export_key,
     stylesheet_key,
 )
 from hotpapers.publish.site.listings import CATEGORY_PAGE_SIZE, render_archive, render_categories
@@ -65,8 +64,7 @@ __all__ = [
     "category_page_key",
     "content_security_policy",
     "day_page_key",
-    "digest_json_key",
-    "digest_markdown_key",
+    "digest_export_key",
     "render_404",
     "render_archive",
     "render_categories",

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
 from importlib import resources
+
+from hotpapers.core.digest import RankedPaper, SummaryPaper
 
 
 def _key(path: str) -> str:
@@ -31,14 +34,9 @@ def day_page_key(day: date) -> str:
     return _key(_day_path(day))
 
 
-def digest_markdown_key(day: date) -> str:
-    """The S3 key of a day's Markdown export (the blog's format)."""
-    return f"digests/{day.isoformat()}.md"
-
-
-def digest_json_key(day: date) -> str:
-    """The S3 key of a day's JSON export (the API's digest document)."""
-    return f"digests/{day.isoformat()}.json"
+def digest_export_key(day: date, extension: str) -> str:
+    """The S3 key of a day's export: 'md' (the blog's Markdown format) or 'json' (the API's digest document)."""
+    return f"digests/{day.isoformat()}.{extension}"
 
 
 def _month_path(year: int, month: int) -> str:
@@ -62,6 +60,18 @@ def _valid_category(category: str) -> bool:
 def _paper_anchor(arxiv_id: str) -> str:
     """The element id of a paper on its day page: 'arxiv-2105.14103', 'arxiv-hep-th-9901001'."""
     return "arxiv-" + re.sub(r"[^A-Za-z0-9.-]", "-", arxiv_id)
+
+
+def _paper_anchors(papers: Iterable[RankedPaper | SummaryPaper]) -> list[str]:
+    """The element ids of a day's papers, in order: the day page and every link into it use these."""
+    anchors, used = [], set()
+    for paper in papers:
+        anchor = _paper_anchor(paper.arxiv_id)
+        if anchor in used or anchor == f"paper-{paper.rank}":
+            anchor = f"{anchor}-{paper.rank}"
+        used.add(anchor)
+        anchors.append(anchor)
+    return anchors
 
 
 @lru_cache(maxsize=1)

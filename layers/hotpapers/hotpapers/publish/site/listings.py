@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from hotpapers.core.digest import DigestSummary
 from hotpapers.publish.site.categories import _GROUP_ORDER, CATEGORY_NAMES, _archive_group
 from hotpapers.publish.site.config import SiteConfig, SiteObject
-from hotpapers.publish.site.keys import _category_path, _valid_category
+from hotpapers.publish.site.keys import _category_path, _paper_anchors, _valid_category
 from hotpapers.publish.site.render import _page, _page_context
 from hotpapers.publish.site.summaries import (
     _day_link,
@@ -15,7 +15,6 @@ from hotpapers.publish.site.summaries import (
     _month_link,
     _months,
     _newest_first,
-    _summary_anchors,
     _summary_row,
 )
 
@@ -91,7 +90,7 @@ def _category_listings(summaries: list[DigestSummary]) -> list[_CategoryListing]
     for summary in _newest_first(summaries):
         link = _day_link(summary.day)
         assert link is not None
-        anchors = _summary_anchors(summary)
+        anchors = _paper_anchors(summary.papers)
         for paper, anchor in zip(summary.papers, anchors, strict=True):
             categories = list(dict.fromkeys(paper.categories))
             for position, category in enumerate(categories):

@@ -16,22 +16,24 @@ _POST_LINK_LABELS = {
 }
 _KIND_LABELS = {"quote": "Quote", "reply": "Reply", "story": "Story", "daily-paper": "Daily paper"}
 
-# Per source: (metric, singular, plural, always shown). Metrics not always shown appear when non-zero.
-_METRICS: dict[str, tuple[tuple[str, str, str, bool], ...]] = {
-    "x": (
+# A source's metrics: (metric, singular, plural, always shown). Those not always shown appear when non-zero.
+Metrics = tuple[tuple[str, str, str, bool], ...]
+
+
+def _social_metrics(reposts: str) -> Metrics:
+    """X and Bluesky count the same things; X's engagement calls its reposts retweets."""
+    return (
         ("posts", "post", "posts", True),
-        ("retweets", "repost", "reposts", True),
+        (reposts, "repost", "reposts", True),
         ("likes", "like", "likes", True),
         ("quotes", "quote", "quotes", False),
         ("replies", "reply", "replies", False),
-    ),
-    "bluesky": (
-        ("posts", "post", "posts", True),
-        ("reposts", "repost", "reposts", True),
-        ("likes", "like", "likes", True),
-        ("quotes", "quote", "quotes", False),
-        ("replies", "reply", "replies", False),
-    ),
+    )
+
+
+_METRICS: dict[str, Metrics] = {
+    "x": _social_metrics("retweets"),
+    "bluesky": _social_metrics("reposts"),
     "hackernews": (
         ("posts", "story", "stories", True),
         ("points", "point", "points", True),

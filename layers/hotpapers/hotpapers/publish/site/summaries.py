@@ -9,7 +9,7 @@ from typing import Any
 
 from hotpapers.core.digest import DigestSummary
 from hotpapers.publish.site.formatting import _long_date, _medium_date, _month_name, _short_date
-from hotpapers.publish.site.keys import _day_path, _month_path, _paper_anchor
+from hotpapers.publish.site.keys import _day_path, _month_path, _paper_anchors
 
 
 @dataclass(frozen=True)
@@ -38,22 +38,10 @@ class _SummaryRow:
 
 
 def _summary_row(summary: DigestSummary, top: int) -> _SummaryRow:
-    anchors = _summary_anchors(summary)
+    anchors = _paper_anchors(summary.papers)
     link = _day_link(summary.day)
     assert link is not None
     return _SummaryRow(link, len(summary.papers), summary.candidates, list(summary.papers[:top]), anchors[:top])
-
-
-def _summary_anchors(summary: DigestSummary) -> list[str]:
-    """The same anchors `_day_view` gives the papers of that day."""
-    anchors, used = [], set()
-    for paper in summary.papers:
-        anchor = _paper_anchor(paper.arxiv_id)
-        if anchor in used or anchor == f"paper-{paper.rank}":
-            anchor = f"{anchor}-{paper.rank}"
-        used.add(anchor)
-        anchors.append(anchor)
-    return anchors
 
 
 def _newest_first(summaries: Iterable[DigestSummary]) -> list[DigestSummary]:

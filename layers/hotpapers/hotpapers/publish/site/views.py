@@ -20,7 +20,7 @@ from hotpapers.publish.site.formatting import (
     _rfc3339,
     _utc,
 )
-from hotpapers.publish.site.keys import _category_path, _day_path, _paper_anchor, _valid_category
+from hotpapers.publish.site.keys import _category_path, _day_path, _paper_anchors, _valid_category
 from hotpapers.publish.site.posts import _post_view, _PostView
 from hotpapers.publish.site.sources import _metric_parts, _source_label, _source_order
 from hotpapers.publish.site.text import TEXT_LIMIT, _shorten, safe_url
@@ -135,14 +135,8 @@ def _paper_view(paper: RankedPaper, anchor: str, linkable: CategoryFilter = None
 
 
 def _day_view(digest: Digest, linkable: CategoryFilter = None) -> _DayView:
-    papers = []
-    used: set[str] = set()
-    for paper in digest.papers:
-        anchor = _paper_anchor(paper.arxiv_id)
-        if anchor in used or anchor == f"paper-{paper.rank}":
-            anchor = f"{anchor}-{paper.rank}"
-        used.add(anchor)
-        papers.append(_paper_view(paper, anchor, linkable))
+    anchors = _paper_anchors(digest.papers)
+    papers = [_paper_view(paper, anchor, linkable) for paper, anchor in zip(digest.papers, anchors, strict=True)]
     sources = _source_order({source for paper in digest.papers for source in paper.engagement})
     return _DayView(
         day=digest.day,
