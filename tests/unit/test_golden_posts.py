@@ -7,7 +7,7 @@ For each post in tests/fixtures/hotpapers-posts (the shared fixtures, byte for b
    retweet/favorite totals split over them (`sample_day.allocate_metrics`), and arXiv API
    entries for its papers (`sample_day.dataset_from_post`);
 3. run that input through the real parsers (`sources.x.parse_x_page`, `arxiv.parse_feed`)
-   and the collector's item builders (`store.mention_item`, `store.day_paper_item` with
+   and the collector's item builders (`items.mention_item`, `items.day_paper_item` with
    `collect._engagement_by_paper`), each observation stamped with the time the post printed
    for its paper's counts;
 4. `ranking.rank_day` with the default (the blog's) rules, then `markdown.render_markdown`;
@@ -58,8 +58,8 @@ from hotpapers.collect.arxiv import parse_feed
 from hotpapers.collect.collector import _engagement_by_paper
 from hotpapers.collect.sources.x import parse_x_page
 from hotpapers.core.digest import Digest, RankingConfig
+from hotpapers.core.items import day_paper_item, mention_item, run_item
 from hotpapers.core.models import Observation, RunRecord
-from hotpapers.core.store import day_paper_item, mention_item, run_item
 from hotpapers.local.sample_day import (
     HIDDEN_HANDLE,
     HotPapersPost,

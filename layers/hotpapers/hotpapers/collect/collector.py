@@ -16,10 +16,7 @@ from hotpapers.collect.arxiv import ArxivClient
 from hotpapers.collect.sources.base import Source
 from hotpapers.core.clock import Clock
 from hotpapers.core.events import CollectRequest
-from hotpapers.core.models import ArxivRef, Observation, Paper, Post, RunRecord, SourceOutcome
-from hotpapers.core.observability import logger
-from hotpapers.core.store import (
-    Store,
+from hotpapers.core.items import (
     day_paper_item,
     day_pk,
     mention_item,
@@ -28,6 +25,9 @@ from hotpapers.core.store import (
     paper_item,
     run_item,
 )
+from hotpapers.core.models import ArxivRef, Observation, Paper, Post, RunRecord, SourceOutcome
+from hotpapers.core.observability import logger
+from hotpapers.core.store import Store
 
 Progress = Callable[[str], None]
 

@@ -1,0 +1,265 @@
+"""The table's item shapes: the keys, and models to and from items (pure: no I/O).
+
+See docs/data-model.md for the entities, keys and access patterns.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported where used: the API's cold start needs none of these classes
+    from hotpapers.core.digest import Digest
+    from hotpapers.core.models import Observation, Paper, Post, RunRecord
+
+
+# ---------------------------------------------------------------- keys
+
+
+def paper_pk(arxiv_id: str) -> str:
+    return f"PAPER#{arxiv_id}"
+
+
+def day_pk(day: date) -> str:
+    return f"DAY#{day.isoformat()}"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+# ---------------------------------------------------------------- item builders (pure)
+
+
+def paper_item(paper: Paper, fetched_at: datetime) -> dict[str, Any]:
+    """The paper's arXiv metadata: one item per paper, replaced when a newer version is fetched."""
+    return {
+        "PK": paper_pk(paper.arxiv_id),
+        "SK": "META",
+        "entity": "paper",
+        **_paper_fields(paper),
+        "fetched_at": _iso(fetched_at),
+    }
+
+
+def _paper_fields(paper: Paper) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "arxiv_id": paper.arxiv_id,
+        "version": paper.version,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "authors": list(paper.authors),
+        "categories": list(paper.categories),
+        "primary_category": paper.primary_category,
+        "published": _iso(paper.published),
+        "updated": _iso(paper.updated),
+        "abs_url": paper.abs_url,
+        "pdf_url": paper.pdf_url,
+        "comment": paper.comment,
+        "journal_ref": paper.journal_ref,
+        "doi": paper.doi,
+    }
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def mention_item(observation: Observation, arxiv_id: str, day: date) -> dict[str, Any]:
+    """One post about one paper, carrying its newest engagement observation.
+
+    A post linking two papers gives two mention items, one under each paper,
+    so "a paper with its mentions" stays one Query.
+    """
+    post = observation.post
+    item: dict[str, Any] = {
+        "PK": paper_pk(arxiv_id),
+        "SK": f"POST#{post.source}#{post.post_id}",
+        "GSI1PK": day_pk(day),
+        "GSI1SK": f"POST#{arxiv_id}#{post.source}#{post.post_id}",
+        "entity": "mention",
+        "arxiv_id": arxiv_id,
+        "day": day.isoformat(),
+        "source": post.source,
+        "post_id": post.post_id,
+        "url": post.url,
+        "author_name": post.author_name,
+        "author_handle": post.author_handle,
+        "text": post.text,
+        "created_at": _iso(post.created_at),
+        "kind": post.kind,
+        "metrics": dict(post.metrics),
+        "observed_at": _iso(observation.observed_at),
+        "papers": [ref.arxiv_id for ref in post.papers],
+    }
+    if post.lang is not None:
+        item["lang"] = post.lang
+    if post.entities:
+        item["entities"] = [entity.to_dict() for entity in post.entities]
+    return item
+
+
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def post_from_mention(item: dict[str, Any]) -> Post:
+    """The post a mention item stores (its papers without versions: the item keeps ids only)."""
+    from hotpapers.core.models import ArxivRef, Post, TextEntity
+
+    return Post(
+        source=item["source"],
+        post_id=item["post_id"],
+        url=item["url"],
+        author_name=item.get("author_name", ""),
+        author_handle=item.get("author_handle", ""),
+        text=item.get("text", ""),
+        created_at=_time(item["created_at"]),
+        metrics={name: int(value) for name, value in item.get("metrics", {}).items()},
+        papers=tuple(ArxivRef(arxiv_id) for arxiv_id in item.get("papers", [item["arxiv_id"]])),
+        kind=item.get("kind", "post"),
+        lang=item.get("lang"),
+        entities=tuple(TextEntity.from_dict(entity) for entity in item.get("entities", [])),
+    )
+
+
+def observation_from_mention(item: dict[str, Any]) -> Observation:
+    """The stored observation of a post: the post and when its metrics were seen."""
+    from hotpapers.core.models import Observation
+
+    return Observation(post_from_mention(item), _time(item["observed_at"]))
+
+
+def day_paper_item(
+    day: date,
+    arxiv_id: str,
+    paper: Paper | None,
+    engagement: dict[str, dict[str, int]],
+) -> dict[str, Any]:
+    """A paper as mentioned on one day: a copy of its metadata plus that day's engagement.
+
+    The copy lets one Query on GSI1 return everything a day's digest needs;
+    GSI2 serves "the papers of one category on one day".
+    """
+    item: dict[str, Any] = {
+        "PK": paper_pk(arxiv_id),
+        "SK": day_pk(day),
+        "GSI1PK": day_pk(day),
+        "GSI1SK": f"PAPER#{arxiv_id}",
+        "entity": "day_paper",
+        "day": day.isoformat(),
+        "arxiv_id": arxiv_id,
+        "engagement": engagement,
+        "has_metadata": paper is not None,
+    }
+    if paper is not None:
+        item.update(_paper_fields(paper))
+        if paper.primary_category:
+            item["GSI2PK"] = f"DAYCAT#{day.isoformat()}#{paper.primary_category}"
+            item["GSI2SK"] = f"PAPER#{arxiv_id}"
+    return item
+
+
+def run_item(run: RunRecord) -> dict[str, Any]:
+    """The latest collection run of a day (a re-run replaces it)."""
+    return {
+        "PK": day_pk(run.day),
+        "SK": "RUN",
+        "GSI1PK": day_pk(run.day),
+        "GSI1SK": "RUN",
+        # Every run record in one GSI2 partition: the list of collected days is one Query.
+        "GSI2PK": "RUNS",
+        "GSI2SK": run.day.isoformat(),
+        "entity": "run",
+        "day": run.day.isoformat(),
+        "started_at": _iso(run.started_at),
+        "finished_at": _iso(run.finished_at) if run.finished_at else None,
+        "duration_seconds": Decimal(str(round(run.duration_seconds, 3))),
+        "posts": run.posts,
+        "papers": run.papers,
+        "papers_fetched": run.papers_fetched,
+        "arxiv_requests": run.arxiv_requests,
+        "sources": {
+            name: {
+                "posts": outcome.posts,
+                "papers": outcome.papers,
+                "requests": outcome.requests,
+                "ok": outcome.ok,
+                **({"error": outcome.error} if outcome.error else {}),
+            }
+            for name, outcome in sorted(run.sources.items())
+        },
+        "failed_sources": run.failed_sources,
+        "paper_failures": [
+            {"arxiv_id": failure.arxiv_id, "reason": failure.reason, "detail": failure.detail[:500]}
+            for failure in run.papers_failed
+        ],
+    }
+
+
+def paper_from_item(item: dict[str, Any]) -> Paper:
+    from hotpapers.core.models import Paper
+
+    return Paper(
+        arxiv_id=item["arxiv_id"],
+        version=int(item["version"]),
+        title=item["title"],
+        abstract=item.get("abstract", ""),
+        authors=tuple(item.get("authors", ())),
+        categories=tuple(item.get("categories", ())),
+        published=_time(item["published"]),
+        updated=_time(item["updated"]),
+        abs_url=item["abs_url"],
+        pdf_url=item.get("pdf_url"),
+        comment=item.get("comment"),
+        journal_ref=item.get("journal_ref"),
+        doi=item.get("doi"),
+    )
+
+
+# ---------------------------------------------------------------- digests (written by the publisher)
+
+
+LATEST_PK = "DIGEST#LATEST"  # a copy of the newest digest, so /digests/latest is one GetItem
+
+
+def digest_items(digest: Digest) -> list[dict[str, Any]]:
+    """The full digest (gzip JSON: one GetItem serves the API) and its small summary.
+
+    The summary alone sits in GSI1 under DIGESTS, so listing days reads a few
+    KB a day and never the full digests.
+    """
+    from hotpapers.core.digest import DigestSummary
+
+    day = digest.day.isoformat()
+    summary = json.dumps(DigestSummary.of(digest).to_dict(), ensure_ascii=False, separators=(",", ":"))
+    return [
+        {
+            "PK": f"DIGEST#{day}",
+            "SK": "DIGEST",
+            "entity": "digest",
+            "day": day,
+            "papers": len(digest.papers),
+            # mtime=0 keeps the bytes identical for identical digests. Level 5, not gzip's 9:
+            # half the CPU of a five-year rebuild's compression for 3% larger items.
+            "body_gz": gzip.compress(digest.document, compresslevel=5, mtime=0),
+        },
+        {
+            "PK": f"DIGEST#{day}",
+            "SK": "SUMMARY",
+            "GSI1PK": "DIGESTS",
+            "GSI1SK": day,
+            "entity": "digest_summary",
+            "day": day,
+            "papers": len(digest.papers),
+            "summary": summary,
+        },
+    ]
+
+
+def digest_from_item(item: dict[str, Any]) -> Digest:
+    from hotpapers.core.digest import Digest
+
+    body = item["body_gz"]
+    raw = bytes(body)
+    return Digest.from_dict(json.loads(gzip.decompress(raw)))
