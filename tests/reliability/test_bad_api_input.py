@@ -44,7 +44,11 @@ from tests.reliability import ledger
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 
 STATELESS_EXAMPLES = 140  # per operation and mode: 10 runs (an operation with few distinct inputs runs out sooner)
-STATEFUL_SCENARIOS = 110
+# The stateful walk is derandomized, but which links it takes still moves with things that change no
+# answer: after the package was rearranged by stage (identical OpenAPI document, identical 1,261 stateless
+# cases) 110 scenarios no longer reached /papers/{arxiv_id}/mentions through a link, 150 reached it twice.
+# 200 gives the link assertion below a margin instead of luck.
+STATEFUL_SCENARIOS = 200
 STATEFUL_STEPS = 8
 MIN_CASES = 2000
 CHECKS = [
