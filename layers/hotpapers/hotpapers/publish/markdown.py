@@ -63,12 +63,13 @@ from urllib.parse import quote, urlsplit
 
 from hotpapers.core.digest import Digest, RankedPaper, TextEntity, TopPost
 from hotpapers.core.scoring import ENGAGEMENT_METRICS
+from hotpapers.core.sources import SOURCE_LABELS
 
 __all__ = ["render_markdown", "safe_url"]
 
 WIDGETS_SCRIPT = '<script async src="https://platform.twitter.com/widgets.js" charset="utf-8"></script>'
 _MONTHS = ("January February March April May June July August September October November December").split()
-SOURCE_LABELS = {"x": "X", "bluesky": "Bluesky", "hackernews": "Hacker News", "huggingface": "Hugging Face"}
+
 # Languages X writes right to left; oEmbed marks their text dir="rtl".
 _RTL_LANGS = frozenset({"ar", "fa", "he", "iw", "ur", "ps", "sd", "ug", "yi", "dv", "ckb"})
 _MEDIA_DISPLAY = ("pic.twitter.com/", "pic.x.com/")

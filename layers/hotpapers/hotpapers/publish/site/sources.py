@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from hotpapers.core.sources import SOURCE_LABELS
 from hotpapers.publish.site.formatting import _count, _plural
 
-SOURCE_LABELS = {"x": "X", "bluesky": "Bluesky", "hackernews": "Hacker News", "huggingface": "Hugging Face"}
 _SOURCE_ORDER = tuple(SOURCE_LABELS)
 _POST_LINK_LABELS = {
     "x": "View on X",
