@@ -60,7 +60,7 @@ from hotpapers.collect.sources.x import parse_x_page
 from hotpapers.core.digest import Digest, RankingConfig
 from hotpapers.core.models import Observation, RunRecord
 from hotpapers.core.store import day_paper_item, mention_item, run_item
-from hotpapers.local.sample_day import (
+from hotpapers.local.sample import (
     HIDDEN_HANDLE,
     HotPapersPost,
     arxiv_feed,

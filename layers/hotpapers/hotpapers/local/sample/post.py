@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from hotpapers.core.models import TextEntity
-from hotpapers.local.fake_upstreams import UpstreamDataset, render_arxiv_entry
+from hotpapers.local.fakes import UpstreamDataset, render_arxiv_entry
 
 __all__ = [
     "BLOG_MIN_SHOWN_SCORE",
@@ -244,7 +244,7 @@ def parse_post(markdown: str) -> HotPapersPost:
 
 def load_sample_post() -> HotPapersPost:
     """The bundled real post of `SAMPLE_DAY`."""
-    text = resources.files(__package__).joinpath("data", SAMPLE_POST_FILE).read_text(encoding="utf-8")
+    text = resources.files("hotpapers.local").joinpath("data", SAMPLE_POST_FILE).read_text(encoding="utf-8")
     return parse_post(text)
 
 
