@@ -11,9 +11,9 @@ import pytest
 from hotpapers.core import aws
 from hotpapers.core.settings import Settings
 from hotpapers.local.emulator import EmbeddedAws, use_endpoint
-from hotpapers.local.fake_upstreams import FakeUpstreams
+from hotpapers.local.fakes import FakeUpstreams
 from hotpapers.local.provision import provision
-from hotpapers.local.sample_day import load_sample_dataset
+from hotpapers.local.sample import load_sample_dataset
 
 BSKY = ("demo.bsky.social", "demo-app-password")
 _names = itertools.count()

@@ -27,7 +27,7 @@ from hotpapers.api.app import encode_cursor, openapi_document
 from hotpapers.core import aws
 from hotpapers.core.settings import Settings
 from hotpapers.local.apigw import proxy_event
-from hotpapers.local.fake_upstreams import FakeUpstreams
+from hotpapers.local.fakes import FakeUpstreams
 from hotpapers.local.invoke import invoke
 from hotpapers.local.provision import provision
 from hotpapers.local.relay import relay_collect_finished

@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
 
 from hotpapers.core.settings import Settings
-from hotpapers.local.fake_upstreams import FakeUpstreams
+from hotpapers.local.fakes import FakeUpstreams
 from hotpapers.local.invoke import invoke
 from hotpapers.local.provision import provision
 from hotpapers.local.relay import relay_collect_finished

@@ -19,7 +19,7 @@ from hotpapers.core.clock import FakeClock
 from hotpapers.core.events import InvalidEvent
 from hotpapers.core.settings import Settings
 from hotpapers.core.store import Store
-from hotpapers.local.fake_upstreams import FakeUpstreams
+from hotpapers.local.fakes import FakeUpstreams
 from hotpapers.local.invoke import invoke
 
 from .conftest import BSKY

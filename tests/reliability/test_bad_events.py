@@ -25,7 +25,7 @@ from hotpapers.api.app import openapi_document
 from hotpapers.core import aws
 from hotpapers.core.events import MAX_RANGE_DAYS, InvalidEvent
 from hotpapers.core.settings import Settings
-from hotpapers.local.fake_upstreams import FakeUpstreams
+from hotpapers.local.fakes import FakeUpstreams
 from hotpapers.local.invoke import invoke
 from hotpapers.local.relay import drain
 from tests.integration.conftest import BSKY

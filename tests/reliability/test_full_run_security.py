@@ -31,7 +31,7 @@ import pytest
 from hotpapers.api import handler as api_handler
 from hotpapers.core import aws
 from hotpapers.core.settings import Settings
-from hotpapers.local.fake_upstreams import FakeUpstreams
+from hotpapers.local.fakes import FakeUpstreams
 from hotpapers.local.invoke import invoke, load_handler
 from hotpapers.local.provision import provision
 from hotpapers.local.relay import drain

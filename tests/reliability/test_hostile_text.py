@@ -45,7 +45,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Route, sync_playw
 
 from hotpapers.collect.collector import MAX_ABSTRACT_BYTES, MAX_AUTHORS_BYTES, MAX_FIELD_BYTES, MAX_POST_TEXT_BYTES
 from hotpapers.core.settings import Settings
-from hotpapers.local.fake_upstreams import FakeUpstreams
+from hotpapers.local.fakes import FakeUpstreams
 from hotpapers.local.invoke import invoke
 from hotpapers.local.provision import load_template, provision
 from hotpapers.local.relay import relay_collect_finished

@@ -33,7 +33,7 @@ import pytest
 from hotpapers.core.settings import Settings
 from hotpapers.local.invoke import invoke
 from hotpapers.local.relay import relay_collect_finished
-from hotpapers.local.sample_day import SAMPLE_DAY
+from hotpapers.local.sample import SAMPLE_DAY
 from tests.reliability import ledger
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]

@@ -37,9 +37,9 @@ from hotpapers.core import aws
 from hotpapers.core.clock import FakeClock
 from hotpapers.core.observability import metrics
 from hotpapers.core.settings import Settings
-from hotpapers.local.fake_upstreams import FakeUpstreams
+from hotpapers.local.fakes import FakeUpstreams
 from hotpapers.local.provision import TABLE_KEYS, default_template_path, load_template, provision
-from hotpapers.local.sample_day import synthetic_heavy_day
+from hotpapers.local.sample import synthetic_heavy_day
 from hotpapers.publish import handler as publish_handler
 from tests.integration.conftest import BSKY
 from tests.reliability import ledger

@@ -18,8 +18,8 @@ import feedparser
 import pytest
 import requests
 
-from hotpapers.local.fake_upstreams import FakeUpstreams, UpstreamDataset
-from hotpapers.local.sample_day import load_sample_dataset
+from hotpapers.local.fakes import FakeUpstreams, UpstreamDataset
+from hotpapers.local.sample import load_sample_dataset
 
 pytestmark = pytest.mark.unit
 

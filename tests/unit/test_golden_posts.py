@@ -2,10 +2,10 @@
 
 For each post in tests/fixtures/hotpapers-posts (the shared fixtures, byte for byte):
 
-1. parse the post (`sample_day.parse_post`);
+1. parse the post (`sample.post.parse_post`);
 2. rebuild its input: X API v2 search results for the tweets it embeds, with the paper's
-   retweet/favorite totals split over them (`sample_day.allocate_metrics`), and arXiv API
-   entries for its papers (`sample_day.dataset_from_post`);
+   retweet/favorite totals split over them (`sample.tweets.allocate_metrics`), and arXiv API
+   entries for its papers (`sample.day.dataset_from_post`);
 3. run that input through the real parsers (`sources.x.parse_x_page`, `arxiv.parse_feed`)
    and the collector's item builders (`items.mention_item`, `items.day_paper_item` with
    `collect._engagement_by_paper`), each observation stamped with the time the post printed
@@ -20,7 +20,7 @@ abstracts with `solvers.   In this`), while our arXiv parser does.
 
 What the rebuild cannot know: tweets the blog counted but did not embed (each scored under
 25). Their counts are folded into the embedded tweets, and a paper listed without any tweet
-gets stand-in tweets (`sample_day.hidden_tweet_metrics`).
+gets stand-in tweets (`sample.tweets.hidden_tweet_metrics`).
 
 Exceptions, asserted rather than hidden. Each is the blog's flaw, not ours:
 
@@ -60,7 +60,7 @@ from hotpapers.collect.sources.x import parse_x_page
 from hotpapers.core.digest import Digest, RankingConfig
 from hotpapers.core.items import day_paper_item, mention_item, run_item
 from hotpapers.core.models import Observation, RunRecord
-from hotpapers.local.sample_day import (
+from hotpapers.local.sample import (
     HIDDEN_HANDLE,
     HotPapersPost,
     arxiv_feed,

@@ -11,8 +11,8 @@ import feedparser
 import pytest
 import requests
 
-from hotpapers.local.fake_upstreams import FakeUpstreams, UpstreamDataset
-from hotpapers.local.sample_day import (
+from hotpapers.local.fakes import FakeUpstreams, UpstreamDataset
+from hotpapers.local.sample import (
     SAMPLE_DAY,
     allocate_metrics,
     dataset_from_post,

@@ -41,11 +41,11 @@ def run_demo(port: int = 8000, serve: bool = True) -> int:
     from hotpapers.local.apigw import api_gateway_proxy
     from hotpapers.local.console import print_collect_summary, print_stored_day
     from hotpapers.local.emulator import aws_endpoint
-    from hotpapers.local.fake_upstreams import FakeUpstreams
+    from hotpapers.local.fakes import FakeUpstreams
     from hotpapers.local.invoke import invoke
     from hotpapers.local.provision import provision
     from hotpapers.local.relay import relay_collect_finished
-    from hotpapers.local.sample_day import SAMPLE_DAY, load_sample_dataset
+    from hotpapers.local.sample import SAMPLE_DAY, load_sample_dataset
     from hotpapers.local.server import LocalServer
     from hotpapers.publish.handler import build_site_bucket
 
