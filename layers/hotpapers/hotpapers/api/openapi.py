@@ -9,11 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-SOURCES = ["x", "bluesky", "hackernews", "huggingface"]
+from hotpapers.core.sources import SOURCE_NAMES
+
+SOURCES = list(SOURCE_NAMES)
 
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties}
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -25,23 +31,18 @@ INTEGER = {"type": "integer"}
 DATE = {"type": "string", "format": "date"}
 DATETIME = {"type": "string", "format": "date-time"}
 COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
+DIGEST_LIMIT = {
+    "name": "limit",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+}
 
 SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {
-            "error": {
-                "type": "object",
-                "required": ["code", "message"],
-                "properties": {"code": STRING, "message": STRING},
-            }
-        },
-    },
-    "TextEntity": {
-        "type": "object",
-        "required": ["kind", "start", "end"],
-        "properties": {
+    "Error": _object(["error"], {"error": _object(["code", "message"], {"code": STRING, "message": STRING})}),
+    "TextEntity": _object(
+        ["kind", "start", "end"],
+        {
             "kind": {"type": "string", "enum": ["url", "mention", "hashtag"]},
             "start": INTEGER,
             "end": INTEGER,
@@ -51,10 +52,9 @@ SCHEMAS: dict[str, Any] = {
             "username": STRING,
             "tag": STRING,
         },
-    },
-    "TopPost": {
-        "type": "object",
-        "required": [
+    ),
+    "TopPost": _object(
+        [
             "source",
             "post_id",
             "url",
@@ -65,7 +65,7 @@ SCHEMAS: dict[str, Any] = {
             "metrics",
             "score",
         ],
-        "properties": {
+        {
             "source": {"type": "string", "enum": SOURCES},
             "post_id": STRING,
             "url": STRING,
@@ -79,15 +79,14 @@ SCHEMAS: dict[str, Any] = {
             "lang": _nullable(STRING),
             "entities": {"type": "array", "items": _ref("TextEntity")},
         },
-    },
+    ),
     "Engagement": {
         "description": "Per source: posts, the sum of each metric (x: retweets, likes, quotes, replies), score.",
         "type": "object",
         "additionalProperties": COUNTS,
     },
-    "DigestPaper": {
-        "type": "object",
-        "required": [
+    "DigestPaper": _object(
+        [
             "rank",
             "arxiv_id",
             "title",
@@ -99,7 +98,7 @@ SCHEMAS: dict[str, Any] = {
             "engagement",
             "top_posts",
         ],
-        "properties": {
+        {
             "rank": {"type": "integer", "minimum": 1},
             "arxiv_id": STRING,
             "version": INTEGER,
@@ -119,50 +118,45 @@ SCHEMAS: dict[str, Any] = {
             "journal_ref": _nullable(STRING),
             "doi": _nullable(STRING),
         },
-    },  # fmt: skip
-    "Digest": {
-        "type": "object",
-        "required": ["day", "candidates", "papers"],
-        "properties": {
+    ),  # fmt: skip
+    "Digest": _object(
+        ["day", "candidates", "papers"],
+        {
             "day": DATE,
             "as_of": _nullable(DATETIME),
             "candidates": INTEGER,
             "config": {"type": "object"},
             "papers": {"type": "array", "items": _ref("DigestPaper")},
         },
-    },
-    "DigestList": {
-        "type": "object",
-        "required": ["digests", "next_cursor"],
-        "properties": {
+    ),
+    "DigestList": _object(
+        ["digests", "next_cursor"],
+        {
             "digests": {
                 "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["date", "papers", "candidates", "top"],
-                    "properties": {
+                "items": _object(
+                    ["date", "papers", "candidates", "top"],
+                    {
                         "date": DATE,
                         "papers": INTEGER,
                         "candidates": INTEGER,
                         "as_of": _nullable(DATETIME),
                         "top": {
                             "type": "array",
-                            "items": {
-                                "type": "object",
-                                "required": ["rank", "arxiv_id", "title", "score"],
-                                "properties": {"rank": INTEGER, "arxiv_id": STRING, "title": STRING, "score": INTEGER},
-                            },
+                            "items": _object(
+                                ["rank", "arxiv_id", "title", "score"],
+                                {"rank": INTEGER, "arxiv_id": STRING, "title": STRING, "score": INTEGER},
+                            ),
                         },
                     },
-                },
+                ),
             },
             "next_cursor": _nullable(STRING),
         },
-    },
-    "Paper": {
-        "type": "object",
-        "required": ["arxiv_id", "metadata", "days", "mentions"],
-        "properties": {
+    ),
+    "Paper": _object(
+        ["arxiv_id", "metadata", "days", "mentions"],
+        {
             "arxiv_id": STRING,
             "metadata": _nullable(
                 {
@@ -186,30 +180,22 @@ SCHEMAS: dict[str, Any] = {
             ),
             "days": {
                 "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["date", "score", "engagement"],
-                    "properties": {"date": DATE, "score": INTEGER, "engagement": _ref("Engagement")},
-                },
+                "items": _object(
+                    ["date", "score", "engagement"], {"date": DATE, "score": INTEGER, "engagement": _ref("Engagement")}
+                ),
             },
-            "mentions": {
-                "type": "object",
-                "required": ["total", "by_source"],
-                "properties": {"total": INTEGER, "by_source": COUNTS},
-            },
+            "mentions": _object(["total", "by_source"], {"total": INTEGER, "by_source": COUNTS}),
         },
-    },
-    "MentionList": {
-        "type": "object",
-        "required": ["arxiv_id", "mentions", "next_cursor"],
-        "properties": {
+    ),
+    "MentionList": _object(
+        ["arxiv_id", "mentions", "next_cursor"],
+        {
             "arxiv_id": STRING,
             "mentions": {
                 "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["source", "post_id", "url", "created_at", "metrics", "day"],
-                    "properties": {
+                "items": _object(
+                    ["source", "post_id", "url", "created_at", "metrics", "day"],
+                    {
                         "source": {"type": "string", "enum": SOURCES},
                         "post_id": STRING,
                         "url": STRING,
@@ -222,11 +208,11 @@ SCHEMAS: dict[str, Any] = {
                         "observed_at": DATETIME,
                         "day": DATE,
                     },
-                },
+                ),
             },
             "next_cursor": _nullable(STRING),
         },
-    },
+    ),
 }
 
 
@@ -329,12 +315,7 @@ OPENAPI: dict[str, Any] = {
             "The newest day's digest",
             [
                 {"name": "category", "in": "query", "required": False, "schema": STRING},
-                {
-                    "name": "limit",
-                    "in": "query",
-                    "required": False,
-                    "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
-                },
+                DIGEST_LIMIT,
             ],
             _json("Digest", "The digest"),
             400,
@@ -353,12 +334,7 @@ OPENAPI: dict[str, Any] = {
                     "description": "primary or any category, e.g. cs.LG",
                     "schema": STRING,
                 },
-                {
-                    "name": "limit",
-                    "in": "query",
-                    "required": False,
-                    "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
-                },
+                DIGEST_LIMIT,
             ],
             _json("Digest", "The digest"),
             400,

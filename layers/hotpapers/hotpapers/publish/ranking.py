@@ -27,9 +27,10 @@ are the truth about engagement, day-paper items give the metadata. No clock is r
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import date, datetime
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 
 from hotpapers.core.digest import Digest, RankedPaper, RankingConfig, TopPost
 from hotpapers.core.items import observation_from_mention, paper_from_item
@@ -37,6 +38,8 @@ from hotpapers.core.models import Observation
 from hotpapers.core.scoring import METRIC_ORDER, raw_score, weighted_score
 
 __all__ = ["rank_day"]
+
+T = TypeVar("T")
 
 
 def rank_day(day: date, day_items: list[dict[str, Any]], config: RankingConfig) -> Digest:
@@ -91,42 +94,29 @@ def _ranked_paper(
     for position, (obs, points) in enumerate(ordered):
         if len(top) >= config.top_posts or (position > 0 and points < config.top_post_min_score):
             break
-        post = obs.post
-        top.append(
-            TopPost(
-                source=post.source,
-                post_id=post.post_id,
-                url=post.url,
-                author_name=post.author_name,
-                author_handle=post.author_handle,
-                text=post.text,
-                created_at=post.created_at,
-                kind=post.kind,
-                metrics=dict(post.metrics),
-                score=points,
-                lang=post.lang,
-                entities=post.entities,
-            )
-        )
-    return RankedPaper(
+        top.append(_copied(TopPost, obs.post, metrics=dict(obs.post.metrics), score=points))
+    return _copied(
+        RankedPaper,
+        paper,
         rank=0,
-        arxiv_id=paper.arxiv_id,
-        version=paper.version,
-        title=paper.title,
-        authors=paper.authors,
-        categories=paper.categories,
-        abstract=paper.abstract,
-        abs_url=paper.abs_url,
         pdf_url=paper.pdf_url or "",
-        published=paper.published,
         score=score,
         engagement=_engagement(scored),
         top_posts=tuple(top),
-        comment=paper.comment,
-        journal_ref=paper.journal_ref,
-        doi=paper.doi,
         as_of=max((obs.observed_at for obs, _ in scored), default=None),
     )
+
+
+def _copied(target: type[T], source: object, **values: Any) -> T:
+    """A `target` with every field it shares by name with `source`, then `values` on top: the digest
+    keeps the stored paper's and post's fields as they are, so a field added to both is carried over."""
+    shared = {name: getattr(source, name) for name in _field_names(target) if name not in values}
+    return target(**shared, **values)
+
+
+@cache
+def _field_names(target: type) -> tuple[str, ...]:
+    return tuple(field.name for field in fields(target))
 
 
 def _engagement(scored: list[tuple[Observation, int]]) -> dict[str, dict[str, int]]:
