@@ -1,44 +1,37 @@
-"""The benchmark's servers, in a process of their own: the embedded AWS and fake upstreams.
+"""The benchmarks' servers child: moto (EmbeddedAws) and fake upstreams, spoken to in JSON lines (harness.Servers).
 
-`bench_collect.py` starts this script as a child process, so that the CPU time
-the emulator (moto) and the fake upstreams spend is never counted as the
-collector's. It speaks JSON lines:
+    python bench/servers.py collect DAY   # synthetic_heavy_day(DAY) (2,000 papers, 30,000 posts) and moto
+    python bench/servers.py publish DAY   # the same, with moto's GSI Query indexed and item responses fast
+    python bench/servers.py api           # the bundled sample day collected and published into moto
 
-- on start it builds `synthetic_heavy_day(day)`, starts the embedded moto server,
-  and prints one line: the AWS endpoint, the day and the facts about the dataset
-  that the minimum request counts are computed from;
-- then it reads one JSON command per line on stdin and answers one line each:
-  `{"cmd": "fake"}` starts another `FakeUpstreams` on the same dataset (each run
-  gets its own, so X's per-window rate limit and the request counts are not
-  shared) and answers its `env()`, `credentials_env()` and a name;
-  `{"cmd": "counts", "fake": NAME}` answers that fake's request counts per route;
-  `{"cmd": "requests", "fake": NAME, "prefix": PATH}` answers the query strings of
-  that fake's requests under PATH (long values cut), to show where extra requests went;
-  `{"cmd": "cpu"}` answers this process's own CPU seconds;
-  `{"cmd": "quit"}` stops everything.
-
-Run alone (`python bench/servers.py 2026-01-14`) it serves until stdin closes.
+On start it prints one line (`ready`, the AWS endpoint, and `facts` about the heavy day: what each upstream
+returns, counted from the dataset itself, from which the minimum request counts follow). Then one command per
+line, one answer each: `fake` starts a FakeUpstreams of its own on the heavy day (X's rate-limit window and
+the counts are never shared) and answers its env and credentials; `counts` / `requests` (fake, prefix) answer
+a fake's request counts per route / the query strings it received under a prefix; `load_years` writes the
+publisher's five-year archive straight into moto's table (setup); `cpu`; `quit`.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import json
 import logging
+import os
 import re
 import resource
 import sys
+import threading
 from datetime import date
 from typing import Any
 
-from hotpapers.local.emulator import EmbeddedAws
-from hotpapers.local.fake_upstreams import FakeUpstreams, UpstreamDataset
-from hotpapers.local.sample_day import heavy_day_counts, synthetic_heavy_day
+from hotpapers.local.emulator import EmbeddedAws, use_endpoint
+from hotpapers.local.fakes import FakeUpstreams, UpstreamDataset
+from hotpapers.local.sample import SAMPLE_DAY, heavy_day_counts, load_sample_dataset, synthetic_heavy_day
 
-PAPERS = 2000
-POSTS = 30000
-
-# Request counts are reported per route prefix, as FakeUpstreams.count() takes them.
-ROUTES = {
+PAPERS, POSTS = 2000, 30000
+ROUTES = {  # request counts per route prefix, as FakeUpstreams.count() takes them
     "x": "/x/2/tweets/search/",
     "bluesky_session": "/bsky/xrpc/com.atproto.server.createSession",
     "bluesky_search": "/bsky/xrpc/app.bsky.feed.searchPosts",
@@ -47,99 +40,235 @@ ROUTES = {
     "arxiv": "/arxiv/api/query",
     "all": "/",
 }
-
-# Synthetic paper ids are `<yymm>.<5 digits>` (see synthetic_heavy_day).
-_ID = re.compile(r"\d{4}\.\d{5}")
+_ID = re.compile(r"\d{4}\.\d{5}")  # synthetic paper ids are <yymm>.<5 digits>
 
 
 def dataset_facts(dataset: UpstreamDataset, day: date) -> dict[str, Any]:
-    """What each upstream returns for the day, counted from the dataset itself (not from the collector)."""
-    originals = [
-        t for t in dataset.x_tweets if not any(r["type"] == "retweeted" for r in t.get("referenced_tweets", []))
-    ]
-    papers: set[str] = set()
-    mentions = 0  # one mention item per (post, distinct paper it links)
-
-    def count(found: set[str]) -> None:
-        nonlocal mentions
-        mentions += len(found)
-        papers.update(found)
-
-    for tweet in originals:
-        count({m for u in tweet["entities"]["urls"] for m in _ID.findall(u["expanded_url"])})
-    for post in dataset.bsky_posts:
-        facets = post["record"].get("facets", [])
-        count({m for f in facets for feature in f["features"] for m in _ID.findall(feature.get("uri", ""))})
-    for hit in dataset.hn_hits:
-        count(set(_ID.findall(hit["url"])))
+    """What each upstream returns for the day, counted from the dataset (one mention per post and paper)."""
+    retweet = lambda t: any(r["type"] == "retweeted" for r in t.get("referenced_tweets", []))  # noqa: E731
+    originals = [t for t in dataset.x_tweets if not retweet(t)]
     hf_items = dataset.hf_daily.get(day.isoformat(), [])
-    for item in hf_items:
-        count({item["paper"]["id"]})
+    linked = [{m for u in t["entities"]["urls"] for m in _ID.findall(u["expanded_url"])} for t in originals]
+    linked += [{m for f in p["record"].get("facets", []) for feature in f["features"]
+                for m in _ID.findall(feature.get("uri", ""))} for p in dataset.bsky_posts]  # fmt: skip
+    linked += [set(_ID.findall(hit["url"])) for hit in dataset.hn_hits] + [{i["paper"]["id"]} for i in hf_items]
     return {
-        "day": day.isoformat(),
-        "papers_requested": PAPERS,
-        "posts_requested": POSTS,
-        "split": vars(heavy_day_counts(POSTS)),
-        "x_originals": len(originals),
-        "x_retweets": len(dataset.x_tweets) - len(originals),
-        "bluesky_posts": len(dataset.bsky_posts),
-        "hackernews_hits": len(dataset.hn_hits),
-        "huggingface_items": len(hf_items),
-        "arxiv_entries": len(dataset.arxiv_entries),
-        "distinct_papers_linked": len(papers),
-        "mentions": mentions,
-        "arxiv_ids": sorted(dataset.arxiv_entries),
-    }
+        "day": day.isoformat(), "papers_requested": PAPERS, "posts_requested": POSTS,
+        "split": vars(heavy_day_counts(POSTS)), "x_originals": len(originals),
+        "x_retweets": len(dataset.x_tweets) - len(originals), "bluesky_posts": len(dataset.bsky_posts),
+        "hackernews_hits": len(dataset.hn_hits), "huggingface_items": len(hf_items),
+        "arxiv_entries": len(dataset.arxiv_entries), "distinct_papers_linked": len(set().union(*linked)),
+        "mentions": sum(len(found) for found in linked), "arxiv_ids": sorted(dataset.arxiv_entries),
+    }  # fmt: skip
 
 
-def _cpu() -> dict[str, float]:
+def index_gsi_queries() -> None:
+    """moto answers a GSI Query by sorting and testing every item (2-6 s on the five-year table): give it an index.
+
+    Per table, a map (attribute, value) -> items, rebuilt after any write; moto's own Table.query still does the
+    key condition, sorting, 1 MB paging and the response, on those candidates only: same answers, found faster
+    (bench_publish.py checks them against the items written). Nothing changes in the measured process.
+    """
+    from moto.dynamodb.models.table import Table
+
+    original_query, lock = Table.query, threading.Lock()
+
+    def bumped(method: Any) -> Any:
+        def write(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                self.__dict__["_bench_version"] = self.__dict__.get("_bench_version", 0) + 1
+
+        return write
+
+    def buckets(table: Any) -> dict[tuple[str, Any], list[Any]]:
+        with lock:
+            version, cached = table.__dict__.get("_bench_version", 0), table.__dict__.get("_bench_buckets")
+            if cached is not None and cached[0] == version:
+                return cached[1]
+            keys = {k["AttributeName"] for index in table.all_indexes() for k in index.schema if k["KeyType"] == "HASH"}
+            found: dict[tuple[str, Any], list[Any]] = {}
+            for hash_set in table.items.values():
+                for item in hash_set.values() if table.range_key_attr else (hash_set,):
+                    for key in keys:
+                        if item.attrs.get(key) is not None:
+                            found.setdefault((key, item.attrs[key]), []).append(item)
+            table.__dict__["_bench_buckets"] = (version, found)
+            return found
+
+    class Candidates:
+        """The table, except that all_items() gives only the items carrying the queried key."""
+
+        def __init__(self, table: Any, items: list[Any]) -> None:
+            self._table, self._items = table, items
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._table, name)
+
+        def all_items(self) -> list[Any]:
+            return sorted(self._items, key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key)
+
+    def query(self: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = kwargs.get("index_name", args[7] if len(args) > 7 else None)
+        conditions = kwargs.get("hash_key_conditions") or []
+        if not index_name or len(conditions) != 1:
+            return original_query(self, *args, **kwargs)
+        return original_query(Candidates(self, buckets(self).get(tuple(conditions[0]), [])), *args, **kwargs)
+
+    Table.query, Table.put_item, Table.delete_item = query, bumped(Table.put_item), bumped(Table.delete_item)
+
+
+FAST = {"checked": {}, "fast": {}, "mismatch": None}  # the fast responses' record, answered by `cpu`
+
+
+def fast_item_responses() -> None:
+    """DynamoDB item responses (Query, GetItem, BatchGetItem, BatchWriteItem) written with json.dumps.
+
+    moto 5.2 walks botocore's output shape value by value (~0.5 s for a day's 100 items, most of the child's
+    time); for these operations the JSON body is the result itself (binary as base64). The first 10 responses
+    of each are compared with moto's own; any difference turns the fast path off and is reported.
+    """
+    from moto.dynamodb.responses import DynamoResult
+
+    original = DynamoResult.execute_result
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items() if v is not None}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return base64.b64encode(value).decode("ascii") if isinstance(value, bytes | bytearray) else value
+
+    def execute_result(self: Any, context: Any) -> Any:
+        operation = str(context.operation_model.name)
+        fast_ops = ("Query", "GetItem", "BatchGetItem", "BatchWriteItem")
+        if operation not in fast_ops or FAST["mismatch"] or isinstance(self.result, Exception):
+            return original(self, context)
+        body = json.dumps(plain(self.result), separators=(",", ":"))
+        if FAST["checked"].get(operation, 0) < 10:
+            FAST["checked"][operation] = FAST["checked"].get(operation, 0) + 1
+            status, headers, reference = original(self, context)
+            if json.loads(reference or "{}") != json.loads(body):
+                FAST["mismatch"] = f"{operation}: {reference[:300]!r} != {body[:300]!r}"
+                return status, headers, reference
+            return status, headers, body
+        FAST["fast"][operation] = FAST["fast"].get(operation, 0) + 1
+        return 200, {"Content-Type": "application/x-amz-json-1.0"}, body
+
+    DynamoResult.execute_result = execute_result
+
+
+def load_years(table: str, end: str, days: int, seed: int) -> dict[str, Any]:
+    """The five-year archive of publish_data.py put into moto's backend directly: setup, no HTTP, no botocore."""
+    import time
+
+    from boto3.dynamodb.types import TypeSerializer
+    from moto.dynamodb.models import dynamodb_backends
+    from publish_data import five_year_items
+
+    backends = [b for account in dynamodb_backends.values() for b in account.values() if table in b.tables]
+    if not backends:
+        raise RuntimeError(f"table {table} not found in moto (provision it first)")
+    serialize, started = TypeSerializer().serialize, time.perf_counter()
+    counts = dict.fromkeys(("days", "items", "day_papers", "mentions", "runs", "empty_days"), 0)
+    keys: dict[str, list[str]] = {}
+    for day, items in five_year_items(date.fromisoformat(end), days, seed):
+        kinds = [item["entity"] for item in items]
+        for name, value in (("days", 1), ("items", len(items)), ("day_papers", kinds.count("day_paper")),
+                            ("mentions", kinds.count("mention")), ("runs", kinds.count("run")),
+                            ("empty_days", "day_paper" not in kinds)):  # fmt: skip
+            counts[name] += value
+        keys[day.isoformat()] = sorted(f"{item['PK']}|{item['SK']}" for item in items)
+        for item in items:
+            backends[0].put_item(table, {k: serialize(v) for k, v in item.items() if v is not None})
+    counts["seconds"] = round(time.perf_counter() - started, 1)
+    sample = sorted(keys)[:: max(1, len(keys) // 6)] + [max(keys)]  # for the check that Queries return them
+    return {"counts": counts, "sample_keys": {day: keys[day] for day in sample}}
+
+
+def publish_sample_day(aws_url: str) -> dict[str, Any]:
+    """The bundled sample day collected and published as `hotpapers demo` does; everything printed goes to stderr."""
+    from hotpapers.core.settings import Settings
+    from hotpapers.local.invoke import invoke
+    from hotpapers.local.provision import provision
+    from hotpapers.local.relay import relay_collect_finished
+
+    bsky = ("demo.bsky.social", "demo-app-password")
+    name = f"bench-api-{os.getpid()}"
+    with FakeUpstreams(load_sample_dataset(), bsky_credentials=bsky) as upstreams:
+        use_endpoint(aws_url)
+        os.environ.pop("HOTPAPERS_SECRET_ID", None)
+        os.environ.update({**upstreams.env(), "HOTPAPERS_TABLE": name, "HOTPAPERS_BUCKET": name,
+                           "HOTPAPERS_EVENT_BUS": name, "HOTPAPERS_X_BEARER_TOKEN": "bench-token",
+                           "HOTPAPERS_BSKY_HANDLE": bsky[0], "HOTPAPERS_BSKY_APP_PASSWORD": bsky[1],
+                           "HOTPAPERS_SOURCES": "x,bluesky,hackernews,huggingface",
+                           "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"})  # fmt: skip
+        settings = Settings.from_env()
+        with contextlib.redirect_stdout(sys.stderr):
+            provision(settings)
+            collected = invoke("collect", {"date": SAMPLE_DAY.isoformat()}, keep_stdout=False)
+            published = relay_collect_finished()
+    return {"table": settings.table, "region": settings.region, "day": SAMPLE_DAY.isoformat(),
+            "collected": collected, "published": published}  # fmt: skip
+
+
+def cpu() -> dict[str, float]:
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return {"user": usage.ru_utime, "system": usage.ru_stime, "maxrss_mb": usage.ru_maxrss / 1024}
+    return {"cpu_s": usage.ru_utime + usage.ru_stime, "user": usage.ru_utime, "system": usage.ru_stime,
+            "maxrss_mb": usage.ru_maxrss / 1024}  # fmt: skip
 
 
 def main(argv: list[str]) -> int:
-    day = date.fromisoformat(argv[1])
+    mode = argv[1]
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    dataset = synthetic_heavy_day(day, papers=PAPERS, posts=POSTS)
-    facts = dataset_facts(dataset, day)
+    if mode == "publish":
+        index_gsi_queries()
+        fast_item_responses()
+    dataset = day = None
+    ready: dict[str, Any] = {"ready": True}
+    if mode in ("collect", "publish"):
+        day = date.fromisoformat(argv[2])
+        dataset = synthetic_heavy_day(day, papers=PAPERS, posts=POSTS)
+        ready["facts"] = dataset_facts(dataset, day)
     aws = EmbeddedAws().start()
     fakes: dict[str, FakeUpstreams] = {}
-    out = sys.stdout
 
     def say(payload: dict[str, Any]) -> None:
-        out.write(json.dumps(payload) + "\n")
-        out.flush()
+        sys.stdout.write(json.dumps(payload, default=str) + "\n")
+        sys.stdout.flush()
 
-    say({"ready": True, "aws_url": aws.url, "facts": facts, "cpu": _cpu()})
     try:
+        ready["aws_url"] = aws.url
+        if mode == "api":
+            ready.update(publish_sample_day(aws.url))
+        say({**ready, "cpu": cpu()})
         for line in sys.stdin:
-            if not line.strip():
-                continue
-            command = json.loads(line)
+            command = json.loads(line) if line.strip() else {}
             cmd = command.get("cmd")
-            if cmd == "fake":
-                name = f"fake{len(fakes) + 1}"
-                # Default credentials and X's default rate limit (450 requests per 15 minutes), as in production.
-                fake = fakes[name] = FakeUpstreams(dataset).start()
-                say({"name": name, "env": fake.env(), "credentials": fake.credentials_env()})
-            elif cmd == "counts":
-                fake = fakes[command["fake"]]
-                say({"counts": {key: fake.count(prefix) for key, prefix in ROUTES.items()}})
-            elif cmd == "requests":
-                fake = fakes[command["fake"]]
-                shown = [
-                    {key: value if len(value) <= 80 else value[:77] + "..." for key, value in request.query.items()}
-                    for request in list(fake.requests)
-                    if request.path.startswith(command["prefix"])
-                ]
-                say({"requests": shown})
-            elif cmd == "cpu":
-                say({"cpu": _cpu()})
-            elif cmd == "quit":
-                say({"bye": True})
-                break
-            else:
-                say({"error": f"unknown command {cmd!r}"})
+            try:
+                if cmd == "fake":  # default credentials and X's rate limit (450 per 15 minutes), as in production
+                    name = f"fake{len(fakes) + 1}"
+                    fake = fakes[name] = FakeUpstreams(dataset).start()
+                    say({"name": name, "env": fake.env(), "credentials": fake.credentials_env()})
+                elif cmd == "counts":
+                    say({"counts": {key: fakes[command["fake"]].count(prefix) for key, prefix in ROUTES.items()}})
+                elif cmd == "requests":
+                    prefix = command["prefix"]
+                    requests = [r for r in list(fakes[command["fake"]].requests) if r.path.startswith(prefix)]
+                    say({"requests": [{k: v if len(v) <= 80 else v[:77] + "..." for k, v in r.query.items()}
+                                      for r in requests]})  # fmt: skip
+                elif cmd == "load_years":
+                    say(load_years(command["table"], command["end"], command["days"], command["seed"]))
+                elif cmd == "cpu":
+                    say({**cpu(), "fast_responses": FAST})
+                elif cmd == "quit":
+                    say({"bye": True})
+                    break
+                elif cmd:
+                    say({"error": f"unknown command {cmd!r}"})
+            except Exception as error:  # the parent reports it and stops
+                say({"error": f"{type(error).__name__}: {error}"})
     finally:
         for fake in fakes.values():
             fake.stop()
