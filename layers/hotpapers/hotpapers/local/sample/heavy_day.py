@@ -3,29 +3,12 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from hotpapers.local.fakes import UpstreamDataset, render_arxiv_entry
-from hotpapers.local.sample.heavy_posts import ARXIV_CATEGORIES, HeavyDay, random_person, random_words
+from hotpapers.local.sample.heavy_posts import ARXIV_CATEGORIES, HeavyDay, HeavyDayCounts, random_person, random_words
 
 __all__ = ["HeavyDayCounts", "heavy_day_counts", "synthetic_heavy_day"]
-
-
-@dataclass(frozen=True)
-class HeavyDayCounts:
-    """How `synthetic_heavy_day` divides its posts. Retweets come on top of the original posts."""
-
-    x: int
-    x_retweets: int
-    bluesky: int
-    hackernews: int
-    huggingface: int
-
-    @property
-    def posts(self) -> int:
-        """Original posts a correct collector keeps (retweets excluded)."""
-        return self.x + self.bluesky + self.hackernews + self.huggingface
 
 
 def heavy_day_counts(posts: int) -> HeavyDayCounts:

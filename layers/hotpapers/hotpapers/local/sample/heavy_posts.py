@@ -5,15 +5,29 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hotpapers.local.fakes import UpstreamDataset
 from hotpapers.local.sample.tweets import TWITTER_EPOCH_MS, snowflake_id, x_time
 
-if TYPE_CHECKING:
-    from hotpapers.local.sample.heavy_day import HeavyDayCounts
+__all__ = ["ARXIV_CATEGORIES", "HeavyDay", "HeavyDayCounts", "random_person", "random_words"]
 
-__all__ = ["ARXIV_CATEGORIES", "HeavyDay", "random_person", "random_words"]
+
+@dataclass(frozen=True)
+class HeavyDayCounts:
+    """How `synthetic_heavy_day` divides its posts. Retweets come on top of the original posts."""
+
+    x: int
+    x_retweets: int
+    bluesky: int
+    hackernews: int
+    huggingface: int
+
+    @property
+    def posts(self) -> int:
+        """Original posts a correct collector keeps (retweets excluded)."""
+        return self.x + self.bluesky + self.hackernews + self.huggingface
+
 
 _WORDS = (
     "adaptive attention benchmark causal contrastive diffusion efficient emergent federated graph "
