@@ -52,9 +52,10 @@ else
     CFN_LINT="$SAM_VENV/bin/cfn-lint"
 fi
 
-step "cfn-lint template.yaml ($("$CFN_LINT" --version))"
-# cfn-lint exits non-zero on any error, warning or informational finding.
-"$CFN_LINT" template.yaml
+step "cfn-lint --include-checks I template.yaml ($("$CFN_LINT" --version))"
+# cfn-lint exits non-zero on any error, warning or informational finding; --include-checks I turns
+# on the informational rules (I3011: explicit DeletionPolicy/UpdateReplacePolicy on stateful resources).
+"$CFN_LINT" --include-checks I -- template.yaml
 
 step "sam validate --lint ($("$SAM" --version))"
 "$SAM" validate --lint
