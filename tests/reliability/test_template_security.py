@@ -737,6 +737,84 @@ def test_alarms_cover_function_errors_dead_letters_and_failing_sources(template:
     )
 
 
+def _resolved(node: Any) -> str:
+    """A Fn::Join / Fn::Sub string with every ${Name} as <Name> (a Sub variable map's names too)."""
+    if isinstance(node, str):
+        return node
+    if "Fn::Join" in node:
+        separator, parts = node["Fn::Join"]
+        return separator.join(_resolved(part) for part in parts)
+    if "Fn::Sub" in node:
+        text = node["Fn::Sub"] if isinstance(node["Fn::Sub"], str) else node["Fn::Sub"][0]
+        return re.sub(r"\$\{([^}!]+)\}", lambda m: f"<{m.group(1)}>", text)
+    raise AssertionError(f"unexpected intrinsic in the dashboard body: {node}")
+
+
+def _dashboard_metrics(body: dict[str, Any]) -> set[tuple[str, str, frozenset[tuple[str, str]]]]:
+    """(namespace, metric, dimensions) of every metric of every widget."""
+    found = set()
+    for widget in body["widgets"]:
+        for metric in widget["properties"].get("metrics", []):
+            fields_ = [item for item in metric if isinstance(item, str)]
+            namespace, name, dims = fields_[0], fields_[1], fields_[2:]
+            found.add((namespace, name, frozenset(zip(dims[::2], dims[1::2], strict=True))))
+    return found
+
+
+def test_dashboard_shows_collection_failures_functions_queues_and_the_api(
+    template: dict[str, Any], expanded: dict[str, Any]
+) -> None:
+    dashboards = tm.resources(template, "AWS::CloudWatch::Dashboard")
+    assert list(dashboards) == ["Dashboard"]
+    properties = dashboards["Dashboard"]["Properties"]
+    assert "${Stage}" in properties["DashboardName"]["Fn::Sub"]
+    body = json.loads(_resolved(properties["DashboardBody"]))
+    for widget in body["widgets"]:
+        assert widget["x"] + widget["width"] <= 24, widget
+    metrics = _dashboard_metrics(body)
+
+    def has(namespace: str, metric: str, **dims: str) -> bool:
+        return (namespace, metric, frozenset(dims.items())) in metrics
+
+    # Per source, with the dimensions of the per-source alarms (whose metric the full run checks in the EMF).
+    alarm_dims = {
+        a["Dimensions"][0]["Value"]: {d["Name"]: d["Value"] for d in a["Dimensions"]}
+        for a in _alarms(template).values()
+        if a["MetricName"] == "Failures"
+    }
+    for source in SOURCE_NAMES:
+        assert alarm_dims[source] == {"source": source, "service": "hotpapers"}
+        for metric in ("Posts", "Papers", "Failures"):
+            assert has("HotPapers", metric, **alarm_dims[source]), (metric, source)
+    for metric in ("SourceFailures", "CollectFailures", "PublishFailures", "PaperLookupFailures", "PapersCollected"):
+        assert has("HotPapers", metric, service="hotpapers"), metric
+    for function in FUNCTIONS:
+        for metric in ("Errors", "Duration"):
+            assert has("AWS/Lambda", metric, FunctionName=f"<{function}>"), (function, metric)
+    for queue in _dead_letter_queues(expanded):
+        assert has("AWS/SQS", "ApproximateNumberOfMessagesVisible", QueueName=f"<{queue}.QueueName>"), queue
+    for metric in ("4XXError", "5XXError", "Latency"):
+        assert has("AWS/ApiGateway", metric, ApiName="hotpapers-api-<Stage>", Stage="<ApiStage>"), metric
+    # The API's stage name comes from the API itself, as the 5xx alarm's does.
+    api_widgets = [
+        part for part in properties["DashboardBody"]["Fn::Join"][1][1]["Fn::Join"][1] if "ApiGateway" in str(part)
+    ]
+    assert api_widgets and all(
+        part["Fn::Sub"][1] == {"ApiStage": {"Ref": "HotpapersApi.Stage"}} for part in api_widgets
+    )
+    outputs = template["Outputs"]
+    assert outputs["DashboardName"]["Value"] == {"Ref": "Dashboard"}
+    assert "${Dashboard}" in outputs["DashboardUrl"]["Value"]["Fn::Sub"]
+    ledger.record(
+        "template_security",
+        check="the dashboard shows every source, failure metric, function, dead-letter queue and the API",
+        resources=len(body["widgets"]),
+        result="pass",
+        detail=f"{len(metrics)} metrics in {len(body['widgets'])} widgets; per-source metrics with the alarms' "
+        "dimensions (source, service=hotpapers); name and URL in Outputs",
+    )
+
+
 # ------------------------------------------------------------------ deployable on any account
 
 RUNTIME = "python3.13"
