@@ -5,14 +5,16 @@
 #
 # The SAM CLI lives in its own virtualenv, .venv-sam/, because its pins clash
 # with the app's. It is created on first run (a couple of minutes).
-# Needs: python3 with venv, and python3.11 on PATH (sam build runs the
-# runtime's interpreter to build the layer's wheels).
+# Needs: Python 3.13, the functions' runtime (python3.13): `sam build` runs the
+# runtime's interpreter, found as `python3.13` on PATH, to build the layer's wheels.
+# scripts/find-python.sh finds one (python3.13 on PATH, else pyenv's 3.13.x,
+# whose bare shim fails unless PYENV_VERSION is set) and its folder goes first
+# on PATH for sam build. PYTHON=/path/to/python3.13 overrides.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-PYTHON="${PYTHON:-python3}"
 SAM_VENV="$ROOT/.venv-sam"
 
 export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
@@ -21,14 +23,23 @@ export SAM_CLI_TELEMETRY=0
 step() { printf '\n==> %s\n' "$*"; }
 fail() { printf 'check-template: FAILED: %s\n' "$*" >&2; exit 1; }
 
-if ! command -v python3.11 >/dev/null 2>&1; then
-    fail "python3.11 is not on PATH; sam build needs it for the python3.11 runtime"
+if [[ -z "${PYTHON:-}" ]]; then
+    PYTHON="$(sh "$ROOT/scripts/find-python.sh")" || fail "sam build needs Python 3.13 for the python3.13 runtime"
 fi
+RUNTIME_VERSION="$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" \
+    || fail "$PYTHON does not run"
+[[ "$RUNTIME_VERSION" == 3.13 ]] || fail "$PYTHON is Python $RUNTIME_VERSION; sam build needs 3.13 for the python3.13 runtime"
+# sam build looks the runtime's interpreter up as `python3.13` on PATH: put this one's folder first,
+# with a python3.13 in it (a venv's or pyenv's folder may only hold `python`).
+PYTHON_BIN="$(mktemp -d)"
+trap 'rm -rf "$PYTHON_BIN"' EXIT
+ln -s "$("$PYTHON" -c 'import sys; print(sys.executable)')" "$PYTHON_BIN/python3.13"
+export PATH="$PYTHON_BIN:$PATH"
 
 # Test for the executables, not the directory: an interrupted install leaves
 # a venv without them, and this re-runs the install.
 if [[ ! -x "$SAM_VENV/bin/sam" || ! -x "$SAM_VENV/bin/cfn-lint" ]]; then
-    step "creating $SAM_VENV with aws-sam-cli and cfn-lint"
+    step "creating $SAM_VENV with aws-sam-cli and cfn-lint (Python $RUNTIME_VERSION)"
     [[ -x "$SAM_VENV/bin/python" ]] || "$PYTHON" -m venv "$SAM_VENV"
     "$SAM_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
     "$SAM_VENV/bin/python" -m pip install --quiet --disable-pip-version-check aws-sam-cli cfn-lint
@@ -41,14 +52,15 @@ else
     CFN_LINT="$SAM_VENV/bin/cfn-lint"
 fi
 
-step "cfn-lint template.yaml ($("$CFN_LINT" --version))"
-# cfn-lint exits non-zero on any error, warning or informational finding.
-"$CFN_LINT" template.yaml
+step "cfn-lint --include-checks I template.yaml ($("$CFN_LINT" --version))"
+# cfn-lint exits non-zero on any error, warning or informational finding; --include-checks I turns
+# on the informational rules (I3011: explicit DeletionPolicy/UpdateReplacePolicy on stateful resources).
+"$CFN_LINT" --include-checks I -- template.yaml
 
 step "sam validate --lint ($("$SAM" --version))"
 "$SAM" validate --lint
 
-step "sam build"
+step "sam build (python3.13: $(command -v python3.13), $(python3.13 --version))"
 "$SAM" build
 
 step "checking build artifacts"

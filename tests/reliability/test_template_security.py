@@ -737,6 +737,201 @@ def test_alarms_cover_function_errors_dead_letters_and_failing_sources(template:
     )
 
 
+def _resolved(node: Any) -> str:
+    """A Fn::Join / Fn::Sub string with every ${Name} as <Name> (a Sub variable map's names too)."""
+    if isinstance(node, str):
+        return node
+    if "Fn::Join" in node:
+        separator, parts = node["Fn::Join"]
+        return separator.join(_resolved(part) for part in parts)
+    if "Fn::Sub" in node:
+        text = node["Fn::Sub"] if isinstance(node["Fn::Sub"], str) else node["Fn::Sub"][0]
+        return re.sub(r"\$\{([^}!]+)\}", lambda m: f"<{m.group(1)}>", text)
+    raise AssertionError(f"unexpected intrinsic in the dashboard body: {node}")
+
+
+def _dashboard_metrics(body: dict[str, Any]) -> set[tuple[str, str, frozenset[tuple[str, str]]]]:
+    """(namespace, metric, dimensions) of every metric of every widget."""
+    found = set()
+    for widget in body["widgets"]:
+        for metric in widget["properties"].get("metrics", []):
+            fields_ = [item for item in metric if isinstance(item, str)]
+            namespace, name, dims = fields_[0], fields_[1], fields_[2:]
+            found.add((namespace, name, frozenset(zip(dims[::2], dims[1::2], strict=True))))
+    return found
+
+
+def test_dashboard_shows_collection_failures_functions_queues_and_the_api(
+    template: dict[str, Any], expanded: dict[str, Any]
+) -> None:
+    dashboards = tm.resources(template, "AWS::CloudWatch::Dashboard")
+    assert list(dashboards) == ["Dashboard"]
+    properties = dashboards["Dashboard"]["Properties"]
+    assert "${Stage}" in properties["DashboardName"]["Fn::Sub"]
+    body = json.loads(_resolved(properties["DashboardBody"]))
+    for widget in body["widgets"]:
+        assert widget["x"] + widget["width"] <= 24, widget
+    metrics = _dashboard_metrics(body)
+
+    def has(namespace: str, metric: str, **dims: str) -> bool:
+        return (namespace, metric, frozenset(dims.items())) in metrics
+
+    # Per source, with the dimensions of the per-source alarms (whose metric the full run checks in the EMF).
+    alarm_dims = {
+        a["Dimensions"][0]["Value"]: {d["Name"]: d["Value"] for d in a["Dimensions"]}
+        for a in _alarms(template).values()
+        if a["MetricName"] == "Failures"
+    }
+    for source in SOURCE_NAMES:
+        assert alarm_dims[source] == {"source": source, "service": "hotpapers"}
+        for metric in ("Posts", "Papers", "Failures"):
+            assert has("HotPapers", metric, **alarm_dims[source]), (metric, source)
+    for metric in ("SourceFailures", "CollectFailures", "PublishFailures", "PaperLookupFailures", "PapersCollected"):
+        assert has("HotPapers", metric, service="hotpapers"), metric
+    for function in FUNCTIONS:
+        for metric in ("Errors", "Duration"):
+            assert has("AWS/Lambda", metric, FunctionName=f"<{function}>"), (function, metric)
+    for queue in _dead_letter_queues(expanded):
+        assert has("AWS/SQS", "ApproximateNumberOfMessagesVisible", QueueName=f"<{queue}.QueueName>"), queue
+    for metric in ("4XXError", "5XXError", "Latency"):
+        assert has("AWS/ApiGateway", metric, ApiName="hotpapers-api-<Stage>", Stage="<ApiStage>"), metric
+    # The API's stage name comes from the API itself, as the 5xx alarm's does.
+    api_widgets = [
+        part for part in properties["DashboardBody"]["Fn::Join"][1][1]["Fn::Join"][1] if "ApiGateway" in str(part)
+    ]
+    assert api_widgets and all(
+        part["Fn::Sub"][1] == {"ApiStage": {"Ref": "HotpapersApi.Stage"}} for part in api_widgets
+    )
+    outputs = template["Outputs"]
+    assert outputs["DashboardName"]["Value"] == {"Ref": "Dashboard"}
+    assert "${Dashboard}" in outputs["DashboardUrl"]["Value"]["Fn::Sub"]
+    ledger.record(
+        "template_security",
+        check="the dashboard shows every source, failure metric, function, dead-letter queue and the API",
+        resources=len(body["widgets"]),
+        result="pass",
+        detail=f"{len(metrics)} metrics in {len(body['widgets'])} widgets; per-source metrics with the alarms' "
+        "dimensions (source, service=hotpapers); name and URL in Outputs",
+    )
+
+
+# ------------------------------------------------------------------ deployable on any account
+
+RUNTIME = "python3.13"
+
+
+def test_every_function_and_the_layer_run_python313(template: dict[str, Any], expanded: dict[str, Any]) -> None:
+    """One Python everywhere: Lambda's runtime, the layer's build, and the interpreter the tests run on."""
+    assert template["Globals"]["Function"]["Runtime"] == RUNTIME
+    functions = tm.resources(template, "AWS::Serverless::Function")
+    for name, function in functions.items():
+        assert function["Properties"].get("Runtime", RUNTIME) == RUNTIME, name
+    deployed = tm.resources(expanded, "AWS::Lambda::Function")
+    assert len(deployed) == len(functions)
+    assert {name: f["Properties"]["Runtime"] for name, f in deployed.items()} == dict.fromkeys(deployed, RUNTIME)
+    layers = tm.resources(template, "AWS::Serverless::LayerVersion")
+    assert layers
+    for name, layer in layers.items():
+        assert layer["Properties"]["CompatibleRuntimes"] == [RUNTIME], name
+        assert layer["Metadata"]["BuildMethod"] == RUNTIME, name
+    project = tomllib.loads((tm.ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["requires-python"] == ">=3.13"
+    assert project["tool"]["ruff"]["target-version"] == "py313"
+    ledger.record(
+        "template_security",
+        check=f"every function and the layer on {RUNTIME}",
+        resources=len(functions) + len(layers),
+        result="pass",
+        detail=f"Globals Runtime, the layer's CompatibleRuntimes and BuildMethod, SAM's expanded functions: {RUNTIME}; "
+        "pyproject requires-python >=3.13 (the venv and CI run the tests on it)",
+    )
+
+
+def test_no_function_reserves_concurrency(template: dict[str, Any], expanded: dict[str, Any]) -> None:
+    """Reserved concurrency fails `sam deploy` on accounts whose limit is 10 (AWS keeps 10 unreserved)."""
+    assert "ReservedConcurrentExecutions" not in template["Globals"]["Function"]
+    functions = {
+        **tm.resources(template, "AWS::Serverless::Function"),
+        **tm.resources(expanded, "AWS::Lambda::Function"),
+    }
+    reserving = [name for name, f in functions.items() if "ReservedConcurrentExecutions" in f["Properties"]]
+    assert reserving == []
+    ledger.record(
+        "template_security",
+        check="no function reserves concurrency (deployable on accounts with a concurrency limit of 10)",
+        resources=len(functions),
+        result="pass",
+        detail="no ReservedConcurrentExecutions in Globals, the template's functions or SAM's expanded ones",
+    )
+    ledger.record(
+        "findings",
+        finding="CollectFunction and PublishFunction reserved a concurrency of 1: `sam deploy` fails on a new or "
+        "low-quota account (a concurrency limit of 10, of which AWS keeps 10 unreserved)",
+        fix="template.yaml: ReservedConcurrentExecutions removed from both functions",
+        test="tests/reliability/test_template_security.py::test_no_function_reserves_concurrency",
+    )
+
+
+# Resources that keep data or state: each says what happens to it on stack deletion and on replacement.
+STATEFUL_TYPES = (
+    "AWS::DynamoDB::Table",
+    "AWS::S3::Bucket",
+    "AWS::SecretsManager::Secret",
+    "AWS::SQS::Queue",
+    "AWS::Logs::LogGroup",
+    "AWS::KMS::Key",
+)
+# Data that cannot be recreated: the archive, the site, the operator's credentials, the failed runs to replay.
+RETAINED_TYPES = ("AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::SecretsManager::Secret")
+
+
+def _dead_letter_queues(expanded: dict[str, Any]) -> set[str]:
+    """The queues that hold failed work: schedule and rule dead letters, Lambda's OnFailure, SQS redrive."""
+    queues: set[str] = set()
+    for schedule in tm.resources(expanded, "AWS::Scheduler::Schedule").values():
+        queues.add(ref_name(schedule["Properties"]["Target"]["DeadLetterConfig"]["Arn"]))
+    for rule in tm.resources(expanded, "AWS::Events::Rule").values():
+        for target in rule["Properties"]["Targets"]:
+            if "DeadLetterConfig" in target:
+                queues.add(ref_name(target["DeadLetterConfig"]["Arn"]))
+    for config in tm.resources(expanded, "AWS::Lambda::EventInvokeConfig").values():
+        queues.add(ref_name(config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]))
+    for queue in tm.resources(expanded, "AWS::SQS::Queue").values():
+        redrive = queue["Properties"].get("RedrivePolicy")
+        if redrive:
+            queues.add(ref_name(redrive["deadLetterTargetArn"]))
+    return queues
+
+
+def test_every_stateful_resource_says_what_deletion_and_replacement_do(
+    template: dict[str, Any], expanded: dict[str, Any]
+) -> None:
+    stateful = {name: res for name, res in template["Resources"].items() if res["Type"] in STATEFUL_TYPES}
+    missing = [
+        f"{name} ({res['Type']}): {policy}"
+        for name, res in stateful.items()
+        for policy in ("DeletionPolicy", "UpdateReplacePolicy")
+        if policy not in res
+    ]
+    assert missing == [], missing
+    dead_letter_queues = _dead_letter_queues(expanded)
+    assert dead_letter_queues and dead_letter_queues <= set(tm.resources(template, "AWS::SQS::Queue"))
+    for name, res in stateful.items():
+        assert res["DeletionPolicy"] in ("Retain", "Delete", "Snapshot", "RetainExceptOnCreate"), name
+        if res["Type"] in RETAINED_TYPES or name in dead_letter_queues:
+            assert (res["DeletionPolicy"], res["UpdateReplacePolicy"]) == ("Retain", "Retain"), name
+    for kind in (*RETAINED_TYPES, "AWS::Logs::LogGroup"):
+        assert any(r["Type"] == kind for r in stateful.values()), kind
+    ledger.record(
+        "template_security",
+        check="every stateful resource has an explicit DeletionPolicy and UpdateReplacePolicy",
+        resources=len(stateful),
+        result="pass",
+        detail="table, bucket, secret and dead-letter queues Retain; log groups and the alarm topic's key "
+        "explicit (Delete, justified in the template); cfn-lint's informational rules (I3011) run in make lint",
+    )
+
+
 # ------------------------------------------------------------------ dependencies
 
 

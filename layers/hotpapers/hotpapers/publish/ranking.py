@@ -30,7 +30,7 @@ from collections import defaultdict
 from dataclasses import fields, replace
 from datetime import date, datetime
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 from hotpapers.core.digest import Digest, RankedPaper, RankingConfig, TopPost
 from hotpapers.core.items import observation_from_mention, paper_from_item
@@ -38,8 +38,6 @@ from hotpapers.core.models import Observation
 from hotpapers.core.scoring import METRIC_ORDER, raw_score, weighted_score
 
 __all__ = ["rank_day"]
-
-T = TypeVar("T")
 
 
 def rank_day(day: date, day_items: list[dict[str, Any]], config: RankingConfig) -> Digest:
@@ -107,7 +105,7 @@ def _ranked_paper(
     )
 
 
-def _copied(target: type[T], source: object, **values: Any) -> T:
+def _copied[T](target: type[T], source: object, **values: Any) -> T:
     """A `target` with every field it shares by name with `source`, then `values` on top: the digest
     keeps the stored paper's and post's fields as they are, so a field added to both is carried over."""
     shared = {name: getattr(source, name) for name in _field_names(target) if name not in values}
