@@ -198,6 +198,30 @@ def cmd_emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cost(args: argparse.Namespace) -> int:
+    """Offline: reads template.yaml and the settings only, never an AWS endpoint."""
+    import json
+
+    from hotpapers.local.cost import CostSettings, estimate, render, with_overrides, x_max_posts_from_env
+
+    try:
+        x_max_posts = x_max_posts_from_env()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    settings = with_overrides(
+        CostSettings(x_max_posts=x_max_posts),
+        readers_per_day=args.readers_per_day,
+        api_requests_per_day=args.api_requests_per_day,
+        x_posts_per_day=args.x_posts_per_day,
+        archive_days=args.archive_days,
+        profile=args.day,
+    )
+    result = estimate(settings, args.template)
+    print(json.dumps(result.to_dict(), indent=2) if args.json else render(result))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hotpapers", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -233,6 +257,23 @@ def build_parser() -> argparse.ArgumentParser:
     emulator = commands.add_parser("emulator", help="run the embedded AWS in the foreground for other commands")
     emulator.add_argument("--port", type=int, default=4577)
     emulator.set_defaults(func=cmd_emulator)
+
+    def _count(value: str) -> int:
+        if not value.isdigit():
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}")
+        return int(value)
+
+    cost = commands.add_parser("cost", help="the monthly AWS (and X) cost at the current settings, offline")
+    cost.add_argument("--readers-per-day", type=_count, default=None, help="site readers a day (default 100)")
+    cost.add_argument("--api-requests-per-day", type=_count, default=None, help="JSON API requests a day (default 100)")
+    cost.add_argument(
+        "--x-posts-per-day", type=_count, default=None, help="X posts a day, before HOTPAPERS_X_MAX_POSTS (24000)"
+    )
+    cost.add_argument("--archive-days", type=_count, default=None, help="days of data kept, for storage (default 365)")
+    cost.add_argument("--day", choices=("typical", "heavy"), default="typical", help="measured day to scale from")
+    cost.add_argument("--template", type=lambda p: __import__("pathlib").Path(p), default=None)
+    cost.add_argument("--json", action="store_true", help="machine-readable output")
+    cost.set_defaults(func=cmd_cost)
     return parser
 
 
