@@ -553,7 +553,8 @@ def render(result: Estimate) -> str:
     out.append(f"AWS without X, with the always-free tier: {_usd(aws[1])} USD/month: {verdict} the 1 USD target.")
     fixed = sorted((line for line in result.lines if line.always_free >= 0.01), key=lambda line: -line.always_free)
     if fixed:
-        out.append("  lines from 0.01 USD: " + "; ".join(f"{line.service} {line.item} {_usd(line.always_free)}" for line in fixed))
+        named = "; ".join(f"{line.service} {line.item} {_usd(line.always_free)}" for line in fixed)
+        out.append(f"  lines from 0.01 USD: {named}")
     out.append("")
     out.append("Assumptions:")
     out.extend(f"  - {text}" for text in result.assumptions)
