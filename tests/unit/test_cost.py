@@ -118,7 +118,9 @@ def test_alarms_dashboards_kms_and_secret_are_counted_from_the_template(default:
     assert line(default, "CloudWatch", "alarms").always_free == pytest.approx(max(0, alarms - 10) * 0.10)
     assert line(default, "CloudWatch", "dashboards").monthly == pytest.approx(3.00 * default.facts.dashboards)
     assert line(default, "CloudWatch", "dashboards").always_free == 0
-    assert line(default, "KMS", "customer-managed").always_free == pytest.approx(1.00 * text.count("AWS::KMS::Key"))
+    # The alarm topic's key exists only with EncryptAlarmTopic=true (default false): not counted by default.
+    assert "Condition: HasAlarmTopicKey" in text and default.facts.kms_keys == text.count("AWS::KMS::Key") - 1
+    assert line(default, "KMS", "customer-managed").always_free == pytest.approx(1.00 * default.facts.kms_keys)
     assert line(default, "Secrets Manager", "secrets").monthly == pytest.approx(0.40 + MONTH * 0.05 / 10_000)
 
 
@@ -133,26 +135,35 @@ def test_an_eleventh_alarm_costs_ten_cents(tmp_path: Path) -> None:
     )
 
 
-def test_custom_metrics_share_the_free_ten(default: cost.Estimate) -> None:
-    ours = line(default, "CloudWatch", "custom metrics: 18 Powertools")
+def test_custom_metrics_share_the_free_ten(tmp_path: Path) -> None:
+    def on(template: dict[str, Any]) -> None:
+        for setting in template["Resources"]["HotpapersApi"]["Properties"]["MethodSettings"]:
+            setting["MetricsEnabled"] = True
+
+    detailed_on = cost.estimate(cost.CostSettings(), write_template(tmp_path, on))
+    ours = line(detailed_on, "CloudWatch", "custom metrics: 18 Powertools")
     months = 18 * MONTH / 730
     assert ours.monthly == pytest.approx(months * 0.30)
     assert ours.always_free == 0
-    detailed = line(default, "CloudWatch", "custom metrics: API Gateway")
-    routes = default.facts.api_routes
+    detailed = line(detailed_on, "CloudWatch", "custom metrics: API Gateway")
+    routes = detailed_on.facts.api_routes
     hours = 730 * (1 - math.exp(-100 / (routes * 24)))
     detailed_months = routes * 7 * hours / 730
     assert detailed.monthly == pytest.approx(detailed_months * 0.30)
     assert detailed.always_free == pytest.approx((detailed_months - (10 - months)) * 0.30)
 
 
-def test_without_detailed_api_metrics_there_is_no_such_line(tmp_path: Path) -> None:
-    def off(template: dict[str, Any]) -> None:
-        for setting in template["Resources"]["HotpapersApi"]["Properties"]["MethodSettings"]:
-            setting["MetricsEnabled"] = False
+def test_without_detailed_api_metrics_there_is_no_such_line(default: cost.Estimate) -> None:
+    assert not default.facts.api_detailed_metrics  # the template's default: MetricsEnabled false
+    assert not [each for each in default.lines if "API Gateway detailed" in each.item]
 
-    result = cost.estimate(cost.CostSettings(), write_template(tmp_path, off))
-    assert not [each for each in result.lines if "API Gateway detailed" in each.item]
+
+def test_a_conditional_key_counts_when_its_parameter_turns_it_on(tmp_path: Path) -> None:
+    def encrypt(template: dict[str, Any]) -> None:
+        template["Parameters"]["EncryptAlarmTopic"]["Default"] = "true"
+
+    result = cost.estimate(cost.CostSettings(), write_template(tmp_path, encrypt))
+    assert line(result, "KMS", "customer-managed").always_free == pytest.approx(1.00)
 
 
 def test_metric_names_match_the_code() -> None:

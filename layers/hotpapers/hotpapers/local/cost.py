@@ -232,6 +232,34 @@ def _default(template: dict[str, Any], parameter: str, fallback: Any) -> Any:
     return template.get("Parameters", {}).get(parameter, {}).get("Default", fallback)
 
 
+def _holds(template: dict[str, Any], condition: str) -> bool:
+    """Whether a template condition holds at the parameters' defaults (what `sam deploy` creates unless told
+    otherwise). An expression this does not know counts as true: the estimate errs on the costly side."""
+
+    def value(node: Any) -> Any:
+        if isinstance(node, dict) and "Ref" in node:
+            return _default(template, node["Ref"], None)
+        return node
+
+    def evaluate(node: Any) -> bool:
+        if not isinstance(node, dict) or len(node) != 1:
+            return True
+        (function, args), = node.items()
+        if function == "Fn::Equals":
+            return str(value(args[0])) == str(value(args[1]))
+        if function == "Fn::Not":
+            return not evaluate(args[0])
+        if function == "Fn::And":
+            return all(evaluate(arg) for arg in args)
+        if function == "Fn::Or":
+            return any(evaluate(arg) for arg in args)
+        if function == "Condition":
+            return evaluate(template.get("Conditions", {}).get(args, {}))
+        return True
+
+    return evaluate(template.get("Conditions", {}).get(condition, {}))
+
+
 def _ref_name(value: Any) -> str | None:
     """The resource a !GetAtt X.Arn or !Ref X names."""
     if isinstance(value, dict):
@@ -248,7 +276,11 @@ def template_facts(template: dict[str, Any]) -> TemplateFacts:
     global_memory = template.get("Globals", {}).get("Function", {}).get("MemorySize", 128)
 
     def of_type(kind: str) -> dict[str, dict[str, Any]]:
-        return {name: res.get("Properties", {}) or {} for name, res in resources.items() if res.get("Type") == kind}
+        return {
+            name: res.get("Properties", {}) or {}
+            for name, res in resources.items()
+            if res.get("Type") == kind and ("Condition" not in res or _holds(template, res["Condition"]))
+        }
 
     functions = of_type("AWS::Serverless::Function")
     memory = {name: int(props.get("MemorySize", global_memory)) for name, props in functions.items()}
