@@ -70,3 +70,12 @@ def test_provision_creates_the_table_the_template_defines_and_is_idempotent(moto
     declared = load_template(ROOT / "template.yaml")["Resources"]["Table"]["Properties"]
     assert table["Table"]["KeySchema"] == declared["KeySchema"]
     assert sorted(index["IndexName"] for index in table["Table"]["GlobalSecondaryIndexes"]) == ["GSI1", "GSI2"]
+
+
+def test_backfill_checks_its_days_before_enqueuing_anything() -> None:
+    backwards = run_cli("backfill", "--from", "2021-06-02", "--to", "2021-06-01")
+    assert backwards.returncode == 2 and "is before --from" in backwards.stderr
+
+    future = run_cli("backfill", "--from", "2021-06-01", "--to", "2099-01-01")
+    assert future.returncode == 2 and "has not begun yet" in future.stderr
+    assert "enqueued" not in future.stderr

@@ -312,6 +312,12 @@ EXPECTED_GRANTS: dict[str, dict[str, set[str]]] = {
         "events:PutEvents": {"EventBus"},
         "secretsmanager:GetSecretValue": {"CredentialsSecret"},
         "sqs:SendMessage": {"CollectDeadLetterQueue"},
+        # The progress of an interrupted run of the day (DAY#<date>, PROGRESS), to resume it.
+        "dynamodb:GetItem": {"Table"},
+        # The event source mapping polls the collect queue with the function's role.
+        "sqs:ReceiveMessage": {"CollectQueue"},
+        "sqs:DeleteMessage": {"CollectQueue"},
+        "sqs:GetQueueAttributes": {"CollectQueue"},
     },
     "PublishFunctionRole": {
         "dynamodb:BatchGetItem": {"Table"},
@@ -321,13 +327,13 @@ EXPECTED_GRANTS: dict[str, dict[str, set[str]]] = {
         "s3:PutObject": {"SiteBucket/*"},
         "s3:ListBucket": {"SiteBucket"},
         "sqs:SendMessage": {"PublishDeadLetterQueue"},
+        "sqs:ReceiveMessage": {"PublishQueue"},
+        "sqs:DeleteMessage": {"PublishQueue"},
+        "sqs:GetQueueAttributes": {"PublishQueue"},
     },
     "ApiFunctionRole": {"dynamodb:GetItem": {"Table"}, "dynamodb:Query": {"Table", "Table/index/GSI1"}},
-    # SAM's role for the daily schedule: invoke the collector, park failed deliveries.
-    "CollectFunctionDailyRole": {
-        "lambda:InvokeFunction": {"CollectFunction"},
-        "sqs:SendMessage": {"CollectDeadLetterQueue"},
-    },
+    # The daily schedule's role: put the day on the collect queue, park failed deliveries.
+    "DailyCollectScheduleRole": {"sqs:SendMessage": {"CollectQueue", "CollectDeadLetterQueue"}},
 }
 SERVICE_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
@@ -358,7 +364,7 @@ def test_every_role_grants_exactly_the_expected_actions(expanded: dict[str, Any]
         check="every role grants exactly the expected actions on the expected resources",
         resources=total,
         result="pass",
-        detail=f"{len(EXPECTED_GRANTS)} roles (SAM's schedule role included); the API Gateway logging role is "
+        detail=f"{len(EXPECTED_GRANTS)} roles (the schedule's role included); the API Gateway logging role is "
         "account-wide (justified managed policy)",
     )
     ledger.record(
@@ -641,20 +647,46 @@ def test_every_async_invocation_has_a_failure_destination(expanded: dict[str, An
     schedules = tm.resources(expanded, "AWS::Scheduler::Schedule")
     rules = tm.resources(expanded, "AWS::Events::Rule")
     configs = tm.resources(expanded, "AWS::Lambda::EventInvokeConfig")
+    queues = tm.resources(template, "AWS::SQS::Queue")
     assert len(schedules) == 1 and len(rules) == 1
     targets = [schedule["Properties"]["Target"] for schedule in schedules.values()]
     targets += [target for rule in rules.values() for target in rule["Properties"]["Targets"]]
-    invoked = set()
+    delivered = set()
     for target in targets:
-        function = ref_name(target["Arn"])
-        invoked.add(function)
+        delivered.add(ref_name(target["Arn"]))
         queue = ref_name(target["DeadLetterConfig"]["Arn"])
-        assert queue in tm.resources(template, "AWS::SQS::Queue"), target
+        assert queue in queues, target
         policy = target["RetryPolicy"]
         assert 0 <= policy["MaximumRetryAttempts"] <= 5 and 60 <= policy["MaximumEventAgeInSeconds"] <= 86400
-    assert invoked == {"CollectFunction", "PublishFunction"}
+    # The schedule and the rule deliver to the work queues; each function consumes its own through a
+    # mapping that reports batch item failures, and each work queue redrives to a dead-letter queue.
+    assert delivered == {"CollectQueue", "PublishQueue"}
+    mappings = tm.resources(expanded, "AWS::Lambda::EventSourceMapping")
+    consumed = {
+        ref_name(m["Properties"]["FunctionName"]): ref_name(m["Properties"]["EventSourceArn"])
+        for m in mappings.values()
+    }
+    assert consumed == {"CollectFunction": "CollectQueue", "PublishFunction": "PublishQueue"}, consumed
+    for mapping in mappings.values():
+        assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props(template, "CollectQueue")["FifoQueue"] is True
+    assert props(template, "CollectQueueDeadLetterQueue")["FifoQueue"] is True
+    assert [
+        m["Properties"]["BatchSize"]
+        for m in mappings.values()
+        if ref_name(m["Properties"]["EventSourceArn"]) == "CollectQueue"
+    ] == [1]
+    for work_queue, dead_letters in (
+        ("CollectQueue", "CollectQueueDeadLetterQueue"),
+        ("PublishQueue", "PublishDeadLetterQueue"),
+    ):
+        redrive = props(template, work_queue)["RedrivePolicy"]
+        assert ref_name(redrive["deadLetterTargetArn"]) == dead_letters and 1 <= redrive["maxReceiveCount"] <= 10
+        # AWS: a mapping's queue hides a message longer than the function may run.
+        timeout = props(template, consumed_by(consumed, work_queue))["Timeout"]
+        assert props(template, work_queue)["VisibilityTimeout"] > timeout, work_queue
     by_function = {ref_name(c["Properties"]["FunctionName"]): c["Properties"] for c in configs.values()}
-    assert set(by_function) == invoked, by_function
+    assert set(by_function) == set(consumed), by_function
     for function, config in by_function.items():
         destination = ref_name(config["DestinationConfig"]["OnFailure"]["Destination"])
         assert destination in tm.resources(template, "AWS::SQS::Queue"), function
@@ -663,21 +695,29 @@ def test_every_async_invocation_has_a_failure_destination(expanded: dict[str, An
     api_events = props(template, "ApiFunction")["Events"]
     assert {event["Type"] for event in api_events.values()} == {"Api"}
     # EventBridge delivers the rule's dead letters with its own identity: the queue must allow exactly that rule.
-    queue_policy = props(template, "PublishDeadLetterQueuePolicy")["PolicyDocument"]["Statement"]
-    assert [ref_name(s["Condition"]["ArnEquals"]["aws:SourceArn"]) for s in queue_policy] == [
-        "PublishFunctionCollectFinished"
-    ]
-    for queue in tm.resources(template, "AWS::SQS::Queue").values():
+    for policy_name in ("PublishDeadLetterQueuePolicy", "PublishQueuePolicy"):
+        queue_policy = props(template, policy_name)["PolicyDocument"]["Statement"]
+        assert [ref_name(s["Condition"]["ArnEquals"]["aws:SourceArn"]) for s in queue_policy] == [
+            "CollectFinishedRule"
+        ], policy_name
+    for name, queue in queues.items():
         assert queue["Properties"]["SqsManagedSseEnabled"] is True
-        assert queue["Properties"]["MessageRetentionPeriod"] == 1209600
+        # Dead-letter queues keep 14 days; a work queue less, since a message keeps its first enqueue time.
+        expected = 345600 if name in ("CollectQueue", "PublishQueue") else 1209600
+        assert queue["Properties"]["MessageRetentionPeriod"] == expected, name
     ledger.record(
         "template_security",
         check="every async invocation has retries and a failure destination",
         resources=len(targets) + len(configs),
         result="pass",
-        detail="schedule target and EventBridge rule target: RetryPolicy + DeadLetterConfig; Collect and Publish: "
-        "EventInvokeConfig OnFailure to their SQS dead-letter queues (SSE, 14 days)",
+        detail="schedule target and EventBridge rule target (the collect and publish queues): RetryPolicy + "
+        "DeadLetterConfig; each queue redrives to a dead-letter queue and is consumed with ReportBatchItemFailures; "
+        "Collect and Publish: EventInvokeConfig OnFailure to their SQS dead-letter queues (SSE, 14 days)",
     )
+
+
+def consumed_by(consumed: dict[str | None, str | None], queue: str) -> str:
+    return next(function for function, source in consumed.items() if source == queue and function)
 
 
 def _alarms(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -706,7 +746,8 @@ def test_alarms_cover_function_errors_dead_letters_and_failing_sources(template:
         assert (alarm["Statistic"], alarm["EvaluationPeriods"]) == ("Sum", 1)
 
     dead_letters = watching("AWS/SQS", "ApproximateNumberOfMessagesVisible")
-    assert set(dead_letters) == set(tm.resources(template, "AWS::SQS::Queue")), dead_letters
+    work_queues = {"CollectQueue", "PublishQueue"}  # drained by their mappings; their dead letters are watched
+    assert set(dead_letters) == set(tm.resources(template, "AWS::SQS::Queue")) - work_queues, dead_letters
     for alarm in dead_letters.values():
         assert alarm["Statistic"] == "Maximum"
 

@@ -6,10 +6,11 @@ clock) as arguments; `wiring.build_collector` assembles the real ones.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from hotpapers.collect.arxiv import ArxivClient
@@ -17,15 +18,18 @@ from hotpapers.collect.sources.base import Source
 from hotpapers.core.clock import Clock
 from hotpapers.core.events import CollectRequest
 from hotpapers.core.items import (
+    PROGRESS_SK,
     day_paper_item,
     day_pk,
     mention_item,
     observation_from_mention,
     paper_from_item,
     paper_item,
+    progress_from_item,
+    progress_item,
     run_item,
 )
-from hotpapers.core.models import ArxivRef, Observation, Paper, Post, RunRecord, SourceOutcome
+from hotpapers.core.models import ArxivRef, DayProgress, Observation, Paper, Post, RunRecord, SourceOutcome
 from hotpapers.core.observability import logger
 from hotpapers.core.store import Store
 
@@ -41,6 +45,31 @@ MAX_ABSTRACT_BYTES = 128_000
 MAX_AUTHORS_BYTES = 150_000  # all names together; the names past it are left out, and said so
 MAX_FIELD_BYTES = 4_000  # a title, name, handle, comment, journal reference, DOI or one author
 
+# The time budget of one invocation (Lambda's 900 s). A day is given back (stored so far, resumed later)
+# rather than cut off by Lambda mid-write, which would lose the day in progress:
+# - WRITE_RESERVE_SECONDS stays free for the write, the run record and the bus event (a heavy day is
+#   thousands of items in BatchWriteItem requests, with backoff when DynamoDB throttles);
+# - a source is begun only with SOURCE_ALLOWANCE_SECONDS more than that left (a source cannot be
+#   interrupted half-way; one that alone outlasts the invocation is retried whole, then dead-lettered);
+# - the arXiv phase needs about (min_interval + ARXIV_REQUEST_SECONDS) per id_list request.
+WRITE_RESERVE_SECONDS = 60.0
+SOURCE_ALLOWANCE_SECONDS = 120.0
+ARXIV_REQUEST_SECONDS = 5.0
+# An interrupted run's progress is resumed only this soon after it began: the queue brings the day back
+# within minutes (its visibility timeout); a later repair of the day must fetch every source again.
+RESUME_WITHIN = timedelta(hours=12)
+
+Remaining = Callable[[], float]  # seconds left in this invocation
+
+
+class DayInterrupted(Exception):
+    """Not enough time left to finish the day: what was collected is stored, the rest resumes on a re-run."""
+
+    def __init__(self, day: date, completed: Iterable[str], phase: str) -> None:
+        self.day, self.completed, self.phase = day, sorted(completed), phase
+        done = ", ".join(self.completed) or "none"
+        super().__init__(f"{day}: out of time before {phase}; sources stored: {done}; a re-run resumes from there")
+
 
 @dataclass
 class Collector:
@@ -52,6 +81,8 @@ class Collector:
     progress: Progress = field(default=lambda message: None)
     # Sources that are enabled but could not be built (e.g. missing credentials): reported as failures.
     unavailable: Mapping[str, str] = field(default_factory=dict)
+    # Seconds left in this invocation (Lambda's context); None: no limit (tests, the local commands' loops).
+    remaining: Remaining | None = None
 
     def run(self, request: CollectRequest) -> list[RunRecord]:
         return [self.collect_day(day, request.sources) for day in request.days]
@@ -59,28 +90,43 @@ class Collector:
     def collect_day(self, day: date, only: Iterable[str] | None = None) -> RunRecord:
         run = RunRecord(day=day, started_at=self.clock.now())
         wanted = list(only) if only is not None else list(self.sources) + list(self.unavailable)
-        observations: dict[tuple[str, str], Observation] = {}
+        observations: dict[tuple[str, str], Observation] = {}  # fetched by this run
+        carried: dict[tuple[str, str], Observation] = {}  # stored by the interrupted run this one resumes
+        resumed = self._open_progress(day)
+        stored: dict[tuple[str, str], Observation] | None = None
+        if resumed:
+            # The sources the interrupted run completed are not fetched again: their posts are stored.
+            stored = self._stored_observations(day)
+            self.progress(f"{day}: resuming; already stored: {', '.join(sorted(resumed.completed)) or 'nothing'}")
 
         for name in wanted:
+            if resumed and name in resumed.completed:
+                run.sources[name] = resumed.completed[name]
+                carried.update({key: obs for key, obs in (stored or {}).items() if key[0] == name})
+                continue
             outcome = run.sources.setdefault(name, SourceOutcome(name))
             if name in self.unavailable or name not in self.sources:
                 outcome.error = self.unavailable.get(name, "source is not configured")
                 logger.warning("source unavailable", extra={"source": name, "day": str(day), "error": outcome.error})
                 continue
+            if self._short_of(SOURCE_ALLOWANCE_SECONDS):
+                del run.sources[name]
+                self._give_back(run, observations, resumed, f"source {name}")
             self.progress(f"{day} {name}: searching")
             self._collect_source(self.sources[name], day, outcome, observations)
             self.progress(
                 f"{day} {name}: {outcome.posts} posts" + (f" (failed: {outcome.error})" if outcome.error else "")
             )
 
-        refs = _latest_versions(obs.post for obs in observations.values())
+        refs = _latest_versions(obs.post for obs in [*carried.values(), *observations.values()])
         run.papers = len(refs)
-        papers = self._paper_metadata(refs, run)
+        papers = self._paper_metadata(refs, run, lambda: self._give_back(run, observations, resumed, "arXiv metadata"))
 
         # Engagement sums every post stored for the day, not only this run's: a source that failed (or
         # answered nothing) this time must not erase the engagement an earlier run stored. Mentions are
         # never deleted and ranking counts them all, so the day items stay consistent with them.
-        stored = self._stored_observations(day)
+        if stored is None:
+            stored = self._stored_observations(day)
         engagement = _engagement_by_paper({**stored, **observations}.values())
         items: list[dict[str, Any]] = [paper_item(paper, run.started_at) for paper in papers.fresh.values()]
         items += [day_paper_item(day, arxiv_id, papers.known.get(arxiv_id), engagement[arxiv_id]) for arxiv_id in refs]
@@ -93,6 +139,8 @@ class Collector:
 
         run.finished_at = self.clock.now()
         self.store.put_item(run_item(run))
+        if resumed:  # close it: a later run of the day (a repair) fetches every source again
+            self.store.put_item(progress_item(replace(resumed, completed={}, open=False)))
         self.announce(run)
         logger.info(
             "collect finished",
@@ -111,6 +159,43 @@ class Collector:
             },
         )
         return run
+
+    def _short_of(self, seconds: float) -> bool:
+        """Whether less than `seconds` (plus the write's reserve) is left in this invocation."""
+        return self.remaining is not None and self.remaining() < seconds + WRITE_RESERVE_SECONDS
+
+    def _open_progress(self, day: date) -> DayProgress | None:
+        """The progress of an interrupted run of `day` to resume: open, and recent (see RESUME_WITHIN)."""
+        item = self.store.get_item(day_pk(day), PROGRESS_SK)
+        if item is None:
+            return None
+        progress = progress_from_item(item)
+        if not progress.open or self.clock.now() - progress.started_at > RESUME_WITHIN:
+            return None
+        return progress
+
+    def _give_back(
+        self,
+        run: RunRecord,
+        observations: Mapping[tuple[str, str], Observation],
+        resumed: DayProgress | None,
+        phase: str,
+    ) -> None:
+        """Store the posts of the sources completed so far, then the progress that names them, and stop.
+
+        Mentions only: they are whole puts keyed by post, so storing them twice changes nothing. The day
+        papers and the run record wait for the run that finishes the day (it sums the stored mentions).
+        Mentions first, the progress after: the progress never claims a source whose posts are not stored.
+        """
+        day = run.day
+        items = [mention_item(obs, ref.arxiv_id, day) for obs in observations.values() for ref in obs.post.papers]
+        self.store.write_items(items)
+        started = resumed.started_at if resumed else run.started_at
+        self.store.put_item(progress_item(DayProgress(day, started, dict(run.sources))))
+        interrupted = DayInterrupted(day, run.sources, phase)
+        logger.warning("collect interrupted", extra={"day": str(day), "phase": phase, "stored": len(items)})
+        self.progress(str(interrupted))
+        raise interrupted
 
     def _collect_source(
         self, source: Source, day: date, outcome: SourceOutcome, into: dict[tuple[str, str], Observation]
@@ -138,7 +223,9 @@ class Collector:
             stored[(item["source"], item["post_id"])] = observation_from_mention(item)
         return stored
 
-    def _paper_metadata(self, refs: Mapping[str, ArxivRef], run: RunRecord) -> _PaperSet:
+    def _paper_metadata(
+        self, refs: Mapping[str, ArxivRef], run: RunRecord, give_back: Callable[[], None] = lambda: None
+    ) -> _PaperSet:
         stored = {arxiv_id: item for arxiv_id, item in self.store.papers_meta(list(refs)).items()}
         known = {arxiv_id: paper_from_item(item) for arxiv_id, item in stored.items()}
         # Fetch what is new, and what is stored at an older version than a post names.
@@ -148,6 +235,9 @@ class Collector:
             if arxiv_id not in known or (ref.version is not None and ref.version > known[arxiv_id].version)
         ]
         fresh: dict[str, Paper] = {}
+        requests = math.ceil(len(to_fetch) / self.arxiv.batch_size)
+        if requests and self._short_of(requests * (self.arxiv.min_interval + ARXIV_REQUEST_SECONDS)):
+            give_back()
         if to_fetch:
             self.progress(f"{run.day}: fetching arXiv metadata for {len(to_fetch)} papers")
             requests_before = self.arxiv.requests

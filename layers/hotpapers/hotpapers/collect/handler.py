@@ -1,7 +1,11 @@
 """The collect stage's entry: parse the event, build the collector from settings, run it, emit metrics.
 
-`functions/collect/app.py` calls `handle`. Each builder imports what only it needs, so the
-collector's HTTP and feed-parsing libraries stay out of the other functions' cold starts.
+`functions/collect/app.py` calls `handle`. Two kinds of event arrive: a direct one ({"date"}, {"from","to"},
+a scheduler event) and, from the collect queue's event source mapping, an SQS event whose records each
+name one day; for those the answer carries `batchItemFailures` (ReportBatchItemFailures), so a day that
+failed or ran out of time comes back after the queue's visibility timeout and the others are deleted.
+Each builder imports what only it needs, so the collector's HTTP and feed-parsing libraries stay out of
+the other functions' cold starts.
 """
 
 from __future__ import annotations
@@ -10,12 +14,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from hotpapers.core.clock import Clock, SystemClock
-from hotpapers.core.events import CollectRequest, parse_collect_event
+from hotpapers.core.events import CollectRequest, InvalidEvent, is_sqs_event, parse_collect_event, sqs_records
 from hotpapers.core.observability import logged_rejection, logger, metrics, record_failure
 from hotpapers.core.settings import Credentials, Settings
 
 if TYPE_CHECKING:
-    from hotpapers.collect.collector import Collector
+    from hotpapers.collect.collector import Collector, Remaining
     from hotpapers.collect.sources.base import Source
     from hotpapers.core.models import RunRecord
 
@@ -32,23 +36,82 @@ def handle(
     settings: Settings | None = None,
     clock: Clock | None = None,
     make_collector: CollectorFactory = _default_collector,
+    remaining: Remaining | None = None,
 ) -> dict[str, Any]:
-    """Parse the event first: a malformed one is rejected before anything is built or written."""
+    """Parse the event first: a malformed one is rejected before anything is built or written.
+
+    `remaining` gives the seconds left in this invocation (functions/collect/app.py passes the Lambda
+    context's); a day that cannot finish in them is stored so far and resumed by its next run.
+    """
     from hotpapers.collect.collector import summarize
 
     clock = clock or SystemClock()
+    if is_sqs_event(event):
+        return _handle_queue(event, settings, clock, make_collector, remaining)
     with logged_rejection("collect"):
         request = parse_collect_event(event, today=clock.now().date())
     settings = settings or Settings.from_env()
     logger.append_keys(trigger=request.trigger, days=[day.isoformat() for day in request.days])
     try:
-        runs = make_collector(settings, clock, request).run(request)
+        collector = make_collector(settings, clock, request)
+        collector.remaining = remaining
+        runs = collector.run(request)
     except Exception as exc:
+        # A direct invocation that ran out of time raises too: its asynchronous retry resumes the day.
         record_failure("CollectFailures", "collect failed", exc)
         raise
     for run in runs:
         _emit_metrics(run)
     return summarize(runs)
+
+
+def _handle_queue(
+    event: Any,
+    settings: Settings | None,
+    clock: Clock,
+    make_collector: CollectorFactory,
+    remaining: Remaining | None,
+) -> dict[str, Any]:
+    """One day per record (the mapping's BatchSize is 1; more are handled in order all the same).
+
+    Every record that did not finish is a batch item failure: SQS makes it visible again after the
+    visibility timeout (a re-run resumes it), and after maxReceiveCount moves it to the dead-letter queue.
+    A malformed body is one too: it can never succeed, and the dead-letter queue is where an operator
+    sees it. After the first failure the rest of the batch is not started: in a FIFO message group, a
+    later day must not be deleted while an earlier one is still to come back (AWS's rule for FIFO batches).
+    """
+    from hotpapers.collect.collector import DayInterrupted, summarize
+    from hotpapers.core.events import parse_collect_record
+
+    with logged_rejection("collect"):
+        records = sqs_records(event)
+    settings = settings or Settings.from_env()
+    failures: list[str] = []
+    runs: list[RunRecord] = []
+    for record in records:
+        if failures:
+            failures.append(record.message_id)
+            continue
+        try:
+            request = parse_collect_record(record, today=clock.now().date())
+        except InvalidEvent as error:
+            reason = str(error)
+            logger.warning("rejected a malformed message", extra={"message_id": record.message_id, "reason": reason})
+            failures.append(record.message_id)
+            continue
+        logger.append_keys(trigger=request.trigger, days=[day.isoformat() for day in request.days])
+        try:
+            collector = make_collector(settings, clock, request)
+            collector.remaining = remaining
+            runs += collector.run(request)
+        except DayInterrupted:  # planned: stored so far, logged by the collector; the message comes back
+            failures.append(record.message_id)
+        except Exception as exc:  # noqa: BLE001 - reported as this message's failure; SQS retries it
+            record_failure("CollectFailures", "collect failed", exc)
+            failures.append(record.message_id)
+    for run in runs:
+        _emit_metrics(run)
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failures], **summarize(runs)}
 
 
 def _emit_metrics(run: RunRecord) -> None:

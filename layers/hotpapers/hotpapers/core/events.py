@@ -4,7 +4,9 @@ Accepted shapes (see events/):
 - by hand: ``{"date": "2021-06-01"}``, ``{"from": "2021-06-01", "to": "2021-06-07"}``,
   each with an optional ``"sources": ["x", "hackernews"]``;
 - EventBridge Scheduler (ScheduleV2): ``{"scheduled_time": "2021-06-02T00:30:00Z"}``;
-- a classic EventBridge scheduled event (``"detail-type": "Scheduled Event"``).
+- a classic EventBridge scheduled event (``"detail-type": "Scheduled Event"``);
+- an SQS event from the collect queue (``{"Records": [...]}``, ``eventSource`` ``aws:sqs``): each record's body
+  is one of the shapes above naming ONE day (see `sqs_records` and `parse_collect_record`).
 Scheduled invocations collect the UTC day before the scheduled time, so a
 retry of the same schedule collects the same day.
 """
@@ -19,11 +21,16 @@ from typing import Any
 
 from hotpapers.core.sources import SOURCE_NAMES
 
-MAX_RANGE_DAYS = 31  # one invocation must fit the 15-minute Lambda limit
+# A direct invocation ({"from","to"}) must fit the 15-minute Lambda limit. Backfills of any span go through
+# the collect queue instead, one message per day (`hotpapers backfill`); the limit stays for direct calls.
+MAX_RANGE_DAYS = 31
 EARLIEST_DAY = date(1991, 8, 14)  # arXiv's first paper
 # EventBridge's PutEvents entry and Lambda's asynchronous invocation payload limit. Every event we accept
 # is well under 1 KB; a bigger one is a mistake, refused before it is read any further.
 MAX_EVENT_BYTES = 256 * 1024
+# An SQS event carries a batch (the publish queue's mapping hands over up to 100 messages): Lambda's
+# synchronous payload limit, 6 MB, bounds it; each body is then held to MAX_EVENT_BYTES like any event.
+MAX_SQS_EVENT_BYTES = 6 * 1024 * 1024
 # ASCII digits only, exactly YYYY-MM-DD: date.fromisoformat also takes ISO week dates ("2021-W22-2", ten
 # characters too) and, from Python 3.11, the basic form "20210601".
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
@@ -44,13 +51,68 @@ class InvalidEvent(ValueError):
 
 
 @dataclass(frozen=True)
+class SqsRecord:
+    """One message of an SQS event, as Lambda's event source mapping hands it over."""
+
+    message_id: str
+    body: str
+
+
+@dataclass(frozen=True)
+class RejectedRecord:
+    """An SQS record that holds no event we accept: reported as a batch item failure, so after the queue's
+    maxReceiveCount it lands in the dead-letter queue, where an operator can read it."""
+
+    message_id: str
+    reason: str
+
+
+def is_sqs_event(event: Any) -> bool:
+    """Whether `event` is Lambda's SQS event (`Records` from `aws:sqs`), not one of the direct shapes."""
+    if not isinstance(event, dict) or "Records" not in event:
+        return False
+    records = event["Records"]
+    return isinstance(records, list) and any(
+        isinstance(record, dict) and record.get("eventSource") == "aws:sqs" for record in records
+    )
+
+
+def sqs_records(event: Any) -> list[SqsRecord]:
+    """The records of an SQS event; a broken envelope (no message ids, not SQS) is refused as a whole,
+    since there is no message id to report it under."""
+    event = _check_event(event, MAX_SQS_EVENT_BYTES)
+    _check_keys(event, frozenset({"Records"}), "an SQS event")
+    records = event["Records"]
+    if not isinstance(records, list) or not records:
+        raise InvalidEvent('an SQS event needs a non-empty "Records" list')
+    parsed = []
+    for position, record in enumerate(records):
+        if not isinstance(record, dict) or record.get("eventSource") != "aws:sqs":
+            raise InvalidEvent(f'record {position} is not an SQS record ("eventSource": "aws:sqs")')
+        message_id, body = record.get("messageId"), record.get("body")
+        if not isinstance(message_id, str) or not message_id:
+            raise InvalidEvent(f'record {position} has no "messageId"')
+        if not isinstance(body, str):
+            raise InvalidEvent(f'record {position} ({_shown(message_id)}) has no string "body"')
+        parsed.append(SqsRecord(message_id, body))
+    return parsed
+
+
+def _record_body(record: SqsRecord) -> Any:
+    try:
+        return json.loads(record.body)
+    except ValueError:
+        raise InvalidEvent(f"message {_shown(record.message_id)}: the body is not JSON") from None
+
+
+@dataclass(frozen=True)
 class CollectRequest:
     days: tuple[date, ...]
     sources: tuple[str, ...] | None  # None: the configured default
     trigger: str  # manual | schedule
 
 
-def _check_event(event: Any) -> dict[str, Any]:
+def _check_event(event: Any, limit: int = MAX_EVENT_BYTES) -> dict[str, Any]:
     """The event as a dict, refused early when it is not a JSON object or is larger than any event we send."""
     if not isinstance(event, dict):
         shown = "null" if event is None else type(event).__name__
@@ -63,8 +125,8 @@ def _check_event(event: Any) -> dict[str, Any]:
         raise InvalidEvent("the event holds a number too large to be one this handler accepts") from None
     except TypeError as error:  # only a direct call can pass a value JSON cannot hold
         raise InvalidEvent(f"the event is not JSON: {error}") from None
-    if size > MAX_EVENT_BYTES:
-        raise InvalidEvent(f"the event is {size} bytes, over the {MAX_EVENT_BYTES}-byte limit of an event")
+    if size > limit:
+        raise InvalidEvent(f"the event is {size} bytes, over the {limit}-byte limit of an event")
     return event
 
 
@@ -116,6 +178,24 @@ def parse_collect_event(event: Any, today: date) -> CollectRequest:
             'or a scheduled event with "scheduled_time"'
         )
     return CollectRequest(days, sources, "manual")
+
+
+def parse_collect_record(record: SqsRecord, today: date) -> CollectRequest:
+    """One collect-queue message: a collect event (by hand, scheduler) for exactly one day.
+
+    One day per message is what lets a backfill of any span survive the 15-minute limit: a range in a
+    message would bring the problem back, so it is refused (enqueue one message per day instead).
+    """
+    try:
+        request = parse_collect_event(_record_body(record), today)
+    except InvalidEvent as error:
+        raise InvalidEvent(f"message {_shown(record.message_id)}: {error}") from None
+    if len(request.days) != 1:
+        raise InvalidEvent(
+            f"message {_shown(record.message_id)} names {len(request.days)} days; a queue message names one day"
+        )
+    trigger = "schedule" if request.trigger == "schedule" else "queue"
+    return CollectRequest(request.days, request.sources, trigger)
 
 
 def _parse_days(event: dict[str, Any], today: date) -> tuple[date, ...] | None:
@@ -190,17 +270,23 @@ def _parse_sources(value: Any) -> tuple[str, ...] | None:
 class PublishRequest:
     days: tuple[date, ...]
     everything: bool  # rebuild every collected day and the whole archive
-    trigger: str  # collect-finished | manual
+    trigger: str  # collect-finished | queue | manual
+    # From the publish queue: the records that were not Collect Finished events (batch item failures).
+    rejected: tuple[RejectedRecord, ...] = ()
 
 
 def parse_publish_event(event: Any, today: date) -> PublishRequest:
-    """The collector's "Collect Finished" event, or by hand {"date"}, {"from","to"} or {"all": true}."""
+    """The collector's "Collect Finished" event, a batch of them from the publish queue (SQS), or by hand
+    {"date"}, {"from","to"} or {"all": true}.
+
+    From the queue, the days of every good record are published together in one run (many days collected
+    close together make one rebuild, not one each); a bad record is listed in `rejected`, the rest go on.
+    """
+    if is_sqs_event(event):
+        return _parse_publish_batch(event, today)
     event = _check_event(event)
     if event.get("detail-type") == "Collect Finished":
-        detail = event.get("detail")
-        if not isinstance(detail, dict):
-            raise InvalidEvent('a "Collect Finished" event needs a "detail" object')
-        return PublishRequest((_parse_day(detail.get("date"), "detail.date", today),), False, "collect-finished")
+        return PublishRequest((_collect_finished_day(event, today),), False, "collect-finished")
     if "sources" in event:
         raise InvalidEvent('"sources" is for the collector; the publisher ranks every collected source')
     _check_keys(event, _MANUAL_PUBLISH_KEYS, "a publish event")
@@ -217,3 +303,25 @@ def parse_publish_event(event: Any, today: date) -> PublishRequest:
             'or a "Collect Finished" event'
         )
     return PublishRequest(days, False, "manual")
+
+
+def _collect_finished_day(event: dict[str, Any], today: date) -> date:
+    detail = event.get("detail")
+    if not isinstance(detail, dict):
+        raise InvalidEvent('a "Collect Finished" event needs a "detail" object')
+    return _parse_day(detail.get("date"), "detail.date", today)
+
+
+def _parse_publish_batch(event: Any, today: date) -> PublishRequest:
+    days: set[date] = set()
+    rejected: list[RejectedRecord] = []
+    for record in sqs_records(event):
+        try:
+            body = _record_body(record)
+            if not isinstance(body, dict) or body.get("detail-type") != "Collect Finished":
+                raise InvalidEvent('the body is not a "Collect Finished" event')
+            days.add(_collect_finished_day(body, today))
+        except InvalidEvent as error:
+            reason = str(error).removeprefix(f"message {_shown(record.message_id)}: ")
+            rejected.append(RejectedRecord(record.message_id, reason))
+    return PublishRequest(tuple(sorted(days)), False, "queue", tuple(rejected))

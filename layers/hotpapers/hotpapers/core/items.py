@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported where used: the API's cold start needs none of these classes
     from hotpapers.core.digest import Digest
-    from hotpapers.core.models import Observation, Paper, Post, RunRecord
+    from hotpapers.core.models import DayProgress, Observation, Paper, Post, RunRecord
 
 
 # ---------------------------------------------------------------- keys
@@ -195,6 +195,47 @@ def run_item(run: RunRecord) -> dict[str, Any]:
             for failure in run.papers_failed
         ],
     }
+
+
+PROGRESS_SK = "PROGRESS"
+
+
+def progress_item(progress: DayProgress) -> dict[str, Any]:
+    """How far an interrupted run of a day got. No index keys: the day's GSI1 Query (what the publisher
+    and the API read) must not see it; the collector reads it by key (GetItem DAY#<d>, PROGRESS)."""
+    return {
+        "PK": day_pk(progress.day),
+        "SK": PROGRESS_SK,
+        "entity": "progress",
+        "day": progress.day.isoformat(),
+        "started_at": _iso(progress.started_at),
+        "open": progress.open,
+        "completed": {
+            name: {
+                "posts": o.posts,
+                "papers": o.papers,
+                "requests": o.requests,
+                **({"error": o.error} if o.error else {}),
+            }
+            for name, o in sorted(progress.completed.items())
+        },
+    }
+
+
+def progress_from_item(item: dict[str, Any]) -> DayProgress:
+    from hotpapers.core.models import DayProgress, SourceOutcome
+
+    return DayProgress(
+        day=date.fromisoformat(item["day"]),
+        started_at=_time(item["started_at"]),
+        completed={
+            name: SourceOutcome(
+                name, int(value["posts"]), int(value["papers"]), int(value["requests"]), value.get("error")
+            )
+            for name, value in item.get("completed", {}).items()
+        },
+        open=bool(item.get("open")),
+    )
 
 
 def paper_from_item(item: dict[str, Any]) -> Paper:

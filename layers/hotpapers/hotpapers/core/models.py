@@ -150,6 +150,20 @@ class RunRecord:
         return (self.finished_at - self.started_at).total_seconds()
 
 
+@dataclass
+class DayProgress:
+    """How far an interrupted collection of a day got: the sources it completed (their posts are stored).
+
+    Written only when a run gives a day back for lack of time (and closed, `open=False`, when a later run
+    of that day finishes); the next run of the day resumes from it instead of fetching those sources again.
+    """
+
+    day: date
+    started_at: datetime  # when the interrupted run began: a stale progress is not resumed
+    completed: dict[str, SourceOutcome] = field(default_factory=dict)
+    open: bool = True
+
+
 def day_window(day: date) -> tuple[datetime, datetime]:
     """The half-open UTC interval [day 00:00Z, day+1 00:00Z) that "a day" means."""
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)

@@ -15,6 +15,7 @@ from hotpapers.core.sources import SOURCE_NAMES
 DEFAULT_TABLE = "hotpapers"
 DEFAULT_BUCKET = "hotpapers-site"
 DEFAULT_EVENT_BUS = "hotpapers"
+DEFAULT_COLLECT_QUEUE = "hotpapers-collect.fifo"
 
 
 class SettingsError(ValueError):
@@ -44,6 +45,9 @@ class Settings:
     table: str = DEFAULT_TABLE
     bucket: str = DEFAULT_BUCKET
     event_bus: str = DEFAULT_EVENT_BUS
+    # The collect queue (FIFO, one message per day) `hotpapers backfill` enqueues on: a name or a queue URL
+    # (the stack's CollectQueueUrl output).
+    collect_queue: str = DEFAULT_COLLECT_QUEUE
     endpoint_url: str | None = None
     region: str = "us-east-1"
     sources: tuple[str, ...] | None = None  # None: every source whose credentials are present
@@ -73,6 +77,7 @@ class Settings:
             table=get("HOTPAPERS_TABLE", DEFAULT_TABLE),
             bucket=get("HOTPAPERS_BUCKET", DEFAULT_BUCKET),
             event_bus=get("HOTPAPERS_EVENT_BUS", DEFAULT_EVENT_BUS),
+            collect_queue=get("HOTPAPERS_COLLECT_QUEUE", DEFAULT_COLLECT_QUEUE),
             endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
             region=get("AWS_REGION", get("AWS_DEFAULT_REGION", "us-east-1")),
             sources=parse_sources(env.get("HOTPAPERS_SOURCES")),

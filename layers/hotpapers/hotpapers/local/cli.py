@@ -67,7 +67,10 @@ def cmd_provision(args: argparse.Namespace) -> int:
 
     with aws_endpoint() as endpoint:
         result = provision(Settings.from_env(), args.template)
-        print(f"provisioned at {endpoint}: table {result.table}, bucket {result.bucket}, bus {result.event_bus}")
+        print(
+            f"provisioned at {endpoint}: table {result.table}, bucket {result.bucket}, bus {result.event_bus}, "
+            f"collect queue {result.collect_queue}"
+        )
         print("  created: " + (", ".join(result.created) if result.created else "nothing (all existed)"))
     return 0
 
@@ -108,6 +111,68 @@ def cmd_collect(args: argparse.Namespace) -> int:
         source["error"] for summary in summaries for day in summary["days"] for source in day["sources"].values()
     )
     return 1 if failed else 0
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    """One message per day on the collect queue; then the queue drains (locally through the relay)."""
+    from hotpapers.core.clock import SystemClock
+    from hotpapers.core.events import parse_collect_event
+    from hotpapers.core.settings import Settings
+    from hotpapers.local.backfill import (
+        Progress,
+        consumed_in_aws,
+        days_between,
+        enqueue_days,
+        progress_bar,
+        relay_collect_queue,
+        watch_queue,
+    )
+    from hotpapers.local.relay import relay_collect_finished
+
+    if args.to < args.first:
+        print(f"error: --to {args.to} is before --from {args.first}", file=sys.stderr)
+        return 2
+    sources = [part.strip() for part in args.sources.split(",")] if args.sources else None
+    today = SystemClock().now().date()
+    for day in (args.first, args.to):  # the handler's own checks, before anything is enqueued
+        parse_collect_event({"date": day.isoformat(), **({"sources": sources} if sources else {})}, today)
+    days = days_between(args.first, args.to)
+
+    _console_logging()
+    from hotpapers.core.observability import logger
+
+    logger.setLevel("WARNING")  # the progress bar is the display; a warning (a failed source) still shows
+    with _aws():
+        settings = Settings.from_env()
+        enqueue_days(settings, days, sources)
+        print(f"enqueued {len(days)} days ({args.first} .. {args.to}) on {settings.collect_queue}", file=sys.stderr)
+        progress, show = Progress(total=len(days)), progress_bar()
+        failed_sources: set[str] = set()
+
+        def on_day(summary: dict[str, Any]) -> None:
+            failed_sources.update(name for name, source in summary["sources"].items() if source["error"])
+
+        if consumed_in_aws(settings):
+            print(
+                "the stack's event source mapping collects; watching the queue drain (Ctrl-C stops watching)",
+                file=sys.stderr,
+            )
+            watch_queue(settings, progress, show)
+        else:
+            relay_collect_queue(settings, progress, show, on_day)
+            if not args.no_publish:
+                print(file=sys.stderr)
+                relay_collect_finished()
+        print(f"\n{progress.done} of {progress.total} days collected, {progress.failures} failed", file=sys.stderr)
+        if progress.depth:
+            print(
+                f"{progress.depth} message(s) left in the queue: a failed day comes back after the queue's "
+                "visibility timeout and holds back the days behind it",
+                file=sys.stderr,
+            )
+        if failed_sources:
+            print(f"sources that failed on some day: {', '.join(sorted(failed_sources))}", file=sys.stderr)
+    return 1 if progress.failures or progress.depth or failed_sources else 0
 
 
 def _publish_events(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -238,6 +303,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-publish", action="store_true", help="do not hand the bus's Collect Finished events to the publisher"
     )
     collect.set_defaults(func=cmd_collect)
+
+    backfill = commands.add_parser(
+        "backfill", help="enqueue one message per day on the collect queue (any span) and watch it drain"
+    )
+    backfill.add_argument("--from", dest="first", type=_day, required=True, help="first UTC day, YYYY-MM-DD")
+    backfill.add_argument("--to", type=_day, required=True, help="last UTC day, inclusive")
+    backfill.add_argument("--sources", default=None, help="comma list: x,bluesky,hackernews,huggingface")
+    backfill.add_argument(
+        "--no-publish", action="store_true", help="locally, do not hand the Collect Finished events to the publisher"
+    )
+    backfill.set_defaults(func=cmd_backfill)
 
     publish = commands.add_parser("publish", help="rank and render days through the real publisher handler")
     publish.add_argument("--date", type=_day, default=None, help="the UTC day, YYYY-MM-DD")

@@ -1,4 +1,4 @@
-"""Create the table, bucket and bus that template.yaml defines, at the configured endpoint.
+"""Create the table, bucket, bus and collect queue that template.yaml defines, at the configured endpoint.
 
 The schema is read from the template itself, so the emulator can never drift
 from what `sam deploy` creates. Names come from the settings, because in AWS
@@ -62,6 +62,7 @@ class Provisioned:
     event_bus: str
     created: list[str]
     relay_queue: str | None = None  # where the publish rule delivers locally (see relay.py)
+    collect_queue: str | None = None  # the collect queue's URL (one message per day; see backfill.py)
 
 
 def _resources_of_type(template: dict[str, Any], kind: str) -> list[tuple[str, dict[str, Any]]]:
@@ -113,7 +114,42 @@ def provision(settings: Settings, template_path: Path | None = None) -> Provisio
 
     pattern = publish_pattern(template)
     relay_queue = ensure_relay(settings, pattern) if pattern else None
-    return Provisioned(settings.table, settings.bucket, settings.event_bus, created, relay_queue)
+    collect_queue = ensure_collect_queue(settings, template)
+    return Provisioned(settings.table, settings.bucket, settings.event_bus, created, relay_queue, collect_queue)
+
+
+# The attributes of the template's queues that mean the same locally (names and ARNs come from settings).
+QUEUE_ATTRIBUTES = ("FifoQueue", "ContentBasedDeduplication", "VisibilityTimeout", "MessageRetentionPeriod")
+
+
+def _queue_attributes(properties: dict[str, Any]) -> dict[str, str]:
+    # SQS's API takes every attribute as a string ("true", "960").
+    return {
+        key: str(properties[key]).lower() if isinstance(properties[key], bool) else str(properties[key])
+        for key in QUEUE_ATTRIBUTES
+        if key in properties
+    }
+
+
+def ensure_collect_queue(settings: Settings, template: dict[str, Any]) -> str:
+    """The collect queue and its dead-letter queue as the template defines them (FIFO, visibility timeout,
+    redrive after maxReceiveCount), named from settings; idempotent. Returns the queue URL."""
+    import json
+
+    resources = template.get("Resources", {})
+    try:
+        queue_props = resources["CollectQueue"]["Properties"]
+        dead_props = resources["CollectQueueDeadLetterQueue"]["Properties"]
+    except KeyError:
+        raise TemplateError("template.yaml defines no CollectQueue and CollectQueueDeadLetterQueue") from None
+    sqs = client("sqs", settings.endpoint_url, settings.region)
+    name = settings.collect_queue.rstrip("/").rsplit("/", 1)[-1]  # a name, or the last part of a queue URL
+    dead_name = name.removesuffix(".fifo") + "-dead-letters" + (".fifo" if name.endswith(".fifo") else "")
+    dead_url = sqs.create_queue(QueueName=dead_name, Attributes=_queue_attributes(dead_props))["QueueUrl"]
+    dead_arn = sqs.get_queue_attributes(QueueUrl=dead_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = {"deadLetterTargetArn": dead_arn, "maxReceiveCount": queue_props["RedrivePolicy"]["maxReceiveCount"]}
+    attributes = {**_queue_attributes(queue_props), "RedrivePolicy": json.dumps(redrive)}
+    return sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
 
 
 def _bucket_exists(s3: Any, bucket: str) -> bool:

@@ -1,6 +1,8 @@
 """The publish stage's entry: parse the event, build the publisher from settings, run it, emit metrics.
 
-`functions/publish/app.py` calls `handle`.
+`functions/publish/app.py` calls `handle`. From the publish queue (the bus rule's target) an SQS batch of
+"Collect Finished" events arrives: their days are published in one run, and records that are not such an
+event are answered as `batchItemFailures` (they reach the dead-letter queue after maxReceiveCount).
 """
 
 from __future__ import annotations
@@ -40,14 +42,28 @@ def handle(
     logger.append_keys(
         trigger=request.trigger, days=[day.isoformat() for day in request.days], everything=request.everything
     )
+    for rejected in request.rejected:
+        logger.error(
+            "rejected a malformed message",
+            extra={
+                "message_id": rejected.message_id,
+                "reason": rejected.reason,
+            },
+        )
+    failures = {"batchItemFailures": [{"itemIdentifier": r.message_id} for r in request.rejected]}
+    if request.trigger == "queue" and not request.days:
+        from hotpapers.publish.publisher import PublishResult
+
+        return {**PublishResult().to_dict(), **failures}  # nothing to publish: only bad records
     try:
+        # From the queue, a failure raises too: the whole batch comes back, since one run covered it all.
         result = make_publisher(settings, clock).run(request)
     except Exception as exc:
         record_failure("PublishFailures", "publish failed", exc)
         raise
     metrics.add_metric(name="DigestsPublished", unit=MetricUnit.Count, value=len(result.days))
     metrics.add_metric(name="ObjectsUploaded", unit=MetricUnit.Count, value=result.objects_put)
-    return result.to_dict()
+    return {**result.to_dict(), **failures} if request.trigger == "queue" else result.to_dict()
 
 
 def build_publisher(settings: Settings, clock: Clock | None = None, progress: Progress | None = None) -> Publisher:
