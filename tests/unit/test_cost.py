@@ -183,18 +183,25 @@ def test_metric_names_match_the_code() -> None:
 
 
 def test_sqs_lines_follow_the_queues_functions_poll(tmp_path: Path, default: cost.Estimate) -> None:
-    assert not [each for each in default.lines if each.service == "SQS"]
+    polled = {each.item.split(" ")[0] for each in default.lines if each.service == "SQS"}
+    assert polled == {"CollectQueue", "PublishQueue"}  # the template's event source mappings
 
     def queue(template: dict[str, Any]) -> None:
         template["Resources"]["WorkQueue"] = {"Type": "AWS::SQS::Queue", "Properties": {"FifoQueue": True}}
         events = template["Resources"]["CollectFunction"]["Properties"]["Events"]
-        events["Queue"] = {"Type": "SQS", "Properties": {"Queue": {"Fn::GetAtt": "WorkQueue.Arn"}}}
+        events["Work"] = {"Type": "SQS", "Properties": {"Queue": {"Fn::GetAtt": "WorkQueue.Arn"}}}
 
     result = cost.estimate(cost.CostSettings(), write_template(tmp_path, queue))
     sqs = line(result, "SQS", "WorkQueue (FIFO")
     requests = (cost.SQS_IDLE_RECEIVES_PER_DAY + 3) * MONTH
     assert sqs.monthly == pytest.approx(requests * 0.50 / 1e6)
-    assert sqs.always_free == 0  # one queue's polling fits in the free million
+    # Three polled queues share the free million, in name order: CollectQueue (FIFO) is free, PublishQueue
+    # (standard) takes the rest of the million, WorkQueue (FIFO) is billed whole.
+    lines = [each for each in result.lines if each.service == "SQS"]
+    assert [each.item.split(" ")[0] for each in lines] == ["CollectQueue", "PublishQueue", "WorkQueue"]
+    assert [each.always_free for each in lines] == pytest.approx(
+        [0, (2 * requests - 1e6) * 0.40 / 1e6, requests * 0.50 / 1e6]
+    )
 
 
 @pytest.mark.parametrize(
