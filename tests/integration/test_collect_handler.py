@@ -280,3 +280,26 @@ def test_credentials_come_from_secrets_manager_and_never_reach_the_logs(
     captured = capsys.readouterr()
     assert token not in captured.out + captured.err
     parameters.clear_caches()
+
+
+def test_arxiv_and_bluesky_get_a_user_agent_with_the_contact(env: Settings, upstreams, monkeypatch) -> None:
+    monkeypatch.setenv("HOTPAPERS_CONTACT", "ops@hotpapers.example")
+    collect_handler.handle({"date": "2021-06-01"}, clock=fixed_clock())
+
+    def agents(prefix: str) -> set[str]:
+        return {r.headers.get("user-agent", "") for r in upstreams.requests if r.path.startswith(prefix)}
+
+    assert agents("/arxiv") == {"hotpapers/0.1 (+https://github.com/hotpapers; ops@hotpapers.example)"}
+    assert agents("/bsky") == {"hotpapers/0.1 (+https://github.com/hotpapers; ops@hotpapers.example)"}
+    # The others are not asked for one: the address goes only where it is wanted.
+    assert all("ops@" not in agent for agent in agents("/x") | agents("/hn") | agents("/hf"))
+
+
+def test_a_missing_contact_in_lambda_is_warned_about_once_per_cold_start(env: Settings, monkeypatch, caplog) -> None:
+    monkeypatch.setattr(collect_handler, "_contact_warned", False)
+    monkeypatch.delenv("HOTPAPERS_CONTACT", raising=False)
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "hotpapers-collect-test")
+    collect_handler.handle({"date": "2021-06-01"}, clock=fixed_clock())
+    collect_handler.handle({"date": "2021-06-01"}, clock=fixed_clock())
+    warnings = [r for r in caplog.records if "HOTPAPERS_CONTACT is not set" in r.getMessage()]
+    assert len(warnings) == 1 and warnings[0].levelname == "WARNING"

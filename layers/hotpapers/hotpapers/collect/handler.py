@@ -69,11 +69,26 @@ def _emit_metrics(run: RunRecord) -> None:
     metrics.add_metric(name="SourceFailures", unit=MetricUnit.Count, value=len(run.failed_sources))
 
 
+_contact_warned = False
+
+
+def warn_if_no_contact(settings: Settings) -> None:
+    """In AWS without HOTPAPERS_CONTACT, say so once per cold start (not once per day collected)."""
+    global _contact_warned
+    if settings.contact or not settings.in_lambda or _contact_warned:
+        return
+    _contact_warned = True
+    logger.warning(
+        "HOTPAPERS_CONTACT is not set: arXiv and Bluesky get a User-Agent without a contact address; "
+        "set the stack's Contact parameter so they can reach you before they block the collector"
+    )
+
+
 def build_sources(
     settings: Settings, credentials: Credentials, clock: Clock, wanted: tuple[str, ...]
 ) -> tuple[dict[str, Source], dict[str, str]]:
     """The enabled sources, and the ones that cannot run (with why)."""
-    from hotpapers.core.http import HttpClient
+    from hotpapers.core.http import HttpClient, user_agent
 
     sources: dict[str, Source] = {}
     unavailable: dict[str, str] = {}
@@ -81,8 +96,10 @@ def build_sources(
         if not credentials.has(name):
             unavailable[name] = "no credentials configured"
             continue
-        # One per source, so request counts stay separate.
-        http = HttpClient(clock=clock, timeout=settings.http_timeout)
+        # One per source, so request counts stay separate. Bluesky asks bulk clients to identify
+        # themselves: it gets the contact address too.
+        agent = user_agent(settings.contact if name == "bluesky" else None)
+        http = HttpClient(clock=clock, timeout=settings.http_timeout, user_agent=agent)
         if name == "x":
             from hotpapers.collect.sources.x import XSource
 
@@ -116,10 +133,11 @@ def build_collector(
     from hotpapers.collect.collector import Collector
     from hotpapers.core.aws import client
     from hotpapers.core.credentials import load_credentials
-    from hotpapers.core.http import HttpClient, RetryPolicy
+    from hotpapers.core.http import HttpClient, RetryPolicy, user_agent
     from hotpapers.core.store import build_store
 
     clock = clock or SystemClock()
+    warn_if_no_contact(settings)
     credentials = load_credentials(settings)
     wanted = sources or settings.enabled_sources(credentials)
     built, unavailable = build_sources(settings, credentials, clock, wanted)
@@ -129,6 +147,8 @@ def build_collector(
             clock=clock,
             policy=RetryPolicy(base_delay=max(1.0, settings.arxiv_min_interval)),
             timeout=settings.http_timeout,
+            # arXiv asks for a User-Agent with a contact address.
+            user_agent=user_agent(settings.contact),
         ),
         settings.arxiv_api_url,
         clock,

@@ -59,6 +59,11 @@ class Settings:
     http_timeout: float = 20.0
     # Name or ARN of a Secrets Manager secret (JSON) holding the credentials in AWS.
     secret_id: str | None = None
+    # A contact address for the User-Agent sent to arXiv and Bluesky: both ask clients to identify
+    # themselves, so that they can write before they block.
+    contact: str | None = None
+    # Set inside Lambda (AWS_LAMBDA_FUNCTION_NAME): a missing contact is then worth a warning.
+    in_lambda: bool = False
     credentials: Credentials = field(default_factory=Credentials)
 
     @classmethod
@@ -85,6 +90,8 @@ class Settings:
             arxiv_batch_size=_int(get("HOTPAPERS_ARXIV_BATCH_SIZE", "100"), "HOTPAPERS_ARXIV_BATCH_SIZE", 1, 2000),
             http_timeout=_float(get("HOTPAPERS_HTTP_TIMEOUT", "20"), "HOTPAPERS_HTTP_TIMEOUT"),
             secret_id=env.get("HOTPAPERS_SECRET_ID") or None,
+            contact=env.get("HOTPAPERS_CONTACT", "").strip() or None,
+            in_lambda=bool(env.get("AWS_LAMBDA_FUNCTION_NAME")),
             credentials=Credentials(
                 x_bearer_token=env.get("HOTPAPERS_X_BEARER_TOKEN") or None,
                 bsky_handle=env.get("HOTPAPERS_BSKY_HANDLE") or None,
