@@ -303,3 +303,22 @@ def test_a_missing_contact_in_lambda_is_warned_about_once_per_cold_start(env: Se
     collect_handler.handle({"date": "2021-06-01"}, clock=fixed_clock())
     warnings = [r for r in caplog.records if "HOTPAPERS_CONTACT is not set" in r.getMessage()]
     assert len(warnings) == 1 and warnings[0].levelname == "WARNING"
+
+
+def test_the_run_record_says_how_many_x_posts_were_read_and_whether_the_cap_cut_the_day(
+    env: Settings, upstreams, monkeypatch
+) -> None:
+    summary = collect_handler.handle({"date": "2021-06-01"}, clock=fixed_clock())
+    x = summary["days"][0]["sources"]["x"]
+    assert (x["read"], x["capped"]) == (SAMPLE_TWEETS, False)
+    assert "read" not in summary["days"][0]["sources"]["hackernews"]  # only X bills per post
+
+    monkeypatch.setenv("HOTPAPERS_X_MAX_POSTS", "10")
+    summary = collect_handler.handle({"date": "2021-06-01"}, clock=fixed_clock())
+    x = summary["days"][0]["sources"]["x"]
+    assert (x["read"], x["capped"], x["posts"]) == (10, True, 10)
+    run = by_entity(store_for(env).day_items(DAY), "run")[0]
+    assert (run["sources"]["x"]["read"], run["sources"]["x"]["capped"]) == (10, True)
+    # The papers of the posts the cap left unread keep what earlier runs stored: nothing is lost.
+    papers = by_entity(store_for(env).day_items(DAY), "day_paper")
+    assert len(papers) == SAMPLE_PAPERS

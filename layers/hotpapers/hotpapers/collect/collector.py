@@ -130,6 +130,9 @@ class Collector:
         finally:
             outcome.papers = len(seen_papers)
             outcome.requests = _requests_made(source) - requests_before
+            # A source billed per post read reports what it read and whether its cap cut the day.
+            outcome.read = getattr(source, "posts_read", None)
+            outcome.capped = bool(getattr(source, "capped", False))
 
     def _stored_observations(self, day: date) -> dict[tuple[str, str], Observation]:
         """The observations earlier runs stored for `day`: one Query of the day's mentions on GSI1."""
@@ -262,7 +265,13 @@ def summarize(runs: list[RunRecord]) -> dict[str, Any]:
                 "write_requests": run.write_requests,
                 "duration_seconds": round(run.duration_seconds, 3),
                 "sources": {
-                    name: {"posts": o.posts, "papers": o.papers, "requests": o.requests, "error": o.error}
+                    name: {
+                        "posts": o.posts,
+                        "papers": o.papers,
+                        "requests": o.requests,
+                        "error": o.error,
+                        **({"read": o.read, "capped": o.capped} if o.read is not None else {}),
+                    }
                     for name, o in sorted(run.sources.items())
                 },
             }

@@ -60,7 +60,10 @@ def _emit_metrics(run: RunRecord) -> None:
 
     for name, outcome in run.sources.items():
         # A dimension per source needs its own metric set; single_metric flushes each one.
-        for metric, value in (("Posts", outcome.posts), ("Papers", outcome.papers), ("Failures", int(not outcome.ok))):
+        counts = [("Posts", outcome.posts), ("Papers", outcome.papers), ("Failures", int(not outcome.ok))]
+        if outcome.read is not None:  # X: the posts it billed
+            counts.append(("PostsRead", outcome.read))
+        for metric, value in counts:
             with single_metric(name=metric, unit=MetricUnit.Count, value=value, namespace=metrics.namespace) as single:
                 single.add_dimension(name="source", value=name)
     metrics.add_metric(name="PapersCollected", unit=MetricUnit.Count, value=run.papers)
@@ -103,7 +106,9 @@ def build_sources(
         if name == "x":
             from hotpapers.collect.sources.x import XSource
 
-            sources[name] = XSource(http, settings.x_api_url, credentials.x_bearer_token or "", clock)
+            sources[name] = XSource(
+                http, settings.x_api_url, credentials.x_bearer_token or "", clock, max_posts=settings.x_max_posts
+            )
         elif name == "bluesky":
             from hotpapers.collect.sources.bluesky import BlueskySource
 

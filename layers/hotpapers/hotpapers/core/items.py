@@ -186,6 +186,8 @@ def run_item(run: RunRecord) -> dict[str, Any]:
                 "requests": outcome.requests,
                 "ok": outcome.ok,
                 **({"error": outcome.error} if outcome.error else {}),
+                # X: posts returned (billed) and whether HOTPAPERS_X_MAX_POSTS cut the day.
+                **({"read": outcome.read, "capped": outcome.capped} if outcome.read is not None else {}),
             }
             for name, outcome in sorted(run.sources.items())
         },

@@ -114,6 +114,10 @@ class SourceOutcome:
     papers: int = 0
     requests: int = 0
     error: str | None = None
+    # Sources that bill per post read (X): how many posts the upstream returned, dropped ones
+    # included, and whether the per-day cap stopped the paging. None/False for the others.
+    read: int | None = None
+    capped: bool = False
 
     @property
     def ok(self) -> bool:

@@ -64,6 +64,9 @@ class Settings:
     contact: str | None = None
     # Set inside Lambda (AWS_LAMBDA_FUNCTION_NAME): a missing contact is then worth a warning.
     in_lambda: bool = False
+    # Most X posts read per collected day: X bills every post a search returns (README: the cost).
+    # 0 means no cap; otherwise at least 10, X's smallest page.
+    x_max_posts: int = 1000
     credentials: Credentials = field(default_factory=Credentials)
 
     @classmethod
@@ -92,6 +95,7 @@ class Settings:
             secret_id=env.get("HOTPAPERS_SECRET_ID") or None,
             contact=env.get("HOTPAPERS_CONTACT", "").strip() or None,
             in_lambda=bool(env.get("AWS_LAMBDA_FUNCTION_NAME")),
+            x_max_posts=_x_max_posts(get("HOTPAPERS_X_MAX_POSTS", str(cls.x_max_posts))),
             credentials=Credentials(
                 x_bearer_token=env.get("HOTPAPERS_X_BEARER_TOKEN") or None,
                 bsky_handle=env.get("HOTPAPERS_BSKY_HANDLE") or None,
@@ -117,6 +121,15 @@ def parse_sources(value: str | None) -> tuple[str, ...] | None:
             f"unknown source(s) {', '.join(unknown)} in HOTPAPERS_SOURCES; choose from {', '.join(SOURCE_NAMES)}"
         )
     return names
+
+
+def _x_max_posts(value: str) -> int:
+    result = _int(value, "HOTPAPERS_X_MAX_POSTS", 0, 10_000_000)
+    if 0 < result < 10:
+        raise SettingsError(
+            f"HOTPAPERS_X_MAX_POSTS must be 0 (no cap) or at least 10 (X's smallest page), got {result}"
+        )
+    return result
 
 
 def _float(value: str, name: str) -> float:
