@@ -305,8 +305,9 @@ def test_publisher_writes_only_digest_items_and_the_collector_never_does(templat
 EXPECTED_GRANTS: dict[str, dict[str, set[str]]] = {
     "CollectFunctionRole": {
         "dynamodb:BatchGetItem": {"Table"},
-        # The day's stored mentions (GSI1 DAY#<date>, POST#...), summed into the day papers' engagement.
-        "dynamodb:Query": {"Table/index/GSI1"},
+        # The day's stored mentions (GSI1 DAY#<date>, POST#...), summed into the day papers' engagement;
+        # the last 7 days' papers without metadata (GSI2 NOMETA#<date>), retried every collection.
+        "dynamodb:Query": {"Table/index/GSI1", "Table/index/GSI2"},
         "dynamodb:BatchWriteItem": {"Table"},
         "dynamodb:PutItem": {"Table"},
         "events:PutEvents": {"EventBus"},
@@ -717,6 +718,17 @@ def test_alarms_cover_function_errors_dead_letters_and_failing_sources(template:
         # Two consecutive UTC days on which every collection of the source failed.
         assert (alarm["Period"], alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (86400, 2, 2), source
         assert alarm["Statistic"] == "Minimum", source
+    # Papers without metadata: two UTC days in a row on which every collection left some (a day's
+    # own lookups failing is repaired by the next run; two days mean the retry failed too).
+    metric = ("HotPapers", "PapersWithoutMetadata")
+    [missing] = [a for a in alarms.values() if (a["Namespace"], a["MetricName"]) == metric]
+    assert {d["Name"]: d["Value"] for d in missing["Dimensions"]} == {"service": "hotpapers"}
+    assert (missing["Statistic"], missing["Period"], missing["EvaluationPeriods"], missing["DatapointsToAlarm"]) == (
+        "Minimum",
+        86400,
+        2,
+        2,
+    )
     assert template["Globals"]["Function"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"] == "hotpapers"
     ledger.record(
         "template_security",

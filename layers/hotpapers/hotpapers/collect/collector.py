@@ -49,6 +49,8 @@ class Collector:
     store: Store
     clock: Clock
     announce: Callable[[RunRecord], None] = lambda run: None
+    # Called after the day's own work (collect/repair.py: the last 7 days' missing metadata).
+    repair: Callable[[RunRecord], None] = lambda run: None
     progress: Progress = field(default=lambda message: None)
     # Sources that are enabled but could not be built (e.g. missing credentials): reported as failures.
     unavailable: Mapping[str, str] = field(default_factory=dict)
@@ -90,6 +92,7 @@ class Collector:
         self.store.write_items(items)
         run.items_written = self.store.stats.items - before[0]
         run.write_requests = self.store.stats.requests - before[1]
+        self.repair(run)
 
         run.finished_at = self.clock.now()
         self.store.put_item(run_item(run))
@@ -263,6 +266,8 @@ def summarize(runs: list[RunRecord]) -> dict[str, Any]:
                 "arxiv_requests": run.arxiv_requests,
                 "items_written": run.items_written,
                 "write_requests": run.write_requests,
+                "papers_without_metadata": run.papers_without_metadata,
+                "repaired_days": [day.isoformat() for day in run.repaired_days],
                 "duration_seconds": round(run.duration_seconds, 3),
                 "sources": {
                     name: {

@@ -68,6 +68,9 @@ def _emit_metrics(run: RunRecord) -> None:
                 single.add_dimension(name="source", value=name)
     metrics.add_metric(name="PapersCollected", unit=MetricUnit.Count, value=run.papers)
     metrics.add_metric(name="PaperLookupFailures", unit=MetricUnit.Count, value=len(run.papers_failed))
+    if run.papers_without_metadata is not None:
+        # The papers of the last 7 days still without metadata after this run: the alarm's metric.
+        metrics.add_metric(name="PapersWithoutMetadata", unit=MetricUnit.Count, value=run.papers_without_metadata)
     # Without a dimension, so one alarm watches every source.
     metrics.add_metric(name="SourceFailures", unit=MetricUnit.Count, value=len(run.failed_sources))
 
@@ -134,8 +137,9 @@ def build_collector(
 ) -> Collector:
     """The collector with its real dependencies, from settings."""
     from hotpapers.collect.arxiv import ArxivClient
-    from hotpapers.collect.bus import publish_collect_finished
+    from hotpapers.collect.bus import publish_collect_finished, put_collect_finished
     from hotpapers.collect.collector import Collector
+    from hotpapers.collect.repair import MetadataRepair
     from hotpapers.core.aws import client
     from hotpapers.core.credentials import load_credentials
     from hotpapers.core.http import HttpClient, RetryPolicy, user_agent
@@ -161,12 +165,19 @@ def build_collector(
         batch_size=settings.arxiv_batch_size,
     )
     events = client("events", settings.endpoint_url, settings.region)
+    store = build_store(settings, clock)
     return Collector(
         sources=built,
         arxiv=arxiv,
-        store=build_store(settings, clock),
+        store=store,
         clock=clock,
         announce=lambda run: publish_collect_finished(events, settings.event_bus, run, sleep=clock.sleep),
+        repair=MetadataRepair(
+            store,
+            arxiv,
+            clock,
+            announce=lambda detail: put_collect_finished(events, settings.event_bus, detail, sleep=clock.sleep),
+        ),
         progress=progress or (lambda message: logger.info(message)),
         unavailable=unavailable,
     )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from hotpapers.core.clock import Clock
 from hotpapers.core.dynamo_json import from_attr, to_attr
-from hotpapers.core.items import LATEST_PK, day_pk, digest_from_item, digest_items, paper_pk
+from hotpapers.core.items import LATEST_PK, day_pk, digest_from_item, digest_items, no_metadata_pk, paper_pk
 
 if TYPE_CHECKING:  # imported where used: the API's cold start needs none of these classes
     from hotpapers.core.digest import Digest, DigestSummary
@@ -192,6 +192,10 @@ class Store:
     def paper_items(self, arxiv_id: str) -> list[dict[str, Any]]:
         """One paper's metadata, its days and its mentions: one Query on the table."""
         return list(self.query("PK", paper_pk(arxiv_id)))
+
+    def day_papers_without_metadata(self, day: date) -> list[dict[str, Any]]:
+        """The day papers of one day that still lack arXiv metadata: one Query on GSI2's sparse NOMETA# partition."""
+        return list(self.query("GSI2PK", no_metadata_pk(day), index="GSI2"))
 
     def category_day_items(self, day: date, category: str) -> list[dict[str, Any]]:
         """The papers of one primary category on one day: one Query on GSI2."""
