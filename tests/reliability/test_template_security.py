@@ -242,15 +242,16 @@ def test_api_function_only_reads(template: dict[str, Any]) -> None:
     writes = [a for a in actions if WRITE_VERBS.search(a) and not a.startswith(("logs:", "xray:"))]
     assert not writes, writes
     data_actions = {a for a in actions if not a.startswith(("logs:", "xray:"))}
-    assert data_actions == {"dynamodb:GetItem", "dynamodb:Query"}, data_actions
+    assert data_actions == {"dynamodb:GetItem", "dynamodb:Query", "s3:GetObject"}, data_actions
     resources = {tm.text_of(r) or ref_name(r) for a in data_actions for s in actions[a] for r in s.resources}
-    assert resources == {"Table", "${Table.Arn}/index/GSI1"}, resources
+    # The bodies of digests too large for DynamoDB, and nothing else of the bucket.
+    assert resources == {"Table", "${Table.Arn}/index/GSI1", "${SiteBucket.Arn}/internal/digests/*"}, resources
     ledger.record(
         "template_security",
         check="ApiFunction has no write action",
         resources=len(resources),
         result="pass",
-        detail=f"data actions: {', '.join(sorted(data_actions))} on the table and its GSI1 only",
+        detail=f"data actions: {', '.join(sorted(data_actions))} on the table, its GSI1, the large digest bodies",
     )
 
 
@@ -320,10 +321,17 @@ EXPECTED_GRANTS: dict[str, dict[str, set[str]]] = {
         "dynamodb:BatchWriteItem": {"Table"},
         "dynamodb:PutItem": {"Table"},
         "s3:PutObject": {"SiteBucket/*"},
+        # The body of a digest too large for its item, read back to render its day again.
+        "s3:GetObject": {"SiteBucket/internal/digests/*"},
         "s3:ListBucket": {"SiteBucket"},
         "sqs:SendMessage": {"PublishDeadLetterQueue"},
     },
-    "ApiFunctionRole": {"dynamodb:GetItem": {"Table"}, "dynamodb:Query": {"Table", "Table/index/GSI1"}},
+    "ApiFunctionRole": {
+        "dynamodb:GetItem": {"Table"},
+        "dynamodb:Query": {"Table", "Table/index/GSI1"},
+        # The body of a digest too large for its DynamoDB item, and no other object.
+        "s3:GetObject": {"SiteBucket/internal/digests/*"},
+    },
     # SAM's role for the daily schedule: invoke the collector, park failed deliveries.
     "CollectFunctionDailyRole": {
         "lambda:InvokeFunction": {"CollectFunction"},
@@ -424,7 +432,15 @@ def test_site_bucket_is_private_tls_only_and_read_through_oac(template: dict[str
             "Action": "s3:*",
             "Resource": [{"Fn::GetAtt": ["SiteBucket", "Arn"]}, {"Fn::Sub": "${SiteBucket.Arn}/*"}],
             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        }
+        },
+        # What the functions keep beside the site (large digest bodies) is never CloudFront's to read.
+        {
+            "Sid": "CloudFrontNeverReadsInternal",
+            "Effect": "Deny",
+            "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Action": "s3:GetObject",
+            "Resource": {"Fn::Sub": "${SiteBucket.Arn}/internal/*"},
+        },
     ]
     allow = [s.statement for s in statements if s.effect == "Allow"]
     assert allow == [
