@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -280,3 +281,112 @@ def test_credentials_come_from_secrets_manager_and_never_reach_the_logs(
     captured = capsys.readouterr()
     assert token not in captured.out + captured.err
     parameters.clear_caches()
+
+
+def test_arxiv_and_bluesky_get_a_user_agent_with_the_contact(env: Settings, upstreams, monkeypatch) -> None:
+    monkeypatch.setenv("HOTPAPERS_CONTACT", "ops@hotpapers.example")
+    collect_handler.handle({"date": "2021-06-01"}, clock=fixed_clock())
+
+    def agents(prefix: str) -> set[str]:
+        return {r.headers.get("user-agent", "") for r in upstreams.requests if r.path.startswith(prefix)}
+
+    assert agents("/arxiv") == {"hotpapers/0.1 (+https://github.com/hotpapers; ops@hotpapers.example)"}
+    assert agents("/bsky") == {"hotpapers/0.1 (+https://github.com/hotpapers; ops@hotpapers.example)"}
+    # The others are not asked for one: the address goes only where it is wanted.
+    assert all("ops@" not in agent for agent in agents("/x") | agents("/hn") | agents("/hf"))
+
+
+def test_a_missing_contact_in_lambda_is_warned_about_once_per_cold_start(env: Settings, monkeypatch, caplog) -> None:
+    monkeypatch.setattr(collect_handler, "_contact_warned", False)
+    monkeypatch.delenv("HOTPAPERS_CONTACT", raising=False)
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "hotpapers-collect-test")
+    collect_handler.handle({"date": "2021-06-01"}, clock=fixed_clock())
+    collect_handler.handle({"date": "2021-06-01"}, clock=fixed_clock())
+    warnings = [r for r in caplog.records if "HOTPAPERS_CONTACT is not set" in r.getMessage()]
+    assert len(warnings) == 1 and warnings[0].levelname == "WARNING"
+
+
+def test_the_run_record_says_how_many_x_posts_were_read_and_whether_the_cap_cut_the_day(
+    env: Settings, upstreams, monkeypatch
+) -> None:
+    summary = collect_handler.handle({"date": "2021-06-01"}, clock=fixed_clock())
+    x = summary["days"][0]["sources"]["x"]
+    assert (x["read"], x["capped"]) == (SAMPLE_TWEETS, False)
+    assert "read" not in summary["days"][0]["sources"]["hackernews"]  # only X bills per post
+
+    monkeypatch.setenv("HOTPAPERS_X_MAX_POSTS", "10")
+    summary = collect_handler.handle({"date": "2021-06-01"}, clock=fixed_clock())
+    x = summary["days"][0]["sources"]["x"]
+    assert (x["read"], x["capped"], x["posts"]) == (10, True, 10)
+    run = by_entity(store_for(env).day_items(DAY), "run")[0]
+    assert (run["sources"]["x"]["read"], run["sources"]["x"]["capped"]) == (10, True)
+    # The papers of the posts the cap left unread keep what earlier runs stored: nothing is lost.
+    papers = by_entity(store_for(env).day_items(DAY), "day_paper")
+    assert len(papers) == SAMPLE_PAPERS
+
+
+def bus_probe(env: Settings) -> Callable[[], list[dict]]:
+    """A queue behind a rule for the collector's events: returns a reader of the events delivered so far."""
+    events = aws.client("events", env.endpoint_url, env.region)
+    sqs = aws.client("sqs", env.endpoint_url, env.region)
+    queue_url = sqs.create_queue(QueueName=f"{env.event_bus}-probe")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(
+        Name="probe", EventBusName=env.event_bus, EventPattern=json.dumps({"source": ["hotpapers.collect"]})
+    )
+    events.put_targets(Rule="probe", EventBusName=env.event_bus, Targets=[{"Id": "q", "Arn": queue_arn}])
+
+    def read() -> list[dict]:
+        received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        return [json.loads(message["Body"]) for message in received.get("Messages", [])]
+
+    return read
+
+
+def test_a_day_whose_arxiv_lookups_all_failed_is_completed_by_the_next_days_collection(env: Settings, upstreams):
+    from hotpapers.publish import handler as publish_handler
+
+    delivered = bus_probe(env)
+    # arXiv's 2026 backend: "Rate exceeded" 429s without a Retry-After, for every attempt of the day's lookup.
+    upstreams.inject("/arxiv", status=429, body="Rate exceeded", times=5)
+    first = collect_handler.handle({"date": "2021-06-01"}, clock=fixed_clock())["days"][0]
+    assert upstreams.count("/arxiv") == 5
+    assert len(first["paper_failures"]) == SAMPLE_PAPERS
+    assert first["papers_without_metadata"] == SAMPLE_PAPERS  # the day just collected counts too
+    store = store_for(env)
+    assert not any(item["has_metadata"] for item in by_entity(store.day_items(DAY), "day_paper"))
+    [event] = delivered()
+    publish_handler.handle(event, clock=fixed_clock())
+    assert json.loads(store.digest_json(DAY))["papers"] == []  # no metadata: nothing listed
+
+    # The next day's scheduled collection (nothing was posted that day) completes 2021-06-01.
+    next_day = FakeClock(datetime(2021, 6, 3, 0, 30, tzinfo=UTC))
+    second = collect_handler.handle({"date": "2021-06-02"}, clock=next_day)["days"][0]
+    assert second["repaired_days"] == ["2021-06-01"]
+    assert second["papers_without_metadata"] == 0
+    assert second["arxiv_requests"] == 1  # one id_list batch for the 17 papers
+    papers = by_entity(store.day_items(DAY), "day_paper")
+    assert all(item["has_metadata"] for item in papers) and len(papers) == SAMPLE_PAPERS
+    aft = next(item for item in papers if item["arxiv_id"] == "2105.14103")
+    assert aft["engagement"]["x"]["retweets"] == 10042  # the stored engagement is kept
+    assert store.day_papers_without_metadata(DAY) == []
+
+    announced = {e["detail"]["date"]: e for e in delivered()}
+    assert sorted(announced) == ["2021-06-01", "2021-06-02"]
+    assert announced["2021-06-01"]["detail-type"] == "Collect Finished"
+    publish_handler.handle(announced["2021-06-01"], clock=next_day)
+    listed = json.loads(store.digest_json(DAY))["papers"]
+    assert len(listed) == SAMPLE_PAPERS
+    assert listed[0]["arxiv_id"] == "2105.14103"
+
+
+def test_the_repair_reads_one_sparse_partition_a_day_and_asks_arxiv_once_per_invocation(env: Settings, upstreams):
+    upstreams.inject("/arxiv", status=429, body="Rate exceeded", times=1000)  # arXiv refuses all along
+    collect_handler.handle({"date": "2021-06-01"}, clock=fixed_clock())
+    upstreams.requests.clear()
+    next_days = FakeClock(datetime(2021, 6, 4, 0, 30, tzinfo=UTC))
+    summary = collect_handler.handle({"from": "2021-06-02", "to": "2021-06-03"}, clock=next_days)
+    # The 17 missing papers are asked about once (5 attempts), not once per day collected.
+    assert upstreams.count("/arxiv") == 5
+    assert [day["papers_without_metadata"] for day in summary["days"]] == [SAMPLE_PAPERS, SAMPLE_PAPERS]
+    assert [day["repaired_days"] for day in summary["days"]] == [[], []]

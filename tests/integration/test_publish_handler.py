@@ -7,7 +7,7 @@ Hot Papers post of that day) and publishes it into its own bucket.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import feedparser
@@ -228,3 +228,73 @@ def test_the_same_data_renders_byte_identical_sites_at_any_time(env: Settings) -
     publish_handler.handle({"date": "2021-06-01"})  # a different wall clock
 
     assert bucket_objects(env) == first
+
+
+def with_real_sized_abstracts(dataset):
+    """The synthetic day's abstracts are a few words and compress 20-fold; real ones run to ~1,500
+    characters of prose that gzip only halves (a real day of ~240 papers passes 400 KB gzipped)."""
+    import random
+    import re
+
+    rng = random.Random(7)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words = ["".join(rng.choice(letters) for _ in range(rng.randint(2, 11))) for _ in range(20_000)]
+
+    def abstract(match: re.Match) -> str:
+        return "<summary>" + " ".join(rng.choice(words) for _ in range(220)) + "</summary>"
+
+    for arxiv_id, entry in dataset.arxiv_entries.items():
+        dataset.arxiv_entries[arxiv_id] = re.sub(r"<summary>.*?</summary>", abstract, entry, flags=re.S)
+    return dataset
+
+
+def test_a_digest_over_dynamodbs_item_limit_is_stored_in_s3_and_served_whole(env: Settings, monkeypatch) -> None:
+    """A 500-paper day: its gzip body passes DynamoDB's 400 KB, so it goes to S3, and the publisher,
+    the site and the API still have every paper; a small digest keeps its body in its item."""
+    from hotpapers.api import handler as api_handler
+    from hotpapers.core.bodies import INLINE_BODY_LIMIT
+    from hotpapers.local.apigw import proxy_event
+    from hotpapers.local.fakes import FakeUpstreams
+    from hotpapers.local.sample.heavy_day import synthetic_heavy_day
+
+    big_day = date(2026, 3, 2)
+    collect_sample_day()  # a small day too, published with it
+    monkeypatch.setenv("HOTPAPERS_MIN_SCORE", "0")  # every paper of the day is listed
+    monkeypatch.setenv("HOTPAPERS_X_MAX_POSTS", "0")  # every post, so every paper, of the day is read
+    with FakeUpstreams(with_real_sized_abstracts(synthetic_heavy_day(big_day, papers=500, posts=1500))) as upstreams:
+        for key, value in upstreams.env().items():
+            monkeypatch.setenv(key, value)
+        invoke("collect", {"date": big_day.isoformat()})
+    clock = FakeClock(datetime(2026, 3, 3, 9, tzinfo=UTC))
+    publish_handler.handle({"date": DAY.isoformat()}, clock=clock)
+    publish_handler.handle({"date": big_day.isoformat()}, clock=clock)
+
+    store = Store(env.table, aws.client("dynamodb", env.endpoint_url, env.region), clock)
+    big, small = store.get_item(f"DIGEST#{big_day}", "DIGEST"), store.get_item(f"DIGEST#{DAY}", "DIGEST")
+    assert "body_gz" not in big and big["body_key"] == f"internal/digests/{big_day}.json.gz"
+    assert "body_gz" in small and "body_key" not in small  # the small-digest path is unchanged
+    s3 = aws.client("s3", env.endpoint_url, env.region)
+    assert big["papers"] == 500
+    stored = s3.get_object(Bucket=env.bucket, Key=big["body_key"])["Body"].read()
+    assert len(stored) > INLINE_BODY_LIMIT
+
+    # The site: the day's page and its JSON export list all 500.
+    export = s3.get_object(Bucket=env.bucket, Key=f"digests/{big_day}.json")["Body"].read()
+    assert len(json.loads(export)["papers"]) == 500
+
+    # The API: the day, and latest (the newest day), whole.
+    api_handler.reset()
+    try:
+        for path in (f"/api/digests/{big_day}", "/api/digests/latest"):
+            answer = invoke("api", proxy_event("GET", path, {}, b""), keep_stdout=False)
+            assert answer["statusCode"] == 200, answer
+            assert len(json.loads(answer["body"])["papers"]) == 500
+            assert answer["body"].encode() == export
+        small_answer = invoke("api", proxy_event("GET", f"/api/digests/{DAY}", {}, b""), keep_stdout=False)
+        assert small_answer["statusCode"] == 200 and small_answer["body"].encode() == store.digest_json(DAY)
+    finally:
+        api_handler.reset()
+
+    # Publishing again reads the large body back (a neighbour's re-render) and changes nothing.
+    again = publish_handler.handle({"date": DAY.isoformat()}, clock=clock)
+    assert again["days"][0]["date"] == DAY.isoformat()

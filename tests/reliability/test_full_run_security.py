@@ -170,6 +170,9 @@ def full_run(moto_endpoint: str, sample_dataset: Any) -> Iterator[FullRun]:
             "POWERTOOLS_METRICS_DISABLED",  # metrics on: their EMF lines are output too
         ):
             mp.delenv(key, raising=False)
+        # Every digest goes the way of one too large for DynamoDB (S3, internal/digests/), so the run
+        # exercises the publisher's and the API's reads of it: their grants are then proven used.
+        mp.setattr("hotpapers.core.store.INLINE_BODY_LIMIT", 0)
         aws.reset_clients()
         parameters.clear_caches()
         api_handler.reset()
@@ -355,7 +358,13 @@ def _template_resource(call: AwsCall) -> str:
         _, _, index = call.resource.partition("/index/")
         return f"Table/index/{index}" if index else "Table"
     if service == "s3":
-        return "SiteBucket/*" if "/" in call.resource else "SiteBucket"
+        if "/" not in call.resource:
+            return "SiteBucket"
+        key = call.resource.split("/", 1)[1]
+        # Reads of large digest bodies are granted on their prefix alone; writes go with the site's objects.
+        if call.action == "s3:GetObject" and key.startswith("internal/digests/"):
+            return "SiteBucket/internal/digests/*"
+        return "SiteBucket/*"
     if service == "events":
         return "EventBus"
     if service == "secretsmanager":

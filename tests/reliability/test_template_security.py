@@ -242,15 +242,16 @@ def test_api_function_only_reads(template: dict[str, Any]) -> None:
     writes = [a for a in actions if WRITE_VERBS.search(a) and not a.startswith(("logs:", "xray:"))]
     assert not writes, writes
     data_actions = {a for a in actions if not a.startswith(("logs:", "xray:"))}
-    assert data_actions == {"dynamodb:GetItem", "dynamodb:Query"}, data_actions
+    assert data_actions == {"dynamodb:GetItem", "dynamodb:Query", "s3:GetObject"}, data_actions
     resources = {tm.text_of(r) or ref_name(r) for a in data_actions for s in actions[a] for r in s.resources}
-    assert resources == {"Table", "${Table.Arn}/index/GSI1"}, resources
+    # The bodies of digests too large for DynamoDB, and nothing else of the bucket.
+    assert resources == {"Table", "${Table.Arn}/index/GSI1", "${SiteBucket.Arn}/internal/digests/*"}, resources
     ledger.record(
         "template_security",
         check="ApiFunction has no write action",
         resources=len(resources),
         result="pass",
-        detail=f"data actions: {', '.join(sorted(data_actions))} on the table and its GSI1 only",
+        detail=f"data actions: {', '.join(sorted(data_actions))} on the table, its GSI1, the large digest bodies",
     )
 
 
@@ -305,8 +306,9 @@ def test_publisher_writes_only_digest_items_and_the_collector_never_does(templat
 EXPECTED_GRANTS: dict[str, dict[str, set[str]]] = {
     "CollectFunctionRole": {
         "dynamodb:BatchGetItem": {"Table"},
-        # The day's stored mentions (GSI1 DAY#<date>, POST#...), summed into the day papers' engagement.
-        "dynamodb:Query": {"Table/index/GSI1"},
+        # The day's stored mentions (GSI1 DAY#<date>, POST#...), summed into the day papers' engagement;
+        # the last 7 days' papers without metadata (GSI2 NOMETA#<date>), retried every collection.
+        "dynamodb:Query": {"Table/index/GSI1", "Table/index/GSI2"},
         "dynamodb:BatchWriteItem": {"Table"},
         "dynamodb:PutItem": {"Table"},
         "events:PutEvents": {"EventBus"},
@@ -325,13 +327,20 @@ EXPECTED_GRANTS: dict[str, dict[str, set[str]]] = {
         "dynamodb:BatchWriteItem": {"Table"},
         "dynamodb:PutItem": {"Table"},
         "s3:PutObject": {"SiteBucket/*"},
+        # The body of a digest too large for its item, read back to render its day again.
+        "s3:GetObject": {"SiteBucket/internal/digests/*"},
         "s3:ListBucket": {"SiteBucket"},
         "sqs:SendMessage": {"PublishDeadLetterQueue"},
         "sqs:ReceiveMessage": {"PublishQueue"},
         "sqs:DeleteMessage": {"PublishQueue"},
         "sqs:GetQueueAttributes": {"PublishQueue"},
     },
-    "ApiFunctionRole": {"dynamodb:GetItem": {"Table"}, "dynamodb:Query": {"Table", "Table/index/GSI1"}},
+    "ApiFunctionRole": {
+        "dynamodb:GetItem": {"Table"},
+        "dynamodb:Query": {"Table", "Table/index/GSI1"},
+        # The body of a digest too large for its DynamoDB item, and no other object.
+        "s3:GetObject": {"SiteBucket/internal/digests/*"},
+    },
     # The daily schedule's role: put the day on the collect queue, park failed deliveries.
     "DailyCollectScheduleRole": {"sqs:SendMessage": {"CollectQueue", "CollectDeadLetterQueue"}},
 }
@@ -429,7 +438,15 @@ def test_site_bucket_is_private_tls_only_and_read_through_oac(template: dict[str
             "Action": "s3:*",
             "Resource": [{"Fn::GetAtt": ["SiteBucket", "Arn"]}, {"Fn::Sub": "${SiteBucket.Arn}/*"}],
             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        }
+        },
+        # What the functions keep beside the site (large digest bodies) is never CloudFront's to read.
+        {
+            "Sid": "CloudFrontNeverReadsInternal",
+            "Effect": "Deny",
+            "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Action": "s3:GetObject",
+            "Resource": {"Fn::Sub": "${SiteBucket.Arn}/internal/*"},
+        },
     ]
     allow = [s.statement for s in statements if s.effect == "Allow"]
     assert allow == [
@@ -758,6 +775,17 @@ def test_alarms_cover_function_errors_dead_letters_and_failing_sources(template:
         # Two consecutive UTC days on which every collection of the source failed.
         assert (alarm["Period"], alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (86400, 2, 2), source
         assert alarm["Statistic"] == "Minimum", source
+    # Papers without metadata: two UTC days in a row on which every collection left some (a day's
+    # own lookups failing is repaired by the next run; two days mean the retry failed too).
+    metric = ("HotPapers", "PapersWithoutMetadata")
+    [missing] = [a for a in alarms.values() if (a["Namespace"], a["MetricName"]) == metric]
+    assert {d["Name"]: d["Value"] for d in missing["Dimensions"]} == {"service": "hotpapers"}
+    assert (missing["Statistic"], missing["Period"], missing["EvaluationPeriods"], missing["DatapointsToAlarm"]) == (
+        "Minimum",
+        86400,
+        2,
+        2,
+    )
     assert template["Globals"]["Function"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"] == "hotpapers"
     ledger.record(
         "template_security",

@@ -237,18 +237,35 @@ def test_bsky_search_pages_with_a_cursor_until_the_last_page(fake: FakeUpstreams
 
 def test_bsky_search_matches_links_in_facets_and_embeds_within_since_until(fake: FakeUpstreams) -> None:
     jwt = _bsky_login(fake, *BSKY_LOGIN).json()["accessJwt"]
-    nber = _bsky_search(fake, jwt, q="nber.org").json()
+    nber = _bsky_search(fake, jwt, q="*", domain="nber.org").json()
     assert [p["embed"]["external"]["uri"] for p in nber["posts"]] == [
         "https://www.nber.org/system/files/working_papers/w33801/w33801.pdf"
     ]
     assert "cursor" not in nber
 
-    osf = _bsky_search(fake, jwt, q="osf.io/v87fn", limit=100).json()["posts"]
+    osf = _bsky_search(fake, jwt, q="*", url="osf.io/v87fn", limit=100).json()["posts"]
     assert len(osf) == 3
     window = _bsky_search(
-        fake, jwt, q="osf.io/v87fn", since="2025-05-19T12:00:00Z", until="2025-05-19T17:10:09.561858Z"
+        fake, jwt, q="*", url="osf.io/v87fn", since="2025-05-19T12:00:00Z", until="2025-05-19T17:10:09.561858Z"
     ).json()["posts"]
     assert [p["record"]["createdAt"] for p in window] == ["2025-05-19T12:27:52.652381Z"]
+
+
+def test_bsky_domain_matches_link_cards_that_the_text_query_misses(dataset: UpstreamDataset) -> None:
+    # As on the real AppView: `q` searches the text, `domain` the hosts of facet links and link cards.
+    posts = copy.deepcopy(dataset.bsky_posts)
+    nyhan = next(p for p in posts if p["uri"].endswith("/3lpjneeyp6c2w"))
+    nyhan["embed"]["external"]["uri"] = nyhan["record"]["embed"]["external"]["uri"] = "https://arxiv.org/abs/2106.01345"
+    nyhan["record"]["text"] = "A working paper worth reading"
+    with FakeUpstreams(UpstreamDataset(bsky_posts=posts), bsky_credentials=BSKY_LOGIN) as server:
+        jwt = _bsky_login(server, *BSKY_LOGIN).json()["accessJwt"]
+        by_text = _bsky_search(server, jwt, q="arxiv.org", limit=100).json()["posts"]
+        by_domain = _bsky_search(server, jwt, q="*", domain="arxiv.org", limit=100).json()["posts"]
+        by_operator = _bsky_search(server, jwt, q="domain:arxiv.org", limit=100).json()["posts"]
+        www = _bsky_search(server, jwt, q="*", domain="www.arxiv.org", limit=100).json()["posts"]
+        other = _bsky_search(server, jwt, q="*", domain="xarxiv.org", limit=100).json()["posts"]
+    assert by_text == [] and other == []
+    assert [p["uri"] for p in by_domain] == [p["uri"] for p in by_operator] == [p["uri"] for p in www] == [nyhan["uri"]]
 
 
 # --------------------------------------------------------------------- Hacker News

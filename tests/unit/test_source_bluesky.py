@@ -7,6 +7,7 @@ card) to an arXiv URL; author, counters, reply refs and embeds stay as recorded.
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from hotpapers.collect.sources.bluesky import BlueskySource, parse_bsky_page
 from hotpapers.core.clock import FakeClock
 from hotpapers.core.http import HttpClient
 from hotpapers.core.models import ArxivRef, day_window
+from hotpapers.local.fakes import FakeUpstreams, UpstreamDataset
 
 pytestmark = pytest.mark.unit
 
@@ -195,7 +197,8 @@ def test_creates_a_session_then_pages_search_by_cursor_with_the_bearer_token(fix
     session, first, second = mocked.calls
     assert session.request.url == SESSION
     assert query(first) == {
-        "q": "arxiv.org",
+        "q": "*",
+        "domain": "arxiv.org",
         "since": "2025-05-19T00:00:00Z",
         "until": "2025-05-20T00:00:00Z",
         "sort": "latest",
@@ -269,3 +272,25 @@ def test_a_malformed_search_page_fails_the_source(mocked):
 
     with pytest.raises(SourceError, match="'posts' is a str"):
         list(source.fetch_day(date(2025, 5, 19)))
+
+
+# --- against the fake AppView: `domain` finds a post whose only arXiv link is its card ----------
+
+
+def card_only_post(fixtures: Path) -> dict[str, Any]:
+    """The recorded NYHAN post with its link card (view and record) leading to arXiv: its text names no arxiv.org."""
+    nyhan = copy.deepcopy(post(search_page(fixtures), NYHAN))
+    nyhan["embed"]["external"]["uri"] = nyhan["record"]["embed"]["external"]["uri"] = "https://arxiv.org/abs/2106.01345"
+    assert "arxiv" not in json.dumps(nyhan["record"]["text"]) + json.dumps(nyhan["record"].get("facets"))
+    return nyhan
+
+
+def test_a_post_whose_only_arxiv_link_is_a_card_is_found_through_domain(fixtures):
+    dataset = UpstreamDataset(bsky_posts=[card_only_post(fixtures), *search_page(fixtures)["posts"]])
+    with FakeUpstreams(dataset, bsky_credentials=(HANDLE, PASSWORD)) as fake:
+        source = BlueskySource(HttpClient(clock=FakeClock()), fake.bsky_api_url, HANDLE, PASSWORD)
+        posts = list(source.fetch_day(date(2025, 5, 19)))
+        [search] = [r for r in fake.requests if r.path.endswith("searchPosts")]
+
+    assert [(p.post_id, p.papers) for p in posts] == [(NYHAN, (ArxivRef("2106.01345"),))]
+    assert search.query["domain"] == "arxiv.org"

@@ -42,11 +42,22 @@ def publish_collect_finished(
     errors): before, one InternalFailure failed the invocation, and Lambda's retry re-ran the
     whole collection, upstreams and arXiv included (tests/reliability/test_aws_faults.py).
     """
+    put_collect_finished(events_client, bus_name, collect_finished_detail(run), attempts, sleep)
+
+
+def put_collect_finished(
+    events_client: Any,
+    bus_name: str,
+    detail: dict[str, Any],
+    attempts: int = 3,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Put one "Collect Finished" event with this detail (the publisher reads `date`)."""
     entry = {
         "EventBusName": bus_name,
         "Source": EVENT_SOURCE,
         "DetailType": COLLECT_FINISHED,
-        "Detail": json.dumps(collect_finished_detail(run), sort_keys=True),
+        "Detail": json.dumps(detail, sort_keys=True),
     }
     for attempt in range(1, attempts + 1):
         response = events_client.put_events(Entries=[entry])

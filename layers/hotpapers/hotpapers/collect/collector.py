@@ -78,6 +78,8 @@ class Collector:
     store: Store
     clock: Clock
     announce: Callable[[RunRecord], None] = lambda run: None
+    # Called after the day's own work (collect/repair.py: the last 7 days' missing metadata).
+    repair: Callable[[RunRecord], None] = lambda run: None
     progress: Progress = field(default=lambda message: None)
     # Sources that are enabled but could not be built (e.g. missing credentials): reported as failures.
     unavailable: Mapping[str, str] = field(default_factory=dict)
@@ -136,6 +138,7 @@ class Collector:
         self.store.write_items(items)
         run.items_written = self.store.stats.items - before[0]
         run.write_requests = self.store.stats.requests - before[1]
+        self.repair(run)
 
         run.finished_at = self.clock.now()
         self.store.put_item(run_item(run))
@@ -215,6 +218,9 @@ class Collector:
         finally:
             outcome.papers = len(seen_papers)
             outcome.requests = _requests_made(source) - requests_before
+            # A source billed per post read reports what it read and whether its cap cut the day.
+            outcome.read = getattr(source, "posts_read", None)
+            outcome.capped = bool(getattr(source, "capped", False))
 
     def _stored_observations(self, day: date) -> dict[tuple[str, str], Observation]:
         """The observations earlier runs stored for `day`: one Query of the day's mentions on GSI1."""
@@ -350,9 +356,17 @@ def summarize(runs: list[RunRecord]) -> dict[str, Any]:
                 "arxiv_requests": run.arxiv_requests,
                 "items_written": run.items_written,
                 "write_requests": run.write_requests,
+                "papers_without_metadata": run.papers_without_metadata,
+                "repaired_days": [day.isoformat() for day in run.repaired_days],
                 "duration_seconds": round(run.duration_seconds, 3),
                 "sources": {
-                    name: {"posts": o.posts, "papers": o.papers, "requests": o.requests, "error": o.error}
+                    name: {
+                        "posts": o.posts,
+                        "papers": o.papers,
+                        "requests": o.requests,
+                        "error": o.error,
+                        **({"read": o.read, "capped": o.capped} if o.read is not None else {}),
+                    }
                     for name, o in sorted(run.sources.items())
                 },
             }

@@ -123,20 +123,41 @@ def _emit_metrics(run: RunRecord) -> None:
 
     for name, outcome in run.sources.items():
         # A dimension per source needs its own metric set; single_metric flushes each one.
-        for metric, value in (("Posts", outcome.posts), ("Papers", outcome.papers), ("Failures", int(not outcome.ok))):
+        counts = [("Posts", outcome.posts), ("Papers", outcome.papers), ("Failures", int(not outcome.ok))]
+        if outcome.read is not None:  # X: the posts it billed
+            counts.append(("PostsRead", outcome.read))
+        for metric, value in counts:
             with single_metric(name=metric, unit=MetricUnit.Count, value=value, namespace=metrics.namespace) as single:
                 single.add_dimension(name="source", value=name)
     metrics.add_metric(name="PapersCollected", unit=MetricUnit.Count, value=run.papers)
     metrics.add_metric(name="PaperLookupFailures", unit=MetricUnit.Count, value=len(run.papers_failed))
+    if run.papers_without_metadata is not None:
+        # The papers of the last 7 days still without metadata after this run: the alarm's metric.
+        metrics.add_metric(name="PapersWithoutMetadata", unit=MetricUnit.Count, value=run.papers_without_metadata)
     # Without a dimension, so one alarm watches every source.
     metrics.add_metric(name="SourceFailures", unit=MetricUnit.Count, value=len(run.failed_sources))
+
+
+_contact_warned = False
+
+
+def warn_if_no_contact(settings: Settings) -> None:
+    """In AWS without HOTPAPERS_CONTACT, say so once per cold start (not once per day collected)."""
+    global _contact_warned
+    if settings.contact or not settings.in_lambda or _contact_warned:
+        return
+    _contact_warned = True
+    logger.warning(
+        "HOTPAPERS_CONTACT is not set: arXiv and Bluesky get a User-Agent without a contact address; "
+        "set the stack's Contact parameter so they can reach you before they block the collector"
+    )
 
 
 def build_sources(
     settings: Settings, credentials: Credentials, clock: Clock, wanted: tuple[str, ...]
 ) -> tuple[dict[str, Source], dict[str, str]]:
     """The enabled sources, and the ones that cannot run (with why)."""
-    from hotpapers.core.http import HttpClient
+    from hotpapers.core.http import HttpClient, user_agent
 
     sources: dict[str, Source] = {}
     unavailable: dict[str, str] = {}
@@ -144,12 +165,16 @@ def build_sources(
         if not credentials.has(name):
             unavailable[name] = "no credentials configured"
             continue
-        # One per source, so request counts stay separate.
-        http = HttpClient(clock=clock, timeout=settings.http_timeout)
+        # One per source, so request counts stay separate. Bluesky asks bulk clients to identify
+        # themselves: it gets the contact address too.
+        agent = user_agent(settings.contact if name == "bluesky" else None)
+        http = HttpClient(clock=clock, timeout=settings.http_timeout, user_agent=agent)
         if name == "x":
             from hotpapers.collect.sources.x import XSource
 
-            sources[name] = XSource(http, settings.x_api_url, credentials.x_bearer_token or "", clock)
+            sources[name] = XSource(
+                http, settings.x_api_url, credentials.x_bearer_token or "", clock, max_posts=settings.x_max_posts
+            )
         elif name == "bluesky":
             from hotpapers.collect.sources.bluesky import BlueskySource
 
@@ -175,14 +200,16 @@ def build_collector(
 ) -> Collector:
     """The collector with its real dependencies, from settings."""
     from hotpapers.collect.arxiv import ArxivClient
-    from hotpapers.collect.bus import publish_collect_finished
+    from hotpapers.collect.bus import publish_collect_finished, put_collect_finished
     from hotpapers.collect.collector import Collector
+    from hotpapers.collect.repair import MetadataRepair
     from hotpapers.core.aws import client
     from hotpapers.core.credentials import load_credentials
-    from hotpapers.core.http import HttpClient, RetryPolicy
+    from hotpapers.core.http import HttpClient, RetryPolicy, user_agent
     from hotpapers.core.store import build_store
 
     clock = clock or SystemClock()
+    warn_if_no_contact(settings)
     credentials = load_credentials(settings)
     wanted = sources or settings.enabled_sources(credentials)
     built, unavailable = build_sources(settings, credentials, clock, wanted)
@@ -192,6 +219,8 @@ def build_collector(
             clock=clock,
             policy=RetryPolicy(base_delay=max(1.0, settings.arxiv_min_interval)),
             timeout=settings.http_timeout,
+            # arXiv asks for a User-Agent with a contact address.
+            user_agent=user_agent(settings.contact),
         ),
         settings.arxiv_api_url,
         clock,
@@ -199,12 +228,19 @@ def build_collector(
         batch_size=settings.arxiv_batch_size,
     )
     events = client("events", settings.endpoint_url, settings.region)
+    store = build_store(settings, clock)
     return Collector(
         sources=built,
         arxiv=arxiv,
-        store=build_store(settings, clock),
+        store=store,
         clock=clock,
         announce=lambda run: publish_collect_finished(events, settings.event_bus, run, sleep=clock.sleep),
+        repair=MetadataRepair(
+            store,
+            arxiv,
+            clock,
+            announce=lambda detail: put_collect_finished(events, settings.event_bus, detail, sleep=clock.sleep),
+        ),
         progress=progress or (lambda message: logger.info(message)),
         unavailable=unavailable,
     )

@@ -47,6 +47,18 @@ class RateLimited(UpstreamError):
     """The upstream asks us to wait longer than this run is willing to."""
 
 
+PRODUCT = "hotpapers/0.1 (+https://github.com/hotpapers)"
+
+
+def user_agent(contact: str | None = None) -> str:
+    """The User-Agent: the project and, when configured, a contact address (arXiv and Bluesky ask for one)."""
+    if not contact:
+        return PRODUCT
+    # Header values must be one line of visible text: a stray newline would be refused by requests.
+    safe = "".join(ch for ch in contact if ch.isprintable() and ch not in "()")[:200]
+    return f"{PRODUCT[:-1]}; {safe})" if safe else PRODUCT
+
+
 @dataclass
 class RetryPolicy:
     attempts: int = 5
@@ -62,7 +74,7 @@ class HttpClient:
     clock: Clock = field(default_factory=SystemClock)
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     timeout: float = 20.0
-    user_agent: str = "hotpapers/0.1 (+https://github.com/hotpapers)"
+    user_agent: str = PRODUCT
     session: requests.Session | None = None
     rng: random.Random = field(default_factory=random.Random)
     requests_made: int = 0

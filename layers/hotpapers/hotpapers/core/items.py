@@ -157,7 +157,16 @@ def day_paper_item(
         if paper.primary_category:
             item["GSI2PK"] = f"DAYCAT#{day.isoformat()}#{paper.primary_category}"
             item["GSI2SK"] = f"PAPER#{arxiv_id}"
+    else:
+        # A sparse partition of the papers a day still lacks metadata for: the repair reads only
+        # these (one Query a day), and the whole-item put that adds the metadata takes it out.
+        item["GSI2PK"] = no_metadata_pk(day)
+        item["GSI2SK"] = f"PAPER#{arxiv_id}"
     return item
+
+
+def no_metadata_pk(day: date) -> str:
+    return f"NOMETA#{day.isoformat()}"
 
 
 def run_item(run: RunRecord) -> dict[str, Any]:
@@ -186,6 +195,8 @@ def run_item(run: RunRecord) -> dict[str, Any]:
                 "requests": outcome.requests,
                 "ok": outcome.ok,
                 **({"error": outcome.error} if outcome.error else {}),
+                # X: posts returned (billed) and whether HOTPAPERS_X_MAX_POSTS cut the day.
+                **({"read": outcome.read, "capped": outcome.capped} if outcome.read is not None else {}),
             }
             for name, outcome in sorted(run.sources.items())
         },
@@ -194,6 +205,8 @@ def run_item(run: RunRecord) -> dict[str, Any]:
             {"arxiv_id": failure.arxiv_id, "reason": failure.reason, "detail": failure.detail[:500]}
             for failure in run.papers_failed
         ],
+        "papers_without_metadata": run.papers_without_metadata,
+        "repaired_days": [day.isoformat() for day in run.repaired_days],
     }
 
 

@@ -114,6 +114,10 @@ class SourceOutcome:
     papers: int = 0
     requests: int = 0
     error: str | None = None
+    # Sources that bill per post read (X): how many posts the upstream returned, dropped ones
+    # included, and whether the per-day cap stopped the paging. None/False for the others.
+    read: int | None = None
+    capped: bool = False
 
     @property
     def ok(self) -> bool:
@@ -134,6 +138,10 @@ class RunRecord:
     arxiv_requests: int = 0
     items_written: int = 0
     write_requests: int = 0
+    # Set by the metadata repair (collect/repair.py): papers of the last 7 days still without
+    # arXiv metadata after this run, and the days whose missing metadata it filled in.
+    papers_without_metadata: int | None = None
+    repaired_days: list[date] = field(default_factory=list)
 
     @property
     def posts(self) -> int:

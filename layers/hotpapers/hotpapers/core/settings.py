@@ -63,6 +63,14 @@ class Settings:
     http_timeout: float = 20.0
     # Name or ARN of a Secrets Manager secret (JSON) holding the credentials in AWS.
     secret_id: str | None = None
+    # A contact address for the User-Agent sent to arXiv and Bluesky: both ask clients to identify
+    # themselves, so that they can write before they block.
+    contact: str | None = None
+    # Set inside Lambda (AWS_LAMBDA_FUNCTION_NAME): a missing contact is then worth a warning.
+    in_lambda: bool = False
+    # Most X posts read per collected day: X bills every post a search returns (README: the cost).
+    # 0 means no cap; otherwise at least 10, X's smallest page.
+    x_max_posts: int = 1000
     credentials: Credentials = field(default_factory=Credentials)
 
     @classmethod
@@ -90,6 +98,9 @@ class Settings:
             arxiv_batch_size=_int(get("HOTPAPERS_ARXIV_BATCH_SIZE", "100"), "HOTPAPERS_ARXIV_BATCH_SIZE", 1, 2000),
             http_timeout=_float(get("HOTPAPERS_HTTP_TIMEOUT", "20"), "HOTPAPERS_HTTP_TIMEOUT"),
             secret_id=env.get("HOTPAPERS_SECRET_ID") or None,
+            contact=env.get("HOTPAPERS_CONTACT", "").strip() or None,
+            in_lambda=bool(env.get("AWS_LAMBDA_FUNCTION_NAME")),
+            x_max_posts=_x_max_posts(get("HOTPAPERS_X_MAX_POSTS", str(cls.x_max_posts))),
             credentials=Credentials(
                 x_bearer_token=env.get("HOTPAPERS_X_BEARER_TOKEN") or None,
                 bsky_handle=env.get("HOTPAPERS_BSKY_HANDLE") or None,
@@ -115,6 +126,15 @@ def parse_sources(value: str | None) -> tuple[str, ...] | None:
             f"unknown source(s) {', '.join(unknown)} in HOTPAPERS_SOURCES; choose from {', '.join(SOURCE_NAMES)}"
         )
     return names
+
+
+def _x_max_posts(value: str) -> int:
+    result = _int(value, "HOTPAPERS_X_MAX_POSTS", 0, 10_000_000)
+    if 0 < result < 10:
+        raise SettingsError(
+            f"HOTPAPERS_X_MAX_POSTS must be 0 (no cap) or at least 10 (X's smallest page), got {result}"
+        )
+    return result
 
 
 def _float(value: str, name: str) -> float:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from hotpapers.core.bodies import INLINE_BODY_LIMIT, DigestBodies, digest_body_key
 from hotpapers.core.clock import Clock
 from hotpapers.core.dynamo_json import from_attr, to_attr
-from hotpapers.core.items import LATEST_PK, day_pk, digest_from_item, digest_items, paper_pk
+from hotpapers.core.items import LATEST_PK, day_pk, digest_items, no_metadata_pk, paper_pk
 
 if TYPE_CHECKING:  # imported where used: the API's cold start needs none of these classes
     from hotpapers.core.digest import Digest, DigestSummary
@@ -64,9 +65,18 @@ class WriteStats:
 class Store:
     """Reads and writes the table through a low-level DynamoDB client."""
 
-    def __init__(self, table_name: str, dynamodb: Any, clock: Clock, max_attempts: int = 8) -> None:
+    def __init__(
+        self,
+        table_name: str,
+        dynamodb: Any,
+        clock: Clock,
+        max_attempts: int = 8,
+        bodies: DigestBodies | None = None,
+    ) -> None:
         self.table_name = table_name
         self._db = dynamodb
+        # Where digest bodies over INLINE_BODY_LIMIT go (S3); None: every digest must fit in its item.
+        self.bodies = bodies
         self._clock = clock
         self._max_attempts = max_attempts
         self.stats = WriteStats()
@@ -193,6 +203,10 @@ class Store:
         """One paper's metadata, its days and its mentions: one Query on the table."""
         return list(self.query("PK", paper_pk(arxiv_id)))
 
+    def day_papers_without_metadata(self, day: date) -> list[dict[str, Any]]:
+        """The day papers of one day that still lack arXiv metadata: one Query on GSI2's sparse NOMETA# partition."""
+        return list(self.query("GSI2PK", no_metadata_pk(day), index="GSI2"))
+
     def category_day_items(self, day: date, category: str) -> list[dict[str, Any]]:
         """The papers of one primary category on one day: one Query on GSI2."""
         return list(self.query("GSI2PK", f"DAYCAT#{day.isoformat()}#{category}", index="GSI2"))
@@ -214,33 +228,56 @@ class Store:
             for digest in digests:
                 body, summary = digest_items(digest)
                 summaries.append(summary)
-                yield body
+                yield self._offloaded(body)
 
         self.write_items(bodies())
         self.write_items(summaries)
 
     def get_digest(self, day: date) -> Digest | None:
-        """One day's digest: one GetItem."""
+        """One day's digest: one GetItem (and one S3 GetObject for a digest too large for its item)."""
         item = self.get_item(f"DIGEST#{day.isoformat()}", "DIGEST")
-        return digest_from_item(item) if item else None
+        return _digest(self._document(item)) if item else None
 
     def get_digests(self, days: Sequence[date]) -> dict[date, Digest]:
         items = self.get_items([(f"DIGEST#{day.isoformat()}", "DIGEST") for day in days])
-        return {date.fromisoformat(item["day"]): digest_from_item(item) for item in items}
+        return {date.fromisoformat(item["day"]): _digest(self._document(item)) for item in items}
 
     def digest_json(self, day: date) -> bytes | None:
-        """One day's digest document as stored (JSON bytes): one GetItem."""
+        """One day's digest document as stored (JSON bytes): one GetItem (and a GetObject if large)."""
         item = self.get_item(f"DIGEST#{day.isoformat()}", "DIGEST")
-        return gzip.decompress(bytes(item["body_gz"])) if item else None
+        return self._document(item) if item else None
 
     def latest_digest_json(self) -> bytes | None:
-        """The newest day's digest document: one GetItem of the copy the publisher keeps."""
+        """The newest day's digest document: one GetItem of the copy the publisher keeps (and a GetObject if large)."""
         item = self.get_item(LATEST_PK, "DIGEST")
-        return gzip.decompress(bytes(item["body_gz"])) if item else None
+        return self._document(item) if item else None
 
     def put_latest(self, digest: Digest) -> None:
-        item = digest_items(digest)[0]
+        item = self._offloaded(digest_items(digest)[0])
         self.put_item({**item, "PK": LATEST_PK, "entity": "latest_digest"})
+
+    def _offloaded(self, item: dict[str, Any]) -> dict[str, Any]:
+        """The digest item, its body moved to S3 when it would not fit in DynamoDB's 400 KB.
+
+        The object is written before the item that points to it, so no reader finds a pointer to
+        nothing. The latest copy points to the same key as its day (same bytes, written again).
+        """
+        body = item["body_gz"]
+        if len(body) <= INLINE_BODY_LIMIT:
+            return item
+        if self.bodies is None:
+            raise StoreError(f"digest of {item['day']} is {len(body):,} bytes gzipped: too large for an item")
+        key = digest_body_key(date.fromisoformat(item["day"]))
+        self.bodies.put(key, body)
+        return {name: value for name, value in item.items() if name != "body_gz"} | {"body_key": key}
+
+    def _document(self, item: dict[str, Any]) -> bytes:
+        """A digest item's JSON document: inline, or read from S3 where `body_key` points."""
+        if "body_gz" in item:
+            return gzip.decompress(bytes(item["body_gz"]))
+        if self.bodies is None:
+            raise StoreError(f"digest of {item['day']} is stored in S3 and this store has no bucket")
+        return gzip.decompress(self.bodies.get(item["body_key"]))
 
     def digest_summaries_page(self, limit: int, before: date | None) -> tuple[list[dict[str, Any]], date | None]:
         """Up to `limit` summaries (as the JSON dicts stored), newest first, older than `before`: one Query."""
@@ -308,4 +345,11 @@ def build_store(settings: Settings, clock: Clock) -> Store:
     from hotpapers.core.aws import client
 
     dynamodb = client("dynamodb", settings.endpoint_url, settings.region, parameter_validation=False)
-    return Store(settings.table, fast_query_parsing(dynamodb), clock)
+    bodies = DigestBodies(settings.bucket, lambda: client("s3", settings.endpoint_url, settings.region))
+    return Store(settings.table, fast_query_parsing(dynamodb), clock, bodies=bodies)
+
+
+def _digest(document: bytes) -> Digest:
+    from hotpapers.core.digest import Digest
+
+    return Digest.from_dict(json.loads(document))

@@ -34,6 +34,8 @@ def resolve_key(path: str) -> str | None:
     key = "/".join(segments)
     if not key:
         return "index.html"
+    if key.startswith("internal/"):  # large digest bodies: the API's, never served (CloudFront denies them)
+        return None
     return key + "/index.html" if decoded.endswith("/") else key
 
 

@@ -19,7 +19,11 @@ from hotpapers.core.arxiv_ids import extract_refs, merge_refs, ref_from_url
 from hotpapers.core.http import HttpClient, UpstreamError
 from hotpapers.core.models import ArxivRef, Post, day_window
 
-SEARCH_QUERY = "arxiv.org"
+# `domain` matches posts whose links or link cards lead to arxiv.org (the AppView normalises the
+# hostname); a text query such as "arxiv.org" misses a post whose only link is a card, whose URL is
+# nowhere in its text. So `q` is Lucene's match-all and the domain filter does the selecting.
+SEARCH_QUERY = "*"
+SEARCH_DOMAIN = "arxiv.org"
 PAGE_SIZE = 100
 _LINK_FACET = "app.bsky.richtext.facet#link"
 # atproto's syntax for a post's AT URI (DID authority, record key) and for a handle (a domain name).
@@ -44,6 +48,7 @@ class BlueskySource:
         window = day_window(day)
         params: dict[str, Any] = {
             "q": SEARCH_QUERY,
+            "domain": SEARCH_DOMAIN,
             "since": format_rfc3339(window[0]),
             "until": format_rfc3339(window[1]),
             "sort": "latest",

@@ -10,6 +10,7 @@ import json
 import threading
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from hotpapers.local.fakes.dataset import UpstreamDataset
 from hotpapers.local.fakes.wire import Request, Response, Routes, int_param, json_response, parse_time
@@ -19,20 +20,30 @@ def _bsky_error(status: int, error: str, message: str) -> Response:
     return json_response(status, {"error": error, "message": message})
 
 
-def _bsky_link_text(post: Mapping[str, Any]) -> str:
-    """Everything a search can match in a post: text, facet links and external embeds."""
+def _bsky_links(post: Mapping[str, Any]) -> list[str]:
+    """The post's links as the AppView indexes them for `url` and `domain`: facet links and link cards."""
     record = post.get("record", {})
-    parts = [record.get("text", "")]
-    for facet in record.get("facets", []) or []:
-        parts += [f.get("uri", "") for f in facet.get("features", []) if "uri" in f]
+    facets = record.get("facets", []) or []
+    links = [f.get("uri", "") for facet in facets for f in facet.get("features", []) if "uri" in f]
     for embed in (post.get("embed"), record.get("embed")):
         while isinstance(embed, dict):
             external = embed.get("external")
             if isinstance(external, dict):
-                parts.append(external.get("uri", ""))
+                links.append(external.get("uri", ""))
             # recordWithMedia nests the external embed under "media".
             embed = embed.get("media")
-    return " ".join(parts).lower()
+    return [link for link in links if link]
+
+
+def _host(url: str) -> str:
+    """A link's hostname as the AppView normalises it for `domain`: lower case, without "www."."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def _domain_matches(hosts: frozenset[str], domain: str) -> bool:
+    domain = _host(f"https://{domain.strip()}")
+    return any(host == domain or host.endswith("." + domain) for host in hosts)
 
 
 def _fake_jwt(kind: str, subject: str, serial: int) -> str:
@@ -57,7 +68,12 @@ class FakeBluesky:
         posts = sorted(dataset.bsky_posts, key=lambda p: parse_time(p["record"]["createdAt"]), reverse=True)
         self._posts = posts
         self._neg_times = [-parse_time(p["record"]["createdAt"]) for p in posts]
-        self._text = [_bsky_link_text(p) for p in posts]
+        # What `q` matches: the post's text. Links sit in facets and cards, which `q` may miss (a card's
+        # URL is nowhere in the text); `url` and `domain` match those, as on the real AppView.
+        self._text = [str(p.get("record", {}).get("text", "")).lower() for p in posts]
+        links = [_bsky_links(p) for p in posts]
+        self._links = [" ".join(found).lower() for found in links]
+        self._hosts = [frozenset(_host(link) for link in found) for found in links]
         self._filter = functools.lru_cache(maxsize=64)(self._matching)
 
     def routes(self) -> Routes:
@@ -137,13 +153,21 @@ class FakeBluesky:
         self, terms: tuple[str, str, str], since: float | None, until: float | None, sort: str
     ) -> tuple[int, ...]:
         q, url, domain = terms
-        # Every word of q must appear (a `domain:` operator is matched like a word).
-        needles = [word.split(":", 1)[1] if word.startswith("domain:") else word for word in q.lower().split()]
-        needles += [value.lower() for value in (url, domain) if value]
+        # Every word of q must appear in the text; "*" matches every post (Lucene's match-all), and a
+        # `domain:` operator in q is the `domain` parameter.
+        words = q.lower().split()
+        domains = [word.split(":", 1)[1] for word in words if word.startswith("domain:")] + ([domain] if domain else [])
+        needles = [word for word in words if word != "*" and not word.startswith("domain:")]
         low = bisect.bisect_right(self._neg_times, -until) if until is not None else 0
         # since is inclusive and until exclusive, as the lexicon documents.
         high = bisect.bisect_right(self._neg_times, -since) if since is not None else len(self._posts)
-        found = [i for i in range(low, high) if all(n in self._text[i] for n in needles)]
+        found = [
+            i
+            for i in range(low, high)
+            if all(n in self._text[i] for n in needles)
+            and (not url or url.lower() in self._links[i])
+            and all(_domain_matches(self._hosts[i], d) for d in domains)
+        ]
         if sort == "top":
             posts = self._posts
             found.sort(key=lambda i: -((posts[i].get("likeCount") or 0) + (posts[i].get("repostCount") or 0)))
