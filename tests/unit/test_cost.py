@@ -141,8 +141,8 @@ def test_custom_metrics_share_the_free_ten(tmp_path: Path) -> None:
             setting["MetricsEnabled"] = True
 
     detailed_on = cost.estimate(cost.CostSettings(), write_template(tmp_path, on))
-    ours = line(detailed_on, "CloudWatch", "custom metrics: 18 Powertools")
-    months = 18 * MONTH / 730
+    ours = line(detailed_on, "CloudWatch", "custom metrics: 20 Powertools")
+    months = 20 * MONTH / 730
     assert ours.monthly == pytest.approx(months * 0.30)
     assert ours.always_free == 0
     detailed = line(detailed_on, "CloudWatch", "custom metrics: API Gateway")
@@ -178,7 +178,7 @@ def test_metric_names_match_the_code() -> None:
     names.discard("source")  # the dimension
     apps = (ROOT / "functions" / "collect" / "app.py").read_text(encoding="utf-8")
     assert "capture_cold_start_metric=True" in apps  # ColdStart
-    modelled = set(cost.PER_SOURCE_METRICS) | set(cost.RUN_METRICS) | set(cost.FAILURE_METRICS)
+    modelled = set(cost.PER_SOURCE_METRICS) | set(cost.X_METRICS) | set(cost.RUN_METRICS) | set(cost.FAILURE_METRICS)
     assert names | {"ColdStart"} == modelled
 
 

@@ -160,13 +160,16 @@ PROFILES = {profile.name: profile for profile in (TYPICAL_DAY, HEAVY_DAY)}
 
 # --- Custom metrics the code emits (Powertools EMF): every name x dimension set is one metric ----------
 # collect/handler.py _emit_metrics: Posts, Papers, Failures per source (dimensions source, service);
-# PapersCollected, PaperLookupFailures, SourceFailures (service); functions/collect/app.py: ColdStart
+# PostsRead for X (source=x); PapersCollected, PaperLookupFailures, PapersWithoutMetadata, SourceFailures
+# (service); functions/collect/app.py: ColdStart
 # (function_name, service); publish/handler.py: DigestsPublished, ObjectsUploaded; core/observability.py
 # record_failure: CollectFailures, PublishFailures, only on a failed run (counted as never emitted).
 # tests/unit/test_cost.py checks this list against the names in the code.
 PER_SOURCE_METRICS = ("Posts", "Papers", "Failures")
-RUN_METRICS = ("PapersCollected", "PaperLookupFailures", "SourceFailures", "ColdStart", "DigestsPublished",
-               "ObjectsUploaded")  # fmt: skip
+RUN_METRICS = ("PapersCollected", "PaperLookupFailures", "PapersWithoutMetadata", "SourceFailures", "ColdStart",
+               "DigestsPublished", "ObjectsUploaded")  # fmt: skip
+# X alone reports what it billed: PostsRead with the dimension source=x.
+X_METRICS = ("PostsRead",)
 FAILURE_METRICS = ("CollectFailures", "PublishFailures")
 SOURCES = ("x", "bluesky", "hackernews", "huggingface")
 # A metric is billed for the hours in which it gets data: the daily metrics, one hour a day.
@@ -479,7 +482,7 @@ def estimate(settings: CostSettings | None = None, template_path: Path | None = 
                        p.scheduler_invocation))  # fmt: skip
 
     # CloudWatch: custom metrics (ours, then API Gateway's detailed ones), alarms, dashboards, logs.
-    ours = len(PER_SOURCE_METRICS) * len(SOURCES) + len(RUN_METRICS)
+    ours = len(PER_SOURCE_METRICS) * len(SOURCES) + len(X_METRICS) + len(RUN_METRICS)
     ours_months = ours * DAILY_METRIC_HOURS_PER_MONTH / HOURS_PER_MONTH
     lines.append(_line("CloudWatch", f"custom metrics: {ours} Powertools EMF metrics, daily",
                        f"{ours_months:.2f} metric-months", "0.30 USD/metric-month",
