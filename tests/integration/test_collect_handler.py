@@ -390,3 +390,19 @@ def test_the_repair_reads_one_sparse_partition_a_day_and_asks_arxiv_once_per_inv
     assert upstreams.count("/arxiv") == 5
     assert [day["papers_without_metadata"] for day in summary["days"]] == [SAMPLE_PAPERS, SAMPLE_PAPERS]
     assert [day["repaired_days"] for day in summary["days"]] == [[], []]
+
+
+def test_with_too_little_time_left_the_repair_waits_for_the_next_collection(env: Settings, upstreams):
+    upstreams.inject("/arxiv", status=429, body="Rate exceeded", times=5)
+    collect_handler.handle({"date": "2021-06-01"}, clock=fixed_clock())  # 17 papers left without metadata
+    upstreams.requests.clear()
+    next_day = FakeClock(datetime(2021, 6, 3, 0, 30, tzinfo=UTC))
+    # Enough time for the day itself (it has no posts), not for asking arXiv about earlier days.
+    remaining = iter([1000.0] * 4 + [100.0] * 100)
+    day = collect_handler.handle({"date": "2021-06-02"}, clock=next_day, remaining=lambda: next(remaining))["days"][0]
+    assert upstreams.count("/arxiv") == 0
+    assert day["repaired_days"] == []
+    assert not any(item["has_metadata"] for item in by_entity(store_for(env).day_items(DAY), "day_paper"))
+    # The next collection with time to spare repairs the day.
+    later = FakeClock(datetime(2021, 6, 4, 0, 30, tzinfo=UTC))
+    assert collect_handler.handle({"date": "2021-06-03"}, clock=later)["days"][0]["repaired_days"] == ["2021-06-01"]

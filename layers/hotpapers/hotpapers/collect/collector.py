@@ -138,7 +138,11 @@ class Collector:
         self.store.write_items(items)
         run.items_written = self.store.stats.items - before[0]
         run.write_requests = self.store.stats.requests - before[1]
-        self.repair(run)
+        if self._short_of(SOURCE_ALLOWANCE_SECONDS):
+            # The day is written; the repair of earlier days' metadata waits for the next collection.
+            logger.warning("metadata repair skipped: too little time left", extra={"day": str(day)})
+        else:
+            self.repair(run)
 
         run.finished_at = self.clock.now()
         self.store.put_item(run_item(run))
