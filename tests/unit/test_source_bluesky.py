@@ -197,7 +197,7 @@ def test_creates_a_session_then_pages_search_by_cursor_with_the_bearer_token(fix
     session, first, second = mocked.calls
     assert session.request.url == SESSION
     assert query(first) == {
-        "q": "*",
+        "q": "domain:arxiv.org",
         "domain": "arxiv.org",
         "since": "2025-05-19T00:00:00Z",
         "until": "2025-05-20T00:00:00Z",

@@ -21,9 +21,10 @@ from hotpapers.core.models import ArxivRef, Post, day_window
 
 # `domain` matches posts whose links or link cards lead to arxiv.org (the AppView normalises the
 # hostname); a text query such as "arxiv.org" misses a post whose only link is a card, whose URL is
-# nowhere in its text. So `q` is Lucene's match-all and the domain filter does the selecting.
-SEARCH_QUERY = "*"
+# nowhere in its text. So `q` holds no words, only the search syntax's own `domain:` operator (what
+# bsky.app's search box sends for "domain:arxiv.org"), and the `domain` parameter says it again.
 SEARCH_DOMAIN = "arxiv.org"
+SEARCH_QUERY = f"domain:{SEARCH_DOMAIN}"
 PAGE_SIZE = 100
 _LINK_FACET = "app.bsky.richtext.facet#link"
 # atproto's syntax for a post's AT URI (DID authority, record key) and for a handle (a domain name).

@@ -153,8 +153,8 @@ class FakeBluesky:
         self, terms: tuple[str, str, str], since: float | None, until: float | None, sort: str
     ) -> tuple[int, ...]:
         q, url, domain = terms
-        # Every word of q must appear in the text; "*" matches every post (Lucene's match-all), and a
-        # `domain:` operator in q is the `domain` parameter.
+        # Every word of q must appear in the text; a `domain:` operator in q is the `domain` parameter, and
+        # "*" matches every post (Lucene's match-all), so q may hold no word at all.
         words = q.lower().split()
         domains = [word.split(":", 1)[1] for word in words if word.startswith("domain:")] + ([domain] if domain else [])
         needles = [word for word in words if word != "*" and not word.startswith("domain:")]
