@@ -23,6 +23,8 @@ from hotpapers.core.sources import SOURCE_NAMES
 
 # A direct invocation ({"from","to"}) must fit the 15-minute Lambda limit. Backfills of any span go through
 # the collect queue instead, one message per day (`hotpapers backfill`); the limit stays for direct calls.
+# Our deepest event (an SQS record's body inside the mapping's event) nests about 6 levels.
+MAX_EVENT_DEPTH = 32
 MAX_RANGE_DAYS = 31
 EARLIEST_DAY = date(1991, 8, 14)  # arXiv's first paper
 # EventBridge's PutEvents entry and Lambda's asynchronous invocation payload limit. Every event we accept
@@ -117,9 +119,11 @@ def _check_event(event: Any, limit: int = MAX_EVENT_BYTES) -> dict[str, Any]:
     if not isinstance(event, dict):
         shown = "null" if event is None else type(event).__name__
         raise InvalidEvent(f"the event must be a JSON object, got {shown}")
+    if _deeper_than(event, MAX_EVENT_DEPTH):
+        raise InvalidEvent("the event is nested too deeply to be one this handler accepts")
     try:
         size = len(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
-    except RecursionError:
+    except RecursionError:  # past the interpreter's own limit: refused all the same
         raise InvalidEvent("the event is nested too deeply to be one this handler accepts") from None
     except ValueError:  # an integer past Python's 4300-digit int-to-str limit
         raise InvalidEvent("the event holds a number too large to be one this handler accepts") from None
@@ -128,6 +132,19 @@ def _check_event(event: Any, limit: int = MAX_EVENT_BYTES) -> dict[str, Any]:
     if size > limit:
         raise InvalidEvent(f"the event is {size} bytes, over the {limit}-byte limit of an event")
     return event
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether lists and objects nest past `limit` levels: walked without recursion, so a hostile event
+    costs no stack (Python 3.13's json encoder no longer stops at 1,000 levels)."""
+    pending = [(value, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, dict | list):
+            if depth > limit:
+                return True
+            pending.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return False
 
 
 def _check_keys(event: dict[str, Any], allowed: frozenset[str], form: str) -> None:
