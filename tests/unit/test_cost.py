@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from hotpapers.core.settings import Settings
 from hotpapers.local import cost
 from hotpapers.local.cli import main
 from hotpapers.local.provision import load_template
@@ -216,12 +217,8 @@ def test_x_line_follows_the_cap(demand: int, cap: int, read: int) -> None:
     )
 
 
-def test_x_cap_from_the_environment() -> None:
-    assert cost.x_max_posts_from_env({}) == cost.X_MAX_POSTS_DEFAULT == 1000
-    assert cost.x_max_posts_from_env({"HOTPAPERS_X_MAX_POSTS": "0"}) == 0
-    assert cost.x_max_posts_from_env({"HOTPAPERS_X_MAX_POSTS": "250"}) == 250
-    with pytest.raises(ValueError):
-        cost.x_max_posts_from_env({"HOTPAPERS_X_MAX_POSTS": "-1"})
+def test_the_cap_defaults_to_the_collectors_own() -> None:
+    assert cost.CostSettings().x_max_posts == Settings.from_env({}).x_max_posts == 1000
 
 
 def test_totals_are_the_sum_of_the_lines(default: cost.Estimate) -> None:

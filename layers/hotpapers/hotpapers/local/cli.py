@@ -267,11 +267,12 @@ def cmd_cost(args: argparse.Namespace) -> int:
     """Offline: reads template.yaml and the settings only, never an AWS endpoint."""
     import json
 
-    from hotpapers.local.cost import CostSettings, estimate, render, with_overrides, x_max_posts_from_env
+    from hotpapers.core.settings import Settings, SettingsError
+    from hotpapers.local.cost import CostSettings, estimate, render, with_overrides
 
     try:
-        x_max_posts = x_max_posts_from_env()
-    except ValueError as exc:
+        x_max_posts = Settings.from_env().x_max_posts  # parsed as the collector parses it
+    except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     settings = with_overrides(

@@ -13,11 +13,11 @@ explains them and what changes them.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from hotpapers.core.settings import Settings
 from hotpapers.local.provision import default_template_path, load_template
 
 DAYS_PER_MONTH = 30.4
@@ -30,7 +30,6 @@ GB = 1024**3
 # "X's cost" section (branch ops-upstreams), assume 0.005 USD per post read; check your X developer console.
 X_PRICE_PER_POST_USD = 0.005
 # HOTPAPERS_X_MAX_POSTS (posts read per collected day, 0 = no cap); the default the X source documents.
-X_MAX_POSTS_DEFAULT = 1000
 # The collector benchmark's heavy day: 24,000 original X posts (bench/README.md): the upper bound of demand.
 X_HEAVY_DAY_POSTS = 24_000
 
@@ -194,25 +193,11 @@ class CostSettings:
     pages_per_reader: int = 3
     api_requests_per_day: int = 100
     x_posts_per_day: int = X_HEAVY_DAY_POSTS  # posts X would return for a day, before the cap
-    x_max_posts: int = X_MAX_POSTS_DEFAULT  # 0: no cap
+    x_max_posts: int = Settings.x_max_posts  # 0: no cap; the collector's default (core/settings.py)
     x_price_per_post: float = X_PRICE_PER_POST_USD
     archive_days: int = 365  # days of data kept in the table and bucket (storage is cumulative)
     cdn_miss_ratio: float = 1.0  # share of CloudFront requests that reach S3 (1.0: the upper bound)
     profile: str = "typical"
-
-
-def x_max_posts_from_env(environ: dict[str, str] | None = None) -> int:
-    """HOTPAPERS_X_MAX_POSTS as the collector reads it: 0 is no cap; unset is the documented default."""
-    value = (environ if environ is not None else os.environ).get("HOTPAPERS_X_MAX_POSTS", "").strip()
-    if not value:
-        return X_MAX_POSTS_DEFAULT
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError(f"HOTPAPERS_X_MAX_POSTS must be a whole number, got {value!r}") from None
-    if number < 0:
-        raise ValueError(f"HOTPAPERS_X_MAX_POSTS must be 0 or more, got {number}")
-    return number
 
 
 # --- What the template decides --------------------------------------------------------------------------
