@@ -87,6 +87,7 @@ bench: $(STAMP)  ## benchmarks; figures go to bench/README.md
 	$(PY) bench/bench_collect.py
 	$(PY) bench/bench_publish.py
 	$(PY) bench/bench_api.py
+	$(PY) bench/bench_backfill.py
 
 check-template: $(STAMP)  ## cfn-lint, sam validate --lint, sam build (SAM CLI in its own venv)
 	PYTHON=$(PYTHON) bash scripts/check-template.sh

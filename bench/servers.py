@@ -3,13 +3,15 @@
     python bench/servers.py collect DAY   # synthetic_heavy_day(DAY) (2,000 papers, 30,000 posts) and moto
     python bench/servers.py publish DAY   # the same, with moto's GSI Query indexed and item responses fast
     python bench/servers.py api           # the bundled sample day collected and published into moto
+    python bench/servers.py backfill      # moto as for publish, and one fake whose day is set by `serve`
 
 On start it prints one line (`ready`, the AWS endpoint, and `facts` about the heavy day: what each upstream
 returns, counted from the dataset itself, from which the minimum request counts follow). Then one command per
 line, one answer each: `fake` starts a FakeUpstreams of its own on the heavy day (X's rate-limit window and
 the counts are never shared) and answers its env and credentials; `counts` / `requests` (fake, prefix) answer
-a fake's request counts per route / the query strings it received under a prefix; `load_years` writes the
-publisher's five-year archive straight into moto's table (setup); `cpu`; `quit`.
+a fake's request counts per route / the query strings it received under a prefix; `serve` (backfill: day,
+papers, posts) gives the one fake that day's dataset (`day_dataset`) and answers its facts, with `new_papers`;
+`load_years` writes the publisher's five-year archive straight into moto's table (setup); `cpu`; `quit`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from hotpapers.local.sample import SAMPLE_DAY, heavy_day_counts, load_sample_dat
 PAPERS, POSTS = 2000, 30000
 ROUTES = {  # request counts per route prefix, as FakeUpstreams.count() takes them
     "x": "/x/2/tweets/search/",
+    "x_full_archive": "/x/2/tweets/search/all",
     "bluesky_session": "/bsky/xrpc/com.atproto.server.createSession",
     "bluesky_search": "/bsky/xrpc/app.bsky.feed.searchPosts",
     "hackernews": "/hn/api/v1/",
@@ -41,6 +44,28 @@ ROUTES = {  # request counts per route prefix, as FakeUpstreams.count() takes th
     "all": "/",
 }
 _ID = re.compile(r"\d{4}\.\d{5}")  # synthetic paper ids are <yymm>.<5 digits>
+_PAPER_ID = re.compile(r"(?<![\d.])(\d{4})\.(\d{5})(?!\d)")
+
+
+def day_dataset(day: date, papers: int, posts: int) -> UpstreamDataset:
+    """synthetic_heavy_day's shape, with paper ids of the day's own (it numbers every day of a month from
+    <yymm>.00001): <yymm>.(30000 + 2000 x day of month + n) for a day of over 99 papers, else (100 x day + n)."""
+    if papers > 2000:
+        raise ValueError("at most 2,000 papers a day")
+    dataset = synthetic_heavy_day(day, papers=papers, posts=posts)
+    base = 30000 + 2000 * day.day if papers > 99 else 100 * day.day
+    text = _PAPER_ID.sub(lambda m: f"{m[1]}.{int(m[2]) + base:05d}", json.dumps(vars(dataset)))
+    return UpstreamDataset(**json.loads(text))
+
+
+class DayFakes(FakeUpstreams):
+    """One server whose dataset (and so X's rate-limit window and the request log) is replaced per day."""
+
+    def serve(self, dataset: UpstreamDataset) -> None:
+        fresh = FakeUpstreams(dataset)
+        with self._lock:
+            self.dataset, self._x, self._bsky, self._routes, self.requests = (
+                dataset, fresh._x, fresh._bsky, fresh._routes, [])  # fmt: skip
 
 
 def dataset_facts(dataset: UpstreamDataset, day: date) -> dict[str, Any]:
@@ -65,37 +90,51 @@ def dataset_facts(dataset: UpstreamDataset, day: date) -> dict[str, Any]:
 def index_gsi_queries() -> None:
     """moto answers a GSI Query by sorting and testing every item (2-6 s on the five-year table): give it an index.
 
-    Per table, a map (attribute, value) -> items, rebuilt after any write; moto's own Table.query still does the
+    Per table, a map (attribute, value) -> items, built on the first Query and kept up to date by every put and
+    delete (update_item, which the product never calls, is not followed); moto's own Table.query still does the
     key condition, sorting, 1 MB paging and the response, on those candidates only: same answers, found faster
     (bench_publish.py checks them against the items written). Nothing changes in the measured process.
     """
     from moto.dynamodb.models.table import Table
 
-    original_query, lock = Table.query, threading.Lock()
+    original_query, original_put, original_delete = Table.query, Table.put_item, Table.delete_item
+    lock = threading.Lock()
 
-    def bumped(method: Any) -> Any:
-        def write(self: Any, *args: Any, **kwargs: Any) -> Any:
-            try:
-                return method(self, *args, **kwargs)
-            finally:
-                self.__dict__["_bench_version"] = self.__dict__.get("_bench_version", 0) + 1
-
-        return write
-
-    def buckets(table: Any) -> dict[tuple[str, Any], list[Any]]:
-        with lock:
-            version, cached = table.__dict__.get("_bench_version", 0), table.__dict__.get("_bench_buckets")
-            if cached is not None and cached[0] == version:
-                return cached[1]
+    def index(table: Any) -> tuple[set[str], dict[tuple[str, Any], dict[Any, Any]], dict[Any, list[Any]]]:
+        """(GSI hash keys, (attribute, value) -> {item key: item}, item key -> its buckets): built once, then kept."""
+        found = table.__dict__.get("_bench_index")
+        if found is None:
             keys = {k["AttributeName"] for index in table.all_indexes() for k in index.schema if k["KeyType"] == "HASH"}
-            found: dict[tuple[str, Any], list[Any]] = {}
+            found = table.__dict__["_bench_index"] = (keys, {}, {})
             for hash_set in table.items.values():
                 for item in hash_set.values() if table.range_key_attr else (hash_set,):
-                    for key in keys:
-                        if item.attrs.get(key) is not None:
-                            found.setdefault((key, item.attrs[key]), []).append(item)
-            table.__dict__["_bench_buckets"] = (version, found)
-            return found
+                    add(found, item)
+        return found
+
+    def remove(found: Any, ident: Any) -> None:
+        for bucket in found[2].pop(ident, ()):
+            found[1][bucket].pop(ident, None)
+
+    def add(found: Any, item: Any) -> None:
+        ident = (item.hash_key, item.range_key)
+        remove(found, ident)
+        found[2][ident] = [(key, item.attrs[key]) for key in found[0] if item.attrs.get(key) is not None]
+        for bucket in found[2][ident]:
+            found[1].setdefault(bucket, {})[ident] = item
+
+    def put_item(self: Any, *args: Any, **kwargs: Any) -> Any:
+        item = original_put(self, *args, **kwargs)
+        with lock:
+            if "_bench_index" in self.__dict__:
+                add(self.__dict__["_bench_index"], item)
+        return item
+
+    def delete_item(self: Any, *args: Any, **kwargs: Any) -> Any:
+        item = original_delete(self, *args, **kwargs)
+        with lock:
+            if item is not None and "_bench_index" in self.__dict__:
+                remove(self.__dict__["_bench_index"], (item.hash_key, item.range_key))
+        return item
 
     class Candidates:
         """The table, except that all_items() gives only the items carrying the queried key."""
@@ -114,9 +153,11 @@ def index_gsi_queries() -> None:
         conditions = kwargs.get("hash_key_conditions") or []
         if not index_name or len(conditions) != 1:
             return original_query(self, *args, **kwargs)
-        return original_query(Candidates(self, buckets(self).get(tuple(conditions[0]), [])), *args, **kwargs)
+        with lock:
+            candidates = list(index(self)[1].get(tuple(conditions[0]), {}).values())
+        return original_query(Candidates(self, candidates), *args, **kwargs)
 
-    Table.query, Table.put_item, Table.delete_item = query, bumped(Table.put_item), bumped(Table.delete_item)
+    Table.query, Table.put_item, Table.delete_item = query, put_item, delete_item
 
 
 FAST = {"checked": {}, "fast": {}, "mismatch": None}  # the fast responses' record, answered by `cpu`
@@ -222,7 +263,7 @@ def cpu() -> dict[str, float]:
 def main(argv: list[str]) -> int:
     mode = argv[1]
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    if mode == "publish":
+    if mode in ("publish", "backfill"):
         index_gsi_queries()
         fast_item_responses()
     dataset = day = None
@@ -233,6 +274,8 @@ def main(argv: list[str]) -> int:
         ready["facts"] = dataset_facts(dataset, day)
     aws = EmbeddedAws().start()
     fakes: dict[str, FakeUpstreams] = {}
+    served: dict[str, Any] = {}  # backfill: each day's facts, once, and the day the fake serves
+    seen: set[str] = set()  # backfill: the paper ids of the days served so far
 
     def say(payload: dict[str, Any]) -> None:
         sys.stdout.write(json.dumps(payload, default=str) + "\n")
@@ -251,6 +294,20 @@ def main(argv: list[str]) -> int:
                     name = f"fake{len(fakes) + 1}"
                     fake = fakes[name] = FakeUpstreams(dataset).start()
                     say({"name": name, "env": fake.env(), "credentials": fake.credentials_env()})
+                elif cmd == "serve":  # a resumed day keeps its fake (counts, X's window) while it is the current one
+                    day, fake = command["day"], fakes.get("day") or fakes.setdefault("day", DayFakes().start())
+                    if served.get("current") != day:
+                        data = day_dataset(date.fromisoformat(day), command["papers"], command["posts"])
+                        if day not in served:
+                            facts = dataset_facts(data, date.fromisoformat(day))
+                            ids = set(facts.pop("arxiv_ids"))
+                            served[day] = {**facts, "new_papers": len(ids - seen), "papers_requested":
+                                           command["papers"], "posts_requested": command["posts"],
+                                           "split": vars(heavy_day_counts(command["posts"]))}  # fmt: skip
+                            seen.update(ids)
+                        fake.serve(data)
+                        served["current"] = day
+                    say({"name": "day", "env": fake.env(), "credentials": fake.credentials_env(), "facts": served[day]})
                 elif cmd == "counts":
                     say({"counts": {key: fakes[command["fake"]].count(prefix) for key, prefix in ROUTES.items()}})
                 elif cmd == "requests":
