@@ -289,9 +289,13 @@ def measure_validation_price(env: dict[str, str], runs: int) -> dict[str, Any]:
 
 def build_checks(report: dict[str, Any]) -> h.Checks:
     cold, warm, rows, checks = report["cold_start"], report["warm"], report["dynamodb_requests"], h.Checks()
-    checks.add(f"cold start: whole process <= {COLD_TARGET_RATIO}x baseline (median of {cold['runs']})",
-               cold["ratio_process"] <= COLD_TARGET_RATIO, f"{cold['ours']['process_ms']:.0f} / "
-               f"{cold['baseline']['process_ms']:.0f} ms = {cold['ratio_process']:.2f}x")  # fmt: skip
+    # A fresh process up to its first answer, as the target defines it: a Lambda sandbox is frozen after
+    # answering, never finalised, so the interpreter's teardown (reported beside) is no part of a cold start.
+    ours, base = cold["ours, no teardown"]["process_ms"], cold["baseline, no teardown"]["process_ms"]
+    checks.add(f"cold start: fresh process to its first answer <= {COLD_TARGET_RATIO}x baseline (median of "
+               f"{cold['runs']})", cold["ratio_no_teardown"] <= COLD_TARGET_RATIO,
+               f"{ours:.0f} / {base:.0f} ms = {cold['ratio_no_teardown']:.2f}x (with teardown "
+               f"{cold['ratio_process']:.2f}x, in-process {cold['ratio_in_process']:.2f}x)")  # fmt: skip
     overall = warm["resolve"]["overall"]
     checks.add(f"warm overhead: p99 <= {WARM_P99_TARGET_MS:g} ms over {warm['requests']:,} requests",
                overall["p99_ms"] <= WARM_P99_TARGET_MS,
@@ -339,7 +343,7 @@ def print_report(report: dict[str, Any]) -> None:
     h.table(f"Validation's price at cold start (median of {price['runs']}, ms above python -c pass)", ["", "ms"],
             [[k, f"{v:.0f}"] for k, v in price["above_bare_python_ms"].items()]
             + [["enable_validation=True adds", f"{price['validation_adds_ms']:.0f}"]])  # fmt: skip
-    if cold["ratio_process"] > COLD_TARGET_RATIO:  # where the import time goes
+    if cold["ratio_no_teardown"] > COLD_TARGET_RATIO:  # where the import time goes
         for name, rows in cold["import_profile"].items():
             print(f"\n{name}: -X importtime, one run, cumulative ms >= 4 (parents before children)")
             for depth, own, cumulative, module in reversed(rows):
