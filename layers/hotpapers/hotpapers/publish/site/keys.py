@@ -87,3 +87,47 @@ def stylesheet_key() -> str:
 def category_page_key(category: str) -> str | None:
     """The S3 key of a category's index page; None for a name that gets no page (not a safe path segment)."""
     return _key(_category_path(category)) if _valid_category(category) else None
+
+
+# Issue 11's page kinds: one page per paper, weekly and monthly digests, a feed per category.
+
+_ARXIV_ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z][a-z.-]{0,30}/\d{7})")
+
+
+def _paper_path(arxiv_id: str) -> str:
+    """A paper's page: 'papers/2105.14103/', 'papers/hep-th/9901001/' (old ids keep their archive as a folder)."""
+    return f"papers/{arxiv_id}/"
+
+
+def paper_page_key(arxiv_id: str) -> str | None:
+    """The S3 key of a paper's page; None for an id that is not a version-less arXiv id (no page, no link)."""
+    return _key(_paper_path(arxiv_id)) if _ARXIV_ID.fullmatch(arxiv_id) else None
+
+
+def _week_path(week: str) -> str:
+    """An ISO week's digest: 'weeks/2021-W22/'."""
+    return f"weeks/{week}/"
+
+
+def _month_digest_path(month: str) -> str:
+    """A month's digest: 'months/2021-06/' (the archive's month listing stays at 'archive/2021-06/')."""
+    return f"months/{month}/"
+
+
+def week_page_key(week: str) -> str:
+    return _key(_week_path(week))
+
+
+def month_page_key(month: str) -> str:
+    return _key(_month_digest_path(month))
+
+
+def period_export_key(kind: str, period: str, extension: str) -> str:
+    """A period's export: 'weeks/2021-W22.md', 'months/2021-06.md'."""
+    folder = {"week": "weeks", "month": "months"}[kind]
+    return f"{folder}/{period}.{extension}"
+
+
+def category_feed_key(category: str) -> str | None:
+    """A category's Atom feed: 'categories/cs.LG/feed.xml'; None where the category gets no page."""
+    return _category_path(category) + "feed.xml" if _valid_category(category) else None
