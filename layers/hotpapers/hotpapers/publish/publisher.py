@@ -30,6 +30,7 @@ from hotpapers.publish.site import (
     render_404,
     render_archive,
     render_categories,
+    render_category_feeds,
     render_day,
     render_feed,
     render_index,
@@ -182,7 +183,19 @@ class Publisher:
                 previous, following = neighbours(day)
                 yield from render_day(digests[day], previous, following, self.site)
 
-        listings = render_categories(summaries, self.site) + render_archive(summaries, self.site)
+        # A category's page links its feed and the feed links back. A feed not in the bucket yet (a
+        # new category, or a site published before the feeds existed) would be linked before it is
+        # up: such pages go up without the link first and again, linked, after the feeds.
+        category_feeds = render_category_feeds(summaries, self.site)
+        feedless = {name for name, feed in category_feeds.items() if not self.bucket.has(feed.key)}
+        feedless = feedless if site_is_live else set()
+        listings = render_categories(summaries, self.site, feedless) + render_archive(summaries, self.site)
+
+        def relinked_categories() -> Iterator[SiteObject]:
+            if feedless:
+                keys = {category_page_key(name) for name in feedless}
+                yield from (page for page in render_categories(summaries, self.site) if page.key in keys)
+
         front = [
             render_index(digests[latest], summaries, self.site),
             render_feed(summaries, self.site),
@@ -191,7 +204,16 @@ class Publisher:
             render_404(self.site),
         ]
         # The stylesheet first (every page links to it), pages next, then what links to them.
-        return [[render_stylesheet()], day_pages(), listings, relinked_day_pages(), front], digests[latest]
+        phases = [
+            [render_stylesheet()],
+            day_pages(),
+            listings,
+            category_feeds.values(),
+            relinked_day_pages(),
+            relinked_categories(),
+            front,
+        ]
+        return phases, digests[latest]
 
     def _categories_not_shown(self, digest: Digest) -> set[str]:
         """The day's categories that get a page but whose page is not in the bucket yet."""

@@ -34,10 +34,17 @@ from hotpapers.publish.site.config import (
     SiteObject,
     site_config_from_env,
 )
-from hotpapers.publish.site.feeds import FEED_ENTRIES, render_feed, render_sitemap
+from hotpapers.publish.site.feeds import (
+    CATEGORY_FEED_ENTRIES,
+    FEED_ENTRIES,
+    render_category_feeds,
+    render_feed,
+    render_sitemap,
+)
 from hotpapers.publish.site.keys import (
     INDEX_KEY,
     NOT_FOUND_KEY,
+    category_feed_key,
     category_page_key,
     day_page_key,
     digest_export_key,
@@ -53,6 +60,7 @@ __all__ = [
     "CACHE_IMMUTABLE",
     "CACHE_PAST_DAY",
     "CACHE_SHORT",
+    "CATEGORY_FEED_ENTRIES",
     "CATEGORY_PAGE_SIZE",
     "FEED_ENTRIES",
     "INDEX_KEY",
@@ -61,6 +69,7 @@ __all__ = [
     "CategoryFilter",
     "SiteConfig",
     "SiteObject",
+    "category_feed_key",
     "category_page_key",
     "content_security_policy",
     "day_page_key",
@@ -68,6 +77,7 @@ __all__ = [
     "render_404",
     "render_archive",
     "render_categories",
+    "render_category_feeds",
     "render_day",
     "render_feed",
     "render_index",

@@ -1,20 +1,34 @@
-"""The machine-read indexes of the site: the Atom feed and the sitemap."""
+"""The machine-read indexes of the site: the Atom feed, the feed of each category and the sitemap."""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from hotpapers.core.digest import DigestSummary
+from hotpapers.publish.site.categories import CATEGORY_NAMES
 from hotpapers.publish.site.config import ATOM_TYPE, CACHE_SHORT, XML_TYPE, SiteConfig, SiteObject
 from hotpapers.publish.site.formatting import _day_updated, _medium_date, _plural, _rfc3339
-from hotpapers.publish.site.keys import FEED_KEY, SITEMAP_KEY, _category_path, _day_path, _month_path
+from hotpapers.publish.site.keys import (
+    FEED_KEY,
+    SITEMAP_KEY,
+    _category_path,
+    _day_path,
+    _month_path,
+    _paper_anchors,
+    _paper_path,
+    _valid_category,
+    category_feed_key,
+    paper_page_key,
+)
 from hotpapers.publish.site.listings import _archived_pages, _category_listings
 from hotpapers.publish.site.render import _environment, _render
-from hotpapers.publish.site.summaries import _months, _newest_first, _summary_row
+from hotpapers.publish.site.summaries import _day_link, _months, _newest_first, _summary_row
 from hotpapers.publish.site.text import _HOST, _plain
 
 FEED_ENTRIES = 60
 FEED_ENTRY_PAPERS = 10
+CATEGORY_FEED_ENTRIES = 50
 
 
 def _feed_entry_id(site: SiteConfig, day: date) -> str:
@@ -49,8 +63,114 @@ def render_feed(summaries: list[DigestSummary], site: SiteConfig) -> SiteObject:
         )
     updated = max((e["updated"] for e in entries), default="1970-01-01T00:00:00Z")
     feed_id = site.absolute(FEED_KEY) if site.is_absolute else "urn:hotpapers:feed"
-    body = _render("feed.xml", site, entries=entries, updated=updated, feed_id=feed_id)
+    feed = {
+        "title": site.title,
+        "subtitle": "The arXiv papers people are talking about, one digest a day.",
+        "self": FEED_KEY,
+        "alternate": "",
+    }
+    body = _render("feed.xml", site, feed=feed, entries=entries, updated=updated, feed_id=feed_id)
     return SiteObject(FEED_KEY, body, ATOM_TYPE, CACHE_SHORT)
+
+
+@dataclass(frozen=True)
+class _Listed:
+    """One day a paper was listed under a category: the day, its rank and score, the anchor on the day page."""
+
+    day: date
+    rank: int
+    score: int
+    anchor: str
+
+
+@dataclass
+class _CategoryFeedEntry:
+    arxiv_id: str
+    title: str
+    authors: tuple[str, ...]
+    categories: tuple[str, ...]
+    updated: datetime  # the data time of its newest listing in the category
+    listed: list[_Listed] = field(default_factory=list)  # newest first
+
+
+def _category_feed_entries(summaries: list[DigestSummary]) -> dict[str, list[_CategoryFeedEntry]]:
+    """Per category, its newest `CATEGORY_FEED_ENTRIES` papers, one entry per paper with all its listings.
+
+    Membership is the category pages' (any of a paper's categories, primary or cross-list), so a
+    category's feed and its page always agree. A paper listed on several days is one entry, dated
+    by its newest listing: a feed reader shows it once, updated when it comes back.
+    """
+    feeds: dict[str, dict[str, _CategoryFeedEntry]] = {}
+    for summary in _newest_first(summaries):
+        updated = _day_updated(summary.day, summary.as_of)
+        anchors = _paper_anchors(summary.papers)
+        for paper, anchor in zip(summary.papers, anchors, strict=True):
+            listed = _Listed(summary.day, paper.rank, paper.score, anchor)
+            for category in dict.fromkeys(paper.categories):
+                if not _valid_category(category):
+                    continue
+                entries = feeds.setdefault(category, {})
+                entry = entries.get(paper.arxiv_id)
+                if entry is None:
+                    if len(entries) >= CATEGORY_FEED_ENTRIES:
+                        continue
+                    entry = entries[paper.arxiv_id] = _CategoryFeedEntry(
+                        paper.arxiv_id, paper.title, paper.authors, paper.categories, updated
+                    )
+                entry.listed.append(listed)
+    return {category: list(entries.values()) for category, entries in feeds.items()}
+
+
+def _paper_entry_id(site: SiteConfig, arxiv_id: str, first_day: date) -> str:
+    host = site.host
+    if host and _HOST.fullmatch(host):
+        return f"tag:{host.lower()},{first_day.year}:paper/{arxiv_id}"
+    return f"urn:hotpapers:paper:{arxiv_id}"
+
+
+def render_category_feeds(summaries: list[DigestSummary], site: SiteConfig) -> dict[str, SiteObject]:
+    """`categories/<cat>/feed.xml` per category: Atom, one entry per paper listed under it, newest first.
+
+    Entries link each paper's own page (its day page's anchor for an id that gets no page).
+    Keyed by category.
+    """
+    objects: dict[str, SiteObject] = {}
+    entry_template = _environment().get_template("category_feed_entry.html")
+    for category, papers in sorted(_category_feed_entries(summaries).items()):
+        key = category_feed_key(category)
+        if key is None:  # _valid_category already held: never None here
+            continue
+        entries = []
+        for paper in papers:
+            newest = paper.listed[0]
+            page = paper_page_key(paper.arxiv_id)
+            link = _paper_path(paper.arxiv_id) if page else f"{_day_path(newest.day)}#{newest.anchor}"
+            days = [
+                {"link": _day_link(listed.day), "rank": listed.rank, "score": listed.score, "anchor": listed.anchor}
+                for listed in paper.listed
+            ]
+            content = entry_template.render(site=site, paper=paper, days=days, link=link)
+            entries.append(
+                {
+                    "id": _paper_entry_id(site, paper.arxiv_id, paper.listed[-1].day),
+                    "title": _plain(paper.title),
+                    "link": site.absolute(link),
+                    "updated": _rfc3339(paper.updated),
+                    "content": content,
+                }
+            )
+        description = CATEGORY_NAMES.get(category)
+        feed = {
+            "title": f"{site.title}: {category}" + (f" ({description})" if description else ""),
+            "subtitle": f"The arXiv papers in {category} people are talking about, newest first.",
+            "self": key,
+            "alternate": _category_path(category),
+        }
+        updated = max((e["updated"] for e in entries), default="1970-01-01T00:00:00Z")
+        feed_id = site.absolute(key) if site.is_absolute else f"urn:hotpapers:feed:{category}"
+        body = _render("feed.xml", site, feed=feed, entries=entries, updated=updated, feed_id=feed_id)
+        objects[category] = SiteObject(key, body, ATOM_TYPE, CACHE_SHORT)
+    return objects
 
 
 def _page_paths(summaries: list[DigestSummary]) -> list[tuple[str, str | None]]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from hotpapers.core.digest import DigestSummary
 from hotpapers.publish.site.categories import _GROUP_ORDER, CATEGORY_NAMES, _archive_group
 from hotpapers.publish.site.config import SiteConfig, SiteObject
-from hotpapers.publish.site.keys import _category_path, _paper_anchors, _valid_category
+from hotpapers.publish.site.keys import _category_path, _paper_anchors, _valid_category, category_feed_key
 from hotpapers.publish.site.render import _page, _page_context
 from hotpapers.publish.site.summaries import (
     _day_link,
@@ -133,7 +134,9 @@ def _archived_block(entries: list[_CategoryEntry], number: int) -> list[_Categor
     return entries[end - CATEGORY_PAGE_SIZE : end]
 
 
-def render_categories(summaries: list[DigestSummary], site: SiteConfig) -> list[SiteObject]:
+def render_categories(
+    summaries: list[DigestSummary], site: SiteConfig, feedless: Collection[str] = frozenset()
+) -> list[SiteObject]:
     """`categories/index.html` and, per category, `categories/<cat>/index.html` (+ `page/N/` archive pages).
 
     A category's page lists every paper filed under it, newest day first:
@@ -141,6 +144,9 @@ def render_categories(summaries: list[DigestSummary], site: SiteConfig) -> list[
     (marked), so every category link on a day page leads somewhere. Past 100
     entries, the index keeps the newest 100 and fixed blocks of 100, numbered
     from the oldest, hold the rest (`_archived_pages`).
+
+    A category's index links its Atom feed, except the categories in `feedless`: the publisher
+    puts a new category's page up before its feed exists, then again with the link.
     """
     listings = _category_listings(summaries)
     context = _page_context(site)
@@ -163,8 +169,12 @@ def render_categories(summaries: list[DigestSummary], site: SiteConfig) -> list[
         archived = _archived_pages(len(listing.entries))
         blocks = {number: _archived_block(listing.entries, number) for number in range(1, archived + 1)}
         archive = [
-            {"path": _category_path(listing.name, number), "number": number,
-             "first": block[-1].link, "last": block[0].link}  # fmt: skip
+            {
+                "path": _category_path(listing.name, number),
+                "number": number,
+                "first": block[-1].link,
+                "last": block[0].link,
+            }  # fmt: skip
             for number, block in sorted(blocks.items(), reverse=True)
         ]
         objects.append(
@@ -179,6 +189,7 @@ def render_categories(summaries: list[DigestSummary], site: SiteConfig) -> list[
                 archive=archive,
                 older=_category_path(listing.name, archived) if archived else None,
                 newer=None,
+                feed=None if listing.name in feedless else category_feed_key(listing.name),
                 **context,
             )
         )
@@ -197,6 +208,7 @@ def render_categories(summaries: list[DigestSummary], site: SiteConfig) -> list[
                     archive=None,
                     older=_category_path(listing.name, number - 1) if number > 1 else None,
                     newer=_category_path(listing.name, number + 1 if number < archived else None),
+                    feed=None,
                     **context,
                 )
             )
