@@ -120,3 +120,16 @@ def test_category_page_links_its_feed_unless_told_not_to() -> None:
     assert "/categories/cs.LG/feed.xml" not in feedless["categories/cs.LG/index.html"].body.decode()
     assert "/categories/stat.ML/feed.xml" in feedless["categories/stat.ML/index.html"].body.decode()
     assert date(2021, 1, 1) + timedelta(days=12) == summaries[-1].day
+
+
+def test_the_feeds_page_lists_the_daily_feed_and_every_category_feed() -> None:
+    from hotpapers.publish.site import render_feeds_page
+
+    summaries = summaries_of(sample_site_digests())
+    page = render_feeds_page(summaries, SITE)
+    assert page.key == "feeds/index.html"
+    hrefs = scan(page.body).attr_values("href")
+    feeds = render_category_feeds(summaries, SITE)
+    assert "/feed.xml" in hrefs
+    assert {h for h in hrefs if h.endswith("/feed.xml") and h != "/feed.xml"} == {"/" + f.key for f in feeds.values()}
+    assert 'aria-current="page">Feeds</a>' in page.body.decode()

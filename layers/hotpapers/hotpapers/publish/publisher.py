@@ -33,6 +33,7 @@ from hotpapers.publish.site import (
     render_category_feeds,
     render_day,
     render_feed,
+    render_feeds_page,
     render_index,
     render_robots,
     render_sitemap,
@@ -209,6 +210,7 @@ class Publisher:
             day_pages(),
             listings,
             category_feeds.values(),
+            [render_feeds_page(summaries, self.site)],  # after the feeds it links
             relinked_day_pages(),
             relinked_categories(),
             front,

@@ -39,6 +39,7 @@ from hotpapers.publish.site.feeds import (
     FEED_ENTRIES,
     render_category_feeds,
     render_feed,
+    render_feeds_page,
     render_sitemap,
 )
 from hotpapers.publish.site.keys import (
@@ -80,6 +81,7 @@ __all__ = [
     "render_category_feeds",
     "render_day",
     "render_feed",
+    "render_feeds_page",
     "render_index",
     "render_robots",
     "render_site",

@@ -7,7 +7,7 @@ from datetime import date
 
 from hotpapers.core.digest import Digest, DigestSummary
 from hotpapers.publish.site.config import SiteConfig, SiteObject
-from hotpapers.publish.site.feeds import render_category_feeds, render_feed, render_sitemap
+from hotpapers.publish.site.feeds import render_category_feeds, render_feed, render_feeds_page, render_sitemap
 from hotpapers.publish.site.listings import render_archive, render_categories
 from hotpapers.publish.site.pages import render_404, render_day, render_index, render_robots, render_stylesheet
 
@@ -26,6 +26,7 @@ def render_site(
             objects += render_day(digests[day], prev_day, next_day, site)
     objects += render_categories(summaries, site)
     objects += render_category_feeds(summaries, site).values()
+    objects.append(render_feeds_page(summaries, site))  # after the feeds it links
     objects += render_archive(summaries, site)
     newest = days[-1] if days and days[-1] in digests else max(digests, default=None)
     latest = digests[newest] if newest is not None else None

@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from hotpapers.core.digest import DigestSummary
-from hotpapers.publish.site.categories import CATEGORY_NAMES
+from hotpapers.publish.site.categories import _GROUP_ORDER, CATEGORY_NAMES, _archive_group
 from hotpapers.publish.site.config import ATOM_TYPE, CACHE_SHORT, XML_TYPE, SiteConfig, SiteObject
 from hotpapers.publish.site.formatting import _day_updated, _medium_date, _plural, _rfc3339
 from hotpapers.publish.site.keys import (
     FEED_KEY,
+    FEEDS_PATH,
     SITEMAP_KEY,
     _category_path,
     _day_path,
@@ -22,7 +23,7 @@ from hotpapers.publish.site.keys import (
     paper_page_key,
 )
 from hotpapers.publish.site.listings import _archived_pages, _category_listings
-from hotpapers.publish.site.render import _environment, _render
+from hotpapers.publish.site.render import _environment, _page, _page_context, _render
 from hotpapers.publish.site.summaries import _day_link, _months, _newest_first, _summary_row
 from hotpapers.publish.site.text import _HOST, _plain
 
@@ -173,6 +174,27 @@ def render_category_feeds(summaries: list[DigestSummary], site: SiteConfig) -> d
     return objects
 
 
+def render_feeds_page(summaries: list[DigestSummary], site: SiteConfig) -> SiteObject:
+    """`feeds/index.html`: where to subscribe: the daily feed and each category's, by archive group."""
+    categories = sorted(_category_feed_entries(summaries).items(), key=lambda item: (item[0].lower(), item[0]))
+    groups = []
+    for group in _GROUP_ORDER:
+        feeds = [
+            {
+                "name": name,
+                "description": CATEGORY_NAMES.get(name),
+                "path": category_feed_key(name),
+                "page": _category_path(name),
+                "papers": len(entries),
+            }  # fmt: skip
+            for name, entries in categories
+            if _archive_group(name) == group
+        ]
+        if feeds:
+            groups.append({"name": group, "feeds": feeds})
+    return _page(FEEDS_PATH, "feeds.html", site, groups=groups, limit=CATEGORY_FEED_ENTRIES, **_page_context(site))
+
+
 def _page_paths(summaries: list[DigestSummary]) -> list[tuple[str, str | None]]:
     """Every HTML page the site has for these summaries (404 aside), with its lastmod."""
     ordered = _newest_first(summaries)
@@ -181,6 +203,7 @@ def _page_paths(summaries: list[DigestSummary]) -> list[tuple[str, str | None]]:
     for (year, month), days in _months(ordered):
         paths.append((_month_path(year, month), max(_rfc3339(_day_updated(s.day, s.as_of)) for s in days)))
     paths.append(("categories/", latest))
+    paths.append((FEEDS_PATH, latest))
     for listing in _category_listings(summaries):
         paths.append((_category_path(listing.name), None))
         for number in range(1, _archived_pages(len(listing.entries)) + 1):

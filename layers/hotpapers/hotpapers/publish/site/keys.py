@@ -23,6 +23,7 @@ FEED_KEY = "feed.xml"
 SITEMAP_KEY = "sitemap.xml"
 ROBOTS_KEY = "robots.txt"
 NOT_FOUND_KEY = "404.html"
+FEEDS_PATH = "feeds/"  # the page listing every feed
 
 
 def _day_path(day: date) -> str:
