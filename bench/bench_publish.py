@@ -30,6 +30,9 @@ from typing import Any
 import harness as h
 
 HEAVY_CPU_TARGET_S, REBUILD_CPU_TARGET_S, REBUILD_MEMORY_TARGET_MB = 2.0, 60.0, 1024.0
+# The publisher before issue 11 (no paper, week or month pages, no category feeds): the same run's baseline of
+# the rebuild's CPU per object written, run from this commit's package (git archive), on the same table.
+BEFORE_PAGES_COMMIT = "2607ed0f77fba281ee57748390133703c3ac782c"
 # HOTPAPERS_X_MAX_POSTS=0: the heavy day whole (its 24,000 X posts are over the default daily cap).
 ENV = {"HOTPAPERS_SITE_URL": "https://hotpapers.example.org/",  # production has a CDN URL: absolute links
        "HOTPAPERS_SOURCES": "x,bluesky,hackernews,huggingface", "HOTPAPERS_X_MAX_POSTS": "0",
@@ -187,6 +190,17 @@ def worker_rebuild(args: argparse.Namespace) -> dict[str, Any]:
     return {"rebuild": rebuild, "rerun": rerun}
 
 
+def worker_rebuild_before(args: argparse.Namespace) -> dict[str, Any]:
+    """The five-year rebuild by the publisher of BEFORE_PAGES_COMMIT (PYTHONPATH points at its package)."""
+    import jinja2  # noqa: F401
+
+    import hotpapers.publish.handler  # noqa: F401
+
+    settings, wire, clients = h.counted_clients("dynamodb", "s3")
+    clients["s3"].list_buckets()
+    return {"rebuild": publish({"all": True}, wire, phases=False), "package": hotpapers.__file__}
+
+
 def worker_daily(args: argparse.Namespace) -> dict[str, Any]:
     """One more collected day published onto the five-year site, as the scheduled run would."""
     from publish_data import day_items
@@ -194,10 +208,44 @@ def worker_daily(args: argparse.Namespace) -> dict[str, Any]:
     from hotpapers.core.clock import SystemClock
     from hotpapers.core.store import build_store
 
-    settings, wire, _ = h.counted_clients("dynamodb", "s3")
-    build_store(settings, SystemClock()).write_items(day_items(args.daily_day, args.seed))  # the collector's part
+    settings, wire, clients = h.counted_clients("dynamodb", "s3")
+    store = build_store(settings, SystemClock())
+    store.write_items(day_items(args.daily_day, args.seed))  # the collector's part
+    before = listing(clients["s3"], settings.bucket)
     event = {"detail-type": "Collect Finished", "source": "hotpapers", "detail": {"date": args.daily_day.isoformat()}}
-    return {"daily": {**publish(event, wire), "day": args.daily_day.isoformat()}}
+    daily = publish(event, wire)
+    after = listing(clients["s3"], settings.bucket)
+    digest = store.get_digest(args.daily_day)
+    papers = [{"arxiv_id": p.arxiv_id, "categories": list(p.categories)} for p in digest.papers] if digest else []
+    written = sorted(key for key, (etag, _) in after.items() if before.get(key, ("",))[0] != etag)
+    return {"daily": {**daily, "day": args.daily_day.isoformat(), "written": written, "papers": papers}}
+
+
+def expected_daily_writes(day: date, papers: list[dict[str, Any]], previous_day: date) -> set[str]:
+    """What a daily publish may write: the day, its neighbour, its papers' pages, its week and month, the
+    touched categories and their feeds, and the listings and indexes that every new day changes."""
+    from hotpapers.publish.site.keys import (
+        category_feed_key,
+        category_page_key,
+        digest_export_key,
+        month_page_key,
+        paper_page_key,
+        period_export_key,
+        week_page_key,
+    )
+
+    iso_year, iso_week, _ = day.isocalendar()
+    week, month = f"{iso_year}-W{iso_week:02d}", f"{day:%Y-%m}"
+    keys = {f"digests/{d}/index.html" for d in (day, previous_day)}
+    keys |= {digest_export_key(day, extension) for extension in ("md", "json")}
+    keys |= {week_page_key(week), month_page_key(month)}
+    keys |= {period_export_key(k, p, e) for k, p in (("week", week), ("month", month)) for e in ("md", "json")}
+    keys |= {paper_page_key(p["arxiv_id"]) for p in papers} - {None}
+    for category in {c for p in papers for c in p["categories"]}:
+        keys |= {category_page_key(category), category_feed_key(category)} - {None}
+    keys |= {"index.html", "feed.xml", "sitemap.xml", "archive/index.html", f"archive/{day:%Y-%m}/index.html",
+             "categories/index.html", "feeds/index.html"}  # fmt: skip
+    return keys
 
 
 def worker_baseline(args: argparse.Namespace) -> dict[str, Any]:
@@ -241,8 +289,27 @@ def worker_extra(args: argparse.Namespace) -> dict[str, Any]:
 # ============================================================================ orchestrator side
 
 
+def before_package() -> Path | None:
+    """BEFORE_PAGES_COMMIT's package, unpacked once under bench/results/ (None outside a git clone)."""
+    import subprocess
+    import tarfile
+
+    target = h.RESULTS / f".publisher-{BEFORE_PAGES_COMMIT[:12]}"
+    if (target / "layers/hotpapers/hotpapers/__init__.py").is_file():
+        return target / "layers/hotpapers"
+    archive = subprocess.run(["git", "-C", str(h.ROOT), "archive", BEFORE_PAGES_COMMIT, "layers/hotpapers/hotpapers"],
+                             capture_output=True, check=False)  # fmt: skip
+    if archive.returncode != 0:
+        print(f"  no baseline publisher: git archive {BEFORE_PAGES_COMMIT[:12]} failed: {archive.stderr[:200]!r}")
+        return None
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(target, filter="data")
+    return target / "layers/hotpapers"
+
+
 def build_report(heavy: dict[str, Any], years: dict[str, Any], base: dict[str, Any], daily: dict[str, Any],
-                 setup: dict[str, Any], years_env: dict[str, str]) -> dict[str, Any]:  # fmt: skip
+                 setup: dict[str, Any], years_env: dict[str, str],
+                 before: dict[str, Any] | None) -> dict[str, Any]:  # fmt: skip
     from hotpapers.core.clock import SystemClock
     from hotpapers.core.settings import Settings
     from hotpapers.core.store import build_store
@@ -257,6 +324,11 @@ def build_report(heavy: dict[str, Any], years: dict[str, Any], base: dict[str, A
         "rerun_vs_render_site": h.ratio(rerun["cpu_s"], base["render_site_cpu_s"]),
         "render_site_vs_plain_jinja2_5y": h.ratio(base["render_site_cpu_s"], base["plain_jinja2_cpu_s"]),
     }
+    per_object = rebuild["cpu_s"] / max(rebuild["objects_put"], 1)
+    if before:
+        old = before["rebuild"]
+        old_per_object = old["cpu_s"] / max(old["objects_put"], 1)
+        ratios["rebuild_cpu_per_object_vs_before_issue_11"] = h.ratio(per_object, old_per_object)
     store = build_store(Settings.from_env(years_env), SystemClock())  # moto's indexed Queries: the items written?
     sample = setup["years"]["sample_keys"]
     read = {day: sorted(f"{i['PK']}|{i['SK']}" for i in store.day_items(date.fromisoformat(day))) for day in sample}
@@ -268,6 +340,25 @@ def build_report(heavy: dict[str, Any], years: dict[str, Any], base: dict[str, A
                f"{rebuild['cpu_s']:.1f} s")
     checks.add("five-year rebuild under 1 GB peak memory", rebuild["maxrss_after_mb"] < REBUILD_MEMORY_TARGET_MB,
                f"{rebuild['maxrss_after_mb']:.0f} MB peak RSS")  # fmt: skip
+    if before:
+        old = before["rebuild"]
+        checks.add("five-year rebuild: CPU per object written does not grow (vs the publisher before issue 11, "
+                   "same run)", ratios["rebuild_cpu_per_object_vs_before_issue_11"] <= 1.0,
+                   f"{per_object * 1000:.2f} ms × {rebuild['objects_put']:,} objects vs "
+                   f"{old['cpu_s'] / max(old['objects_put'], 1) * 1000:.2f} ms × {old['objects_put']:,} "
+                   f"({ratios['rebuild_cpu_per_object_vs_before_issue_11']:.2f}x)")  # fmt: skip
+    else:
+        checks.add("five-year rebuild: CPU per object written does not grow", False, "no baseline publisher (git)")
+    written, expected = daily["daily"]["written"], expected_daily_writes(
+        date.fromisoformat(daily["daily"]["day"]), daily["daily"]["papers"],
+        date.fromisoformat(daily["daily"]["day"]) - timedelta(days=1))  # fmt: skip
+    unexpected = sorted(set(written) - expected)
+    papers_written = [k for k in written if k.startswith("papers/")]
+    checks.add("daily publish writes only what changed (the day, its papers, its week and month, touched "
+               "categories and feeds, listings)", not unexpected and len(papers_written) == len(
+               daily["daily"]["papers"]) and daily["daily"]["objects_put"] == len(written),
+               f"{len(written)} objects ({len(papers_written)} paper pages for {len(daily['daily']['papers'])} "
+               f"papers); unexpected {unexpected[:5]}")  # fmt: skip
     checks.add("unchanged re-run makes 0 PUTs (stats and wire)", rerun["objects_put"] == 0 and rerun["bucket_unchanged"]
                and not rerun["requests"].get("s3.PutObject"), f"{rerun['objects_put']} reported, "
                f"{rerun['requests'].get('s3.PutObject', 0)} on the wire")  # fmt: skip
@@ -283,7 +374,7 @@ def build_report(heavy: dict[str, Any], years: dict[str, Any], base: dict[str, A
     checks.add("valid: moto's indexed Queries return the items written", read == sample,
                f"{len(sample)} sample days", "valid")  # fmt: skip
     return {"heavy_day": heavy, "five_years": years, "baseline_5y": base, "daily": daily, "ratios": ratios,
-            "checks": checks}  # fmt: skip
+            "before_issue_11": before, "checks": checks}  # fmt: skip
 
 
 def print_report(report: dict[str, Any]) -> None:
@@ -302,7 +393,9 @@ def print_report(report: dict[str, Any]) -> None:
             ("rank and render (rank_day, Publisher._render)", "rank_and_render_cpu_s"),
             ("baseline: site.render_site (same pages)", "render_site_cpu_s"))]
         + [["plain jinja2, minimal template, same papers", f"{heavy['plain_jinja2_cpu_s']:.3f}", "", ""]])  # fmt: skip
-    rows = [("heavy day publish (empty bucket)", heavy["publish"]["first"]),
+    before = report.get("before_issue_11")
+    rows = [*([("five-year rebuild, publisher before issue 11", before["rebuild"])] if before else []),
+            ("heavy day publish (empty bucket)", heavy["publish"]["first"]),
             ("heavy day publish, unchanged", heavy["publish"]["unchanged"]), ("five-year rebuild (empty bucket)",
             rebuild), ("five-year re-run, unchanged", rerun), ("daily publish onto five years", daily)]  # fmt: skip
     h.table("Scenarios", ["", "wall s", "CPU s", "peak RSS MB", "PUTs", "unchanged", "requests"],
@@ -313,6 +406,9 @@ def print_report(report: dict[str, Any]) -> None:
           f"{years['servers_child_cpu_s']:.0f} s, daily {report['daily']['servers_child_cpu_s']:.0f} s; rebuild: "
           f"{rebuild['days_published']:,} days, {rebuild['papers_published']:,} papers, {rebuild['bucket_objects']:,}"
           f" objects, {rebuild['bucket_bytes'] / 2**20:.0f} MB")  # fmt: skip
+    kinds = Counter(k.split("/")[0] if "/" in k else k for k in daily["written"])
+    print(f"  daily publish wrote {len(daily['written'])} objects: " + ", ".join(f"{k} {v}" for k, v in
+          sorted(kinds.items())))  # fmt: skip
     h.table("Where the CPU goes, s", ["", "rebuild", "re-run", "daily"],
             [[key, *(f"{run['phases_cpu_s'].get(key, 0.0):.2f}" for run in (rebuild, rerun, daily))]
              for key in rebuild["phases_cpu_s"]])  # fmt: skip
@@ -330,6 +426,7 @@ def print_report(report: dict[str, Any]) -> None:
 
 
 WORKERS = {"collect": worker_collect, "heavy": worker_heavy, "rebuild": worker_rebuild, "daily": worker_daily,
+           "rebuild_before": worker_rebuild_before,
            "baseline": worker_baseline, "profile": worker_extra, "tracemalloc": worker_extra}  # fmt: skip
 
 
@@ -382,6 +479,14 @@ def main() -> int:
         print(f"  {setup['years']['counts']}\n  heavy day: {setup['heavy']}", flush=True)
         print("heavy day: rank and render (pure CPU), then publish twice ...", flush=True)
         heavy = worker("heavy", heavy_env, "--repeat", str(args.repeat), *(["--profile"] if args.profile else []))
+        before = None
+        if (package := before_package()) is not None:
+            print(f"baseline: the five-year rebuild by the publisher of {BEFORE_PAGES_COMMIT[:12]} ...", flush=True)
+            before_env = {**years_env, "HOTPAPERS_BUCKET": years_env["HOTPAPERS_BUCKET"] + "-before",
+                          "PYTHONPATH": str(package)}  # fmt: skip
+            h.provision_env(before_env)
+            before = worker("rebuild_before", before_env)
+            print(f"  {before['rebuild']['cpu_s']:.1f} s CPU, {before['rebuild']['objects_put']:,} objects", flush=True)
         print("five-year rebuild, then the unchanged re-run ...", flush=True)
         years = worker("rebuild", years_env)
         print(f"  rebuild {years['rebuild']['cpu_s']:.1f} s CPU, re-run {years['rerun']['cpu_s']:.1f} s", flush=True)
@@ -396,7 +501,7 @@ def main() -> int:
         print("daily publish of one more day onto the five-year site ...", flush=True)
         daily = worker("daily", years_env, "--daily-day", (args.end + timedelta(days=1)).isoformat())
         fast = servers.ask("cpu")["fast_responses"]
-        report = build_report(heavy, years, baseline, daily, setup, years_env)
+        report = build_report(heavy, years, baseline, daily, setup, years_env, before)
     report.update(meta=meta, setup=setup, moto_fast_responses=fast, heavy_profile=heavy.pop("profile"), **extra)
     report["checks"].add("valid: moto's fast responses identical to moto's own", not fast["mismatch"],
                          (fast["mismatch"] or "checked 10 of each")[:200], "valid")  # fmt: skip
