@@ -123,6 +123,9 @@ _DROPPED = frozenset({"mathcolor", "mathbackground", "linebreak"})
 
 # latex2mathml leaves a command it does not know as the text `\name` of an <mi>.
 _UNKNOWN_COMMAND = re.compile(r"\\[A-Za-z]")
+# latex2mathml copies \text{…} into its XML unescaped, so the parser would read `&lt;` there as `<`:
+# a span holding anything like a character reference is shown as source, exactly as written.
+_REFERENCE_LIKE = re.compile(r"&#?[A-Za-z0-9]+;")
 _NESTING_TOKEN = re.compile(r"\\\\|\\[{}]|[{}]|\\(?:left|right|begin|end)(?![A-Za-z])")
 
 # Text-mode macros of real arXiv abstracts, shown as what TeX prints. A control word eats the spaces
@@ -256,7 +259,7 @@ def formula_markup(tex: str, display: bool = False) -> str | None:
     """The MathML of one TeX span, rebuilt from the whitelist; None when it is to be shown as source."""
     from latex2mathml.converter import convert
 
-    if not tex.strip() or len(tex) > MAX_FORMULA_CHARS or _nesting(tex) > MAX_NESTING:
+    if not tex.strip() or len(tex) > MAX_FORMULA_CHARS or _REFERENCE_LIKE.search(tex) or _nesting(tex) > MAX_NESTING:
         return None
     prepared = _MATH_MACROS.sub(lambda m: _MATH_MACRO_FOR[m.group(1)] + " ", tex)
     try:
