@@ -93,6 +93,7 @@ def test_text_mode_macros_of_real_abstracts() -> None:
     assert "with ≈20% of remaining weights" in shown_text and "up to ≈3.69x speedup" in shown_text
     assert r"\bertbase" in shown_text  # an author's own macro stays as it was written
     assert shown(tex_markup(r"$\textapprox 3$")) == "≈3"  # and inside math
+    assert shown(tex_markup(r"$a\not= b$, $x \not\in S$")) == "a≠b, x∉S"  # one symbol, not an overlaid slash
 
 
 def test_escaped_dollars_and_prices_are_text() -> None:

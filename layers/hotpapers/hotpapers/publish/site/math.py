@@ -31,10 +31,10 @@ non-space, a closing `$` follows a non-space and is not followed by a digit; `\\
 sign. A `$` with no closing one is text. Scanning is linear in the text's length.
 
 Outside math, a few text-mode macros arXiv abstracts carry are shown as what they print
-(`\\textapprox` as ≈, `\\%` as %, …: `_TEXT_MACROS`); inside math `\\textapprox` becomes `\\approx`
-and `~` is a space (latex2mathml's own handling of `~`, `\\rm{fb}`…). Pages only: `<title>`,
-meta descriptions, the Atom feed and the sitemap show the escaped TeX source, and the Markdown
-and JSON exports keep the TeX untouched.
+(`\\textapprox` as ≈, `\\%` as %, …: `_TEXT_MACROS`). Inside math `\\textapprox` becomes
+`\\approx` and `\\not=` becomes `\\neq` (`_MATH_REWRITES`); `~` is a space and `\\rm{fb}` upright
+(latex2mathml's own handling). Pages only: `<title>`, meta descriptions, the Atom feed and the
+sitemap show the escaped TeX source, and the Markdown and JSON exports keep the TeX untouched.
 
 Conversions are memoized (a title is shown on its day, the front page, its categories, the
 archive, its paper page and the week and month), both per formula and per text.
@@ -132,8 +132,14 @@ _NESTING_TOKEN = re.compile(r"\\\\|\\[{}]|[{}]|\\(?:left|right|begin|end)(?![A-Z
 # after it ("\textapprox 20" prints "≈20"); an escaped special character is that character.
 _TEXT_MACROS = {"textapprox": "≈", "textasciitilde": "~", "textless": "<", "textgreater": ">"}
 _TEXT_MACRO = re.compile(r"\\(" + "|".join(_TEXT_MACROS) + r")(?![A-Za-z]) *|\\([%&$#_])")
-_MATH_MACROS = re.compile(r"\\(textapprox|textasciitilde)(?![A-Za-z])")
-_MATH_MACRO_FOR = {"textapprox": r"\approx", "textasciitilde": r"\sim"}
+# Inside math: text-mode symbols as their math commands, and the negations latex2mathml draws as an
+# overlaid slash (which Chromium renders poorly) as their own symbols.
+_MATH_REWRITES = (
+    (re.compile(r"\\textapprox(?![A-Za-z])"), r"\\approx "),
+    (re.compile(r"\\textasciitilde(?![A-Za-z])"), r"\\sim "),
+    (re.compile(r"\\not\s*="), r"\\neq "),
+    (re.compile(r"\\not\s*\\in(?![A-Za-z])"), r"\\notin "),
+)
 
 # Where a span may open: `\\` and `\$` are skipped (an escaped backslash, a dollar sign).
 _OPENER = re.compile(r"\\\\|\\\$|\$\$|\$|\\\(|\\\[")
@@ -261,7 +267,10 @@ def formula_markup(tex: str, display: bool = False) -> str | None:
 
     if not tex.strip() or len(tex) > MAX_FORMULA_CHARS or _REFERENCE_LIKE.search(tex) or _nesting(tex) > MAX_NESTING:
         return None
-    prepared = _MATH_MACROS.sub(lambda m: _MATH_MACRO_FOR[m.group(1)] + " ", tex)
+    prepared = tex
+    if "\\" in tex:
+        for pattern, replacement in _MATH_REWRITES:
+            prepared = pattern.sub(replacement, prepared)
     try:
         converted = convert(prepared, display="block" if display else "inline")
         if "<!" in converted or "<?" in converted:  # no DOCTYPE, entity declaration, CDATA or PI
