@@ -666,6 +666,7 @@ def test_long_texts_are_shortened_on_pages_and_kept_whole_in_the_exports(
                     scrollWidth: document.documentElement.scrollWidth,
                     innerWidth: window.innerWidth,
                     wide: [...document.querySelectorAll('main *')]
+                        .filter(e => !e.parentElement.closest('math'))  // a formula scrolls within its own box
                         .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
                         .map(e => e.localName + '.' + e.className).slice(0, 5),
                 })"""
