@@ -247,6 +247,14 @@ def test_digest_page_shows_the_seventeen_papers_of_the_sample_day(browser: Brows
         assert "1 June 2021" in page.title(), page.title()
         # The stylesheet applied: the card is laid out by style.css, not the user agent's defaults.
         assert page.evaluate("getComputedStyle(document.body).margin") == "0px"
+        # The day's real TeX (e.g. "$10~\\rm{fb}^{-1}$" of proton collisions) is laid out as MathML.
+        formulas = page.locator(".paper__abstract math")
+        assert formulas.count() >= 1
+        assert formulas.evaluate_all(
+            "els => els.every(e => e.namespaceURI === 'http://www.w3.org/1998/Math/MathML'"
+            " && getComputedStyle(e).display.includes('math') && e.getBoundingClientRect().width > 0)"
+        )
+        assert "fb" in page.locator(".paper__abstract math msup").first.text_content()
         assert observed.problems == []
     finally:
         page.context.close()

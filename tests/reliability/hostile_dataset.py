@@ -47,6 +47,21 @@ ALL_PAYLOADS = " ".join(
 # Strings that must read, as visible text, exactly as sent (the browser's innerText of the page).
 VISIBLE = (SCRIPT, SCRIPT_CANARY, IMG, IMG_CANARY, ATTR, SVG, JS_URL, DATA_URL, "&amp &#x; &#99999999;", "AT&T")
 
+# TeX in a title and an abstract: what must never become markup (a javascript: link, a script and quotes
+# inside math, \style, 10,000 open braces), and benign formulas that must become MathML.
+TEX_HREF = r"$\href{javascript:window.__pwned='href'}{x}$"
+TEX_HOSTILE = (
+    TEX_HREF,
+    "$<script>window.__pwned='tex'</script>$",
+    r"$\unicode{x3C}img src=x onerror=alert(1)\unicode{x3E}$",
+    '$a" onmouseover="window.__pwned=1$',
+    r"$\style{background:url(javascript:alert(1))}{x}$",
+    r"$\text{<img src=x onerror=alert(1)>}$",
+)
+TEX_NESTED = "$" + "{" * 3_000 + "$"  # in a title, which the collector caps at 4,000 bytes
+TEX_BENIGN = (r"$\omega$", r"$10~\rm{fb}^{-1}$", r"$\sqrt{s}=13$")
+TEX_SPAM = "$a$ " * 25_600  # 100 KB of formulas
+
 X_USERNAME = '"><img src=x onerror=alert(1)>'
 BSKY_HANDLE = "javascript:alert('bsky')"
 
@@ -60,6 +75,7 @@ MARKERS = {
     "arxiv comment": f"[comment] {SVG} {ATTR_SINGLE}",
     "arxiv journal ref": f"[journal] {SCRIPT_CANARY}",
     "arxiv doi": '10.1234/"><script>alert(1)</script>',
+    "arxiv tex": f"[tex] {TEX_HREF}",  # refused by the MathML whitelist: shown as its source
     "x post text": f"[x-text] {ALL_PAYLOADS}",
     "x author name": f"[x-name] {SCRIPT} {IMG}",
     "x username": "@" + X_USERNAME,
@@ -196,8 +212,8 @@ def hostile_dataset() -> tuple[UpstreamDataset, Expected]:
     dataset.arxiv_entries[PAPER_LONG_POST] = render_arxiv_entry(
         PAPER_LONG_POST,
         version=1,
-        title="A paper one post of 100 KB talks about",
-        summary="A short abstract.",
+        title=f"A paper one post of 100 KB talks about: {' '.join(TEX_BENIGN)} {MARKERS['arxiv tex']} {TEX_NESTED}",
+        summary=" ".join((*TEX_BENIGN, MARKERS["arxiv tex"], *TEX_HOSTILE, TEX_SPAM)),
         authors=["Long Post"],
         categories=["cs.CV"],
         published=published,

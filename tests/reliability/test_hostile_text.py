@@ -52,6 +52,7 @@ from hotpapers.local.relay import relay_collect_finished
 from hotpapers.local.server import LocalServer
 from hotpapers.publish.handler import build_site_bucket
 from hotpapers.publish.site import TEXT_LIMIT, content_security_policy
+from hotpapers.publish.site.text import _shorten
 from tests.integration.conftest import BSKY
 
 from . import ledger
@@ -62,6 +63,10 @@ from .hostile_dataset import (
     MARKERS,
     PAPER_LONG_ABSTRACT,
     PAPER_LONG_POST,
+    TEX_BENIGN,
+    TEX_HOSTILE,
+    TEX_NESTED,
+    TEX_SPAM,
     UNSAFE_LINK_TARGETS,
     X_USERNAME,
     hostile_dataset,
@@ -496,6 +501,81 @@ LINK_ORDER_JS = """
 """
 
 
+# The formulas of one paper card as Chromium sees them: MathML elements, their layout, their attributes.
+MATHML_JS = """
+(id) => {
+  const MATHML = 'http://www.w3.org/1998/Math/MathML';
+  const article = document.querySelector(`article[aria-labelledby='arxiv-${id}']`);
+  const maths = [...article.querySelectorAll('math')];
+  const inside = [...article.querySelectorAll('math *')];
+  return {
+    count: maths.length,
+    namespaces: [...new Set(maths.map(m => m.namespaceURI))],
+    displays: [...new Set(maths.map(m => getComputedStyle(m).display))],
+    empty: maths.filter(m => m.getBoundingClientRect().width <= 0).length,
+    foreign: inside.filter(e => e.namespaceURI !== MATHML).map(e => e.localName),
+    tags: [...new Set([...maths, ...inside].map(e => e.localName))],
+    attributes: [...new Set([...maths, ...inside].flatMap(e => [...e.attributes].map(a => a.name)))],
+    links: article.querySelectorAll('math a, math [href]').length,
+    title: article.querySelector('.paper__title').innerText,
+    abstract: article.querySelector('.paper__abstract').innerText,
+  };
+}
+"""
+
+
+def test_tex_becomes_mathml_in_chromium_and_hostile_tex_stays_text(
+    browser: Browser, hostile_site: HostileSite, reports: dict[str, Report]
+) -> None:
+    """A title and abstract with benign and hostile TeX: real MathML laid out, nothing else, no code run."""
+    from hotpapers.publish.site import math as site_math
+
+    report = Report("day page (formulas)")
+    page = watched(browser, hostile_site.url, report)
+    try:
+        page.goto(hostile_site.url + HTML_PAGES["day page"], wait_until="load")
+        found = page.evaluate(MATHML_JS, PAPER_LONG_POST)
+        audit(page, report)
+    finally:
+        page.context.close()
+    assert report.dialogs == [] and report.console_errors == [] and report.page_errors == []
+    assert report.pwned is None and report.audit["onAttrs"] == [] and report.audit["scripts"] == []
+    # Chromium finds exactly the formulas the publisher wrote: the title's three, and of the abstract's first
+    # MAX_FORMULAS spans (benign, harmless hostile ones, 100 KB of $a$) those the whitelist did not refuse.
+    paper = next(p for p in json.loads(reports["json export"].raw)["papers"] if p["arxiv_id"] == PAPER_LONG_POST)
+    written = str(site_math.tex_markup(_shorten(paper["abstract"], TEXT_LIMIT))).count("<math>")
+    assert site_math.MAX_FORMULAS - len(TEX_HOSTILE) <= written <= site_math.MAX_FORMULAS
+    assert found["count"] == len(TEX_BENIGN) + written, found["count"]
+    assert found["namespaces"] == ["http://www.w3.org/1998/Math/MathML"] and found["foreign"] == []
+    assert all("math" in display for display in found["displays"]), found["displays"]  # laid out as MathML
+    assert found["empty"] == 0 and found["links"] == 0
+    assert set(found["tags"]) <= site_math._ELEMENTS and set(found["attributes"]) <= set(site_math._ATTRIBUTES)
+    # Refused TeX reads as the source it was: the javascript: link, \style, \text with markup, 3,000 braces.
+    for source in (MARKERS["arxiv tex"], TEX_HOSTILE[4], TEX_HOSTILE[5]):
+        assert source in found["abstract"], source
+    assert MARKERS["arxiv tex"] in found["title"] and TEX_NESTED in found["title"]
+    # Chromium's text of the formulas: one token a line, single letters in math italic (MathML's math-auto).
+    compact = "".join(found["title"].split())
+    assert "about:𝜔10fb−1𝑠=13[tex]" in compact, compact[:80]
+    assert "$a$ $a$" in found["abstract"]  # the formulas past the first MAX_FORMULAS stay source text
+    # Everywhere the TeX is not MathML: the exports keep it exactly.
+    json_text = reports["json export"].text
+    assert TEX_SPAM.strip() in json_text and TEX_NESTED in json_text and TEX_HOSTILE[1] in json_text
+    ledger.record(
+        "hostile_text",
+        field="TeX in a title and an abstract",
+        payload="`\\href{javascript:…}`, `<script>` and quotes inside `$…$`, `\\unicode{x3C}`, `\\style`, "
+        "3,000 nested braces, 100 KB of `$a$`",
+        pages_checked=1,
+        scripts_run=0,
+        dialogs=0,
+        console_errors=0,
+        unsafe_urls=0,
+        notes=f"{found['count']} MathML formulas laid out by Chromium (display {', '.join(found['displays'])}), "
+        "only whitelisted elements and attributes; refused spans shown as their source; exports keep the TeX",
+    )
+
+
 # Text nodes holding bidi controls, and whether each sits inside an isolate (<bdi> or an element with dir).
 BIDI_JS = """
 () => {
@@ -586,6 +666,7 @@ def test_long_texts_are_shortened_on_pages_and_kept_whole_in_the_exports(
                     scrollWidth: document.documentElement.scrollWidth,
                     innerWidth: window.innerWidth,
                     wide: [...document.querySelectorAll('main *')]
+                        .filter(e => !e.parentElement.closest('math'))  // a formula scrolls within its own box
                         .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
                         .map(e => e.localName + '.' + e.className).slice(0, 5),
                 })"""

@@ -314,5 +314,12 @@ def scan(body: bytes) -> PageScan:
     return scanner.scan
 
 
+def reader_text(value: str) -> str:
+    """The text a reader sees for a title or abstract on a page: its TeX spans as their formulas' text."""
+    from hotpapers.publish.site.math import tex_markup
+
+    return scan(str(tex_markup(value)).encode("utf-8")).text
+
+
 def html_pages(objects: list[SiteObject]) -> dict[str, SiteObject]:
     return {o.key: o for o in objects if o.content_type.startswith("text/html")}

@@ -43,6 +43,7 @@ from .site_fixtures import (
     digest_of,
     empty_digest,
     html_pages,
+    reader_text,
     sample_digest,
     sample_papers,
     sample_site_digests,
@@ -138,9 +139,9 @@ def test_day_page_lists_every_paper_in_rank_order_with_its_engagement_and_links(
         return " ".join(value.split())
 
     for paper in digest.papers:
-        assert words(f"{paper.rank}. {paper.title}") in text
+        assert words(f"{paper.rank}. {reader_text(paper.title)}") in text
         assert words(", ".join(paper.authors)) in text
-        assert words(paper.abstract) in text
+        assert words(reader_text(paper.abstract)) in text
         assert f"{paper.score:,} points" in text
         hrefs = page.attr_values("href")
         assert paper.abs_url in hrefs and paper.pdf_url in hrefs

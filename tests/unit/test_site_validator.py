@@ -20,6 +20,7 @@ from hotpapers.core.digest import DigestSummary
 from hotpapers.publish.site import render_404, render_categories, render_day, render_index, render_site
 
 from .site_fixtures import SITE, big_category_summaries, empty_digest, sample_site_digests, summaries_of, write_site
+from .test_site_math import formula_digest
 from .test_site_xss import hostile_digest, long_text_digest
 
 pytestmark = pytest.mark.unit
@@ -56,6 +57,9 @@ def test_every_page_kind_and_the_stylesheet_are_valid(tmp_path: Path) -> None:
     write_site(render_day(empty_digest(date(2021, 5, 31)), None, None, SITE), tmp_path / "empty")
     # A 100 KB abstract and post text, shortened on the page with a note (site.TEXT_LIMIT).
     write_site(render_day(long_text_digest(), None, None, SITE), tmp_path / "long")
+    # TeX as MathML: real formulas, every construct the converter writes for them, and the fallbacks
+    # (the hostile day above holds the hostile TeX and 100 KB of formulas).
+    write_site(render_day(formula_digest(), None, None, SITE), tmp_path / "math")
 
     pages = sorted(tmp_path.rglob("*.html"))
     assert len(pages) > 30 and len(list(tmp_path.rglob("*.css"))) == 2

@@ -13,6 +13,7 @@ import pytest
 
 from hotpapers.core.digest import Digest, DigestSummary, RankedPaper, TextEntity, TopPost
 from hotpapers.publish.site import TEXT_LIMIT, SiteConfig, render_day, render_feed, render_site, safe_url
+from hotpapers.publish.site import math as site_math
 
 from .site_fixtures import SITE, by_key, html_pages, sample_digest, scan
 
@@ -24,6 +25,19 @@ SINGLE = "' onmouseover='alert(1)' x='"
 RLO = "\u202egnp.exe"  # RIGHT-TO-LEFT OVERRIDE: renders as "exe.png"
 ZERO_WIDTH = "zero\u200bwidth\ufeffjoined"
 LATEX = r"$\omega$-regular languages and \textbf{x} \cite{foo} with $O(n^2)$ & <T>"
+# TeX that must never become markup: a link, a script, a character from \unicode, quotes that would
+# break out of an attribute, 10,000 open braces; and benign formulas that must become MathML.
+TEX_HOSTILE = (
+    r"$\href{javascript:alert(1)}{x}$",
+    "$<script>alert(1)</script>$",
+    r"$\unicode{x3C}script\unicode{x3E}$",
+    '$a" onmouseover="alert(1)$',
+    r"$\text{' onfocus='alert(1)}$",
+    r"$\style{background:url(javascript:alert(1))}{x}$",
+    "$" + "{" * 10_000 + "$",
+)
+TEX_BENIGN = (r"$\omega$", r"$10~\rm{fb}^{-1}$", r"$\sqrt{s}=13$")
+TEX_SPAM = "$a$ " * 25_600  # 100 KB of formulas
 CJK = "注意力机制 トランスフォーマー 주의"
 EMOJI = "🔥 papers 👩‍🔬 🏃🏻💨"
 CONTROL = "bell\x07null\x00esc\x1bnonchar\ufffe\U0010ffff"
@@ -112,6 +126,18 @@ def hostile_digest() -> Digest:
         engagement={"x": {"posts": 2, "retweets": 20, "likes": 40, "score": 60}, f"{SCRIPT}": {"posts": 1, IMG: 3}},
         top_posts=posts,
     )
+    tex = replace(
+        base,
+        rank=3,
+        arxiv_id="2106.00004",
+        title=" ".join((TEX_BENIGN[0], *TEX_HOSTILE)),  # a title is never cut: the 10,000 braces reach the page
+        authors=("TeX",),
+        abstract=" ".join(TEX_BENIGN + TEX_HOSTILE[:-1]),
+        categories=(),
+        top_posts=(),
+        engagement={},
+    )
+    spam = replace(tex, rank=4, arxiv_id="2106.00005", title=TEX_SPAM, abstract=TEX_SPAM)
     second = replace(
         base,
         rank=2,
@@ -126,7 +152,10 @@ def hostile_digest() -> Digest:
         engagement={},
     )
     return Digest(
-        day=date(2021, 6, 1), as_of=datetime(2021, 6, 2, 9, 38, tzinfo=UTC), papers=(paper, second), candidates=2
+        day=date(2021, 6, 1),
+        as_of=datetime(2021, 6, 2, 9, 38, tzinfo=UTC),
+        papers=(paper, second, tex, spam),
+        candidates=4,
     )
 
 
@@ -195,6 +224,25 @@ def test_text_survives_escaped(day) -> None:
         assert value in text, value
     assert "javascript:alert(1)" in text  # the bad link is shown as the text it was, not as a link
     assert "No abstract available." in text  # the empty abstract
+
+
+def test_hostile_tex_stays_text_and_benign_formulas_become_mathml(day) -> None:
+    found = scan(day.body)
+    math = [e for e in found.elements if e.tag == "math" or any(a.tag == "math" for a in e.ancestors)]
+    assert len([e for e in math if e.tag == "math"]) >= 2 * len(TEX_BENIGN) + 100  # title twice, abstract; spam
+    allowed = set(site_math._ATTRIBUTES)
+    assert {name for e in math for name in e.attrs} <= allowed
+    assert {e.tag for e in math} <= site_math._ELEMENTS
+    text = found.text
+    for hostile in (TEX_HOSTILE[0], TEX_HOSTILE[5], TEX_HOSTILE[6]):
+        assert hostile in text, hostile[:40]  # refused: shown as the source it was, escaped
+    # The others convert to harmless formulas: their <, > and quotes are escaped text of <mi>, <mo>, <mtext>.
+    body = day.body.decode("utf-8")
+    assert "<mi>&lt;</mi><mi>s</mi>" in body and "<mo>&lt;</mo><mi>s</mi>" in body
+    assert "<mtext>&#39;\u00a0onfocus=&#39;alert(1)</mtext>" in body  # \\text keeps spaces as no-break ones
+    assert TEX_SPAM.strip() in text  # the 100 KB title: too long to convert, shown whole
+    spam_abstract = [t for t, stack in found.texts if any(e.attrs.get("class") == "paper__abstract" for e in stack)]
+    assert spam_abstract  # the abstract's formulas past the first hundred stay source text
 
 
 def test_forbidden_code_points_are_dropped_but_the_rest_is_kept(day) -> None:

@@ -7,7 +7,9 @@ package's own templates and stylesheet.
 
 Safety: jinja2 autoescapes every HTML and XML template, and every value a
 template prints passes `_finalize` first, which drops code points that HTML
-and XML forbid. Python never builds markup: links inside post texts are
+and XML forbid. Python never builds markup (one exception: `math`, whose
+MathML serializer writes only whitelisted elements and attributes and escapes
+every text; its docstring says why that is safe): links inside post texts are
 handed to the templates as (text, href) segments, and an href is only ever an
 http(s) URL that `safe_url` accepted. Text from users (titles, authors,
 abstracts, posts) is isolated with `<bdi>` or `dir="auto"` so bidi controls
@@ -17,7 +19,8 @@ Determinism: the same input renders byte-identical bodies. No wall-clock time
 is used; dates come from the data (`Digest.as_of`, post times).
 
 The modules, from the bottom up: `config` (SiteConfig, SiteObject, cache policies),
-`keys` (every S3 key and site path), `text` (text and URL hygiene), `formatting`
+`keys` (every S3 key and site path), `text` (text and URL hygiene), `math` (TeX as
+MathML, the `tex` filter), `formatting`
 (dates and counts), `sources` and `categories` (the names readers see), `posts`
 and `views` (the day page's view models), `summaries` (day and month links for
 listings), `render` (the jinja2 environment and CSP), then the page families:

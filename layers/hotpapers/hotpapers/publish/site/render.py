@@ -21,6 +21,8 @@ X_WIDGETS_URL = "https://platform.twitter.com/widgets.js"
 def _environment() -> jinja2.Environment:
     import jinja2
 
+    from hotpapers.publish.site.math import tex_markup
+
     env = jinja2.Environment(
         loader=jinja2.PackageLoader(__package__, "templates"),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default=True),
@@ -33,6 +35,9 @@ def _environment() -> jinja2.Environment:
     env.globals["stylesheet"] = stylesheet_key
     env.filters["count"] = _count
     env.filters["plain"] = _plain
+    # A title or abstract with its TeX as MathML (math.py): for page bodies only. <title>, meta
+    # descriptions and feeds print the text itself (escaped TeX source).
+    env.filters["tex"] = tex_markup
     return env
 
 
