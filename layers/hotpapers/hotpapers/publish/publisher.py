@@ -31,6 +31,7 @@ from hotpapers.publish.site import (
     render_archive,
     render_categories,
     render_day,
+    render_favicon,
     render_feed,
     render_index,
     render_robots,
@@ -190,8 +191,9 @@ class Publisher:
             render_robots(self.site),
             render_404(self.site),
         ]
-        # The stylesheet first (every page links to it), pages next, then what links to them.
-        return [[render_stylesheet()], day_pages(), listings, relinked_day_pages(), front], digests[latest]
+        # The stylesheet and the icon first (every page links to them), pages next, then what links to them.
+        first = [render_stylesheet(), render_favicon()]
+        return [first, day_pages(), listings, relinked_day_pages(), front], digests[latest]
 
     def _categories_not_shown(self, digest: Digest) -> set[str]:
         """The day's categories that get a page but whose page is not in the bucket yet."""

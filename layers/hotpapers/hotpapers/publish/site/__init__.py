@@ -44,7 +44,14 @@ from hotpapers.publish.site.keys import (
     stylesheet_key,
 )
 from hotpapers.publish.site.listings import CATEGORY_PAGE_SIZE, render_archive, render_categories
-from hotpapers.publish.site.pages import render_404, render_day, render_index, render_robots, render_stylesheet
+from hotpapers.publish.site.pages import (
+    render_404,
+    render_day,
+    render_favicon,
+    render_index,
+    render_robots,
+    render_stylesheet,
+)
 from hotpapers.publish.site.render import content_security_policy
 from hotpapers.publish.site.text import TEXT_LIMIT, safe_url
 from hotpapers.publish.site.views import CategoryFilter
@@ -69,6 +76,7 @@ __all__ = [
     "render_archive",
     "render_categories",
     "render_day",
+    "render_favicon",
     "render_feed",
     "render_index",
     "render_robots",
