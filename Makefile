@@ -52,7 +52,7 @@ audit: $(STAMP)  ## known vulnerabilities in the locked runtime dependencies (pi
 
 PORT ?= 8000
 
-demo: $(STAMP)  ## the whole system offline: embedded AWS, the sample day collected, published and served
+demo: $(STAMP)  ## the whole system offline: embedded AWS, the week 2021-W22 collected, published and served on PORT
 	$(VENV)/bin/hotpapers demo --port $(PORT)
 
 LOAD_REQUESTS ?= 10000

@@ -397,3 +397,37 @@ def test_a_missing_url_gets_the_sites_404_page(browser: Browser, site_url: str) 
         assert page.locator("article[id^=paper-]").count() > 0  # the front page shows the latest digest
     finally:
         page.context.close()
+
+
+def test_the_brand_mark_is_the_sites_icon_and_its_request_logs_no_error(browser: Browser, site_url: str) -> None:
+    """Chromium asks for /favicon.ico on every page, and a 404 there logs "Failed to load resource" in the
+    console. The publisher writes the brand mark there, as an ICO that Chromium can draw.
+
+    A plain page, not `watched_page`: under Playwright's request routing Chromium neither reports the
+    icon's request nor logs its failure, so a missing icon would go unseen (the site is loopback only).
+    """
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    try:
+        page.goto(site_url + DIGEST, wait_until="load")
+        page.wait_for_timeout(1_000)  # the icon is fetched after the load event
+        assert errors == []
+        assert page.eval_on_selector_all("link[rel=icon]", "els => els.map(l => l.href)") == [site_url + "favicon.ico"]
+        response = page.request.get(site_url + "favicon.ico")
+        assert response.status == 200
+        assert response.headers["content-type"] == "image/x-icon"
+        assert response.headers["cache-control"] == "public, max-age=604800"
+        assert response.body()[:4] == b"\x00\x00\x01\x00"  # ICONDIR: reserved 0, type 1 (icon)
+        decoded = page.evaluate(
+            """() => new Promise((resolve, reject) => {
+                const icon = new Image();
+                icon.onload = () => resolve([icon.naturalWidth, icon.naturalHeight]);
+                icon.onerror = () => reject(new Error('Chromium could not decode /favicon.ico'));
+                icon.src = '/favicon.ico';
+            })"""
+        )
+        assert decoded[0] == decoded[1] and decoded[0] in (16, 32, 48), decoded
+    finally:
+        context.close()

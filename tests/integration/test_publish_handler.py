@@ -101,6 +101,7 @@ def test_the_site_has_every_page_kind_with_types_and_cache_control(env: Settings
         assert "charset=utf-8" in objects[key]["type"], key
     stylesheets = [key for key in objects if key.startswith("static/") and key.endswith(".css")]
     assert len(stylesheets) == 1 and "immutable" in objects[stylesheets[0]]["cache"]
+    assert objects["favicon.ico"]["type"] == "image/x-icon" and objects["favicon.ico"]["body"][:4] == b"\0\0\1\0"
     assert objects["digests/2021-06-01/index.html"]["type"] == "text/html; charset=utf-8"
     assert objects["digests/2021-06-01.md"]["type"].startswith("text/markdown")
     assert objects["feed.xml"]["type"].startswith("application/atom+xml")

@@ -1,4 +1,4 @@
-"""Golden tests: the ten real Hot Papers posts, rebuilt from their input, ranked and rendered again.
+"""Golden tests: the fourteen real Hot Papers posts, rebuilt from their input, ranked and rendered again.
 
 For each post in tests/fixtures/hotpapers-posts (the shared fixtures, byte for byte):
 
@@ -37,7 +37,7 @@ Exceptions, asserted rather than hidden. Each is the blog's flaw, not ours:
 - The first post (2020-06-29) has one extra blank line after its front matter: the template
   changed the next day. Blank lines are not compared line by line; the layout test accepts it.
 
-Everything else matches for all ten posts: the order (including four ties, broken by arXiv
+Everything else matches for all fourteen posts: the order (including four ties, broken by arXiv
 id ascending), every count, title, author list, links line, categories line, abstract and
 every embedded tweet byte for byte; and the empty post 2020-12-07 renders to exactly its
 front matter.
@@ -82,6 +82,8 @@ BLOG_HID_TOP_TWEET: dict[str, tuple[int, ...]] = {
     "2020-10-13---Hot-Papers.md": (26, 28, 29),
     "2021-02-02---Hot-Papers.md": (19,),
     "2021-08-24---Hot-Papers.md": (11,),
+    "2021-06-02---Hot-Papers.md": (14, 15),
+    "2021-06-03---Hot-Papers.md": (20, 21),
 }
 # Ties in score in the posts, which our tie-break (arXiv id ascending) must order as the blog did.
 BLOG_TIES = {
@@ -167,8 +169,9 @@ def hidden_lines(golden: Golden) -> dict[int, list[str]]:
     return found
 
 
-def test_there_are_ten_reference_posts() -> None:
-    assert len(POST_NAMES) == 10
+def test_there_are_fourteen_reference_posts_among_them_the_week_2021_w22() -> None:
+    assert len(POST_NAMES) == 14
+    assert {f"2021-0{day}---Hot-Papers.md" for day in ("5-31", "6-01", "6-02", "6-03", "6-04")} <= set(POST_NAMES)
 
 
 def test_the_order_and_the_counts_match(golden: Golden) -> None:

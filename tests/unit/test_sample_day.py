@@ -211,7 +211,7 @@ def test_sample_tweets_carry_lang_escaped_text_and_entities_as_the_api_does(samp
 
 def test_every_reference_post_parses_with_its_front_matter_and_stamps() -> None:
     posts = {path.name: parse_post(path.read_text(encoding="utf-8")) for path in POST.parent.glob("*---Hot-Papers.md")}
-    assert len(posts) == 10
+    assert len(posts) == 14
     first = posts["2020-06-29---Hot-Papers.md"]
     assert first.day == date(2020, 6, 29) and first.generated_at == datetime(2020, 6, 30, 9, 15, 18, tzinfo=UTC)
     assert [p.observed_at for p in first.papers][:2] == [
@@ -220,9 +220,9 @@ def test_every_reference_post_parses_with_its_front_matter_and_stamps() -> None:
     ]
     assert posts["2020-12-07---Hot-Papers.md"].papers == ()
     langs = {tweet.lang for post in posts.values() for paper in post.papers for tweet in paper.tweets}
-    assert langs == {"en", "ja", "und", "ro", "ca"}
+    assert langs == {"en", "ja", "und", "ro", "ca", "fr"}
     assert all(paper.has_pdf for post in posts.values() for paper in post.papers)
-    assert sum(len(post.papers) for post in posts.values()) == 112
+    assert sum(len(post.papers) for post in posts.values()) == 112 + 13 + 15 + 21 + 17  # and the week's other four
 
 
 def test_papers_listed_without_tweets_get_stand_ins_under_the_blogs_threshold() -> None:

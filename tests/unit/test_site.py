@@ -98,6 +98,7 @@ def test_every_page_kind_renders_with_its_type_and_cache_policy(objects) -> None
         "robots.txt": ("text/plain; charset=utf-8", CACHE_SHORT),
         "404.html": ("text/html; charset=utf-8", CACHE_SHORT),
         stylesheet_key(): ("text/css; charset=utf-8", CACHE_IMMUTABLE),
+        "favicon.ico": ("image/x-icon", "public, max-age=604800"),
     }
     for key, (content_type, cache) in expected.items():
         assert key in objects, key
@@ -107,9 +108,9 @@ def test_every_page_kind_renders_with_its_type_and_cache_policy(objects) -> None
 
 def test_render_site_uploads_what_is_linked_before_what_links_to_it(site_objects) -> None:
     keys = [o.key for o in site_objects]
-    assert keys[0] == stylesheet_key()
+    assert keys[:2] == [stylesheet_key(), "favicon.ico"]
     assert keys[-5:] == ["index.html", "feed.xml", "sitemap.xml", "robots.txt", "404.html"]
-    kinds = [k.split("/", 1)[0] for k in keys[1:-5]]
+    kinds = [k.split("/", 1)[0] for k in keys[2:-5]]
     first = {kind: kinds.index(kind) for kind in ("digests", "categories", "archive")}
     last = {kind: len(kinds) - 1 - kinds[::-1].index(kind) for kind in first}
     assert last["digests"] < first["categories"] and last["categories"] < first["archive"]

@@ -99,6 +99,7 @@ def test_folders_get_their_index_and_files_pass_through() -> None:
         "/digests/2021-06-01.md": _forwarded("/digests/2021-06-01.md"),
         "/digests/2021-06-01.json": _forwarded("/digests/2021-06-01.json"),
         "/static/style.abc.css": _forwarded("/static/style.abc.css"),
+        "/favicon.ico": _forwarded("/favicon.ico"),
     }
     assert run_function(list(expected)) == expected
 
@@ -111,6 +112,7 @@ def test_every_key_the_publisher_writes_is_served_as_a_file() -> None:
         keys.FEED_KEY,
         keys.SITEMAP_KEY,
         keys.ROBOTS_KEY,
+        keys.FAVICON_KEY,
         keys.NOT_FOUND_KEY,
         keys.stylesheet_key(),
         keys.day_page_key(day),

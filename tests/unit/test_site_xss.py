@@ -172,6 +172,8 @@ def day(objects):
 
 def test_no_markup_from_the_data_reaches_any_page(objects) -> None:
     for key, obj in objects.items():
+        if "charset=" not in obj.content_type:  # the icon: bytes made from the package, no data in it
+            continue
         body = obj.body.decode("utf-8")
         assert "<script" not in body.lower(), key  # not even the widgets script: off by default
         assert "<img" not in body.lower() and "<b>" not in body, key

@@ -1,8 +1,13 @@
-"""What the local commands print: the collect and publish summaries and the stored day."""
+"""What the local commands print: the collect and publish summaries, the stored day and the stored week."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
+
+from hotpapers.core.scoring import raw_score
 
 
 def print_collect_summary(summary: dict[str, Any]) -> None:
@@ -74,3 +79,21 @@ def print_stored_day(day_items: list[dict[str, Any]]) -> None:
             f"  {item['arxiv_id']:<12} {item.get('primary_category', '?'):<9} {x.get('posts', 0):>5} "
             f"{x.get('retweets', 0):>8} {x.get('likes', 0):>6}  {title}"
         )
+
+
+def print_stored_week(store: Any, days: Sequence[date]) -> None:
+    """One line per day: its papers, its mentions by source, and its paper with the most engagement."""
+    print("\nStored per day: papers, mentions by source, the paper with the most engagement")
+    for day in days:
+        items = store.day_items(day)
+        papers = [item for item in items if item["entity"] == "day_paper"]
+        sources = Counter(item["source"] for item in items if item["entity"] == "mention")
+        by_source = ", ".join(f"{name} {count}" for name, count in sorted(sources.items()))
+        top = max(papers, key=lambda item: (_engagement_total(item), item["arxiv_id"]), default=None)
+        title = "" if top is None else top.get("title", top["arxiv_id"])
+        title = title if len(title) <= 50 else title[:47] + "..."
+        print(f"  {day}  {len(papers):>3} papers  {sum(sources.values()):>3} mentions ({by_source})  top: {title}")
+
+
+def _engagement_total(item: dict[str, Any]) -> int:
+    return sum(raw_score(source, metrics) for source, metrics in item["engagement"].items())

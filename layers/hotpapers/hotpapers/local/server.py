@@ -63,6 +63,7 @@ class LocalServer:
         self.csp = csp if csp is not None else content_security_policy(site_config_from_env().x_widgets, header=True)
         self._server = _ThreadingServer((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
+        self._serving = False  # shutdown() waits for a serve_forever loop: only ask it of one that ran
 
     @property
     def url(self) -> str:
@@ -70,15 +71,18 @@ class LocalServer:
         return f"http://{host}:{port}/"
 
     def start(self) -> LocalServer:
+        self._serving = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="hotpapers-serve", daemon=True)
         self._thread.start()
         return self
 
     def serve_forever(self) -> None:
+        self._serving = True
         self._server.serve_forever()
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._serving:
+            self._server.shutdown()
         self._server.server_close()
 
     def __enter__(self) -> LocalServer:

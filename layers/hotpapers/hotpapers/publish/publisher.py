@@ -32,6 +32,7 @@ from hotpapers.publish.site import (
     render_categories,
     render_category_feeds,
     render_day,
+    render_favicon,
     render_feed,
     render_feeds_page,
     render_index,
@@ -204,9 +205,9 @@ class Publisher:
             render_robots(self.site),
             render_404(self.site),
         ]
-        # The stylesheet first (every page links to it), pages next, then what links to them.
+        # The stylesheet and the icon first (every page links to them), pages next, then what links to them.
         phases = [
-            [render_stylesheet()],
+            [render_stylesheet(), render_favicon()],
             day_pages(),
             listings,
             category_feeds.values(),

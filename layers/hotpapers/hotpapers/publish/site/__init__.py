@@ -55,7 +55,14 @@ from hotpapers.publish.site.keys import (
     stylesheet_key,
 )
 from hotpapers.publish.site.listings import CATEGORY_PAGE_SIZE, render_archive, render_categories
-from hotpapers.publish.site.pages import render_404, render_day, render_index, render_robots, render_stylesheet
+from hotpapers.publish.site.pages import (
+    render_404,
+    render_day,
+    render_favicon,
+    render_index,
+    render_robots,
+    render_stylesheet,
+)
 from hotpapers.publish.site.render import content_security_policy
 from hotpapers.publish.site.text import TEXT_LIMIT, safe_url
 from hotpapers.publish.site.views import CategoryFilter
@@ -83,6 +90,7 @@ __all__ = [
     "render_categories",
     "render_category_feeds",
     "render_day",
+    "render_favicon",
     "render_feed",
     "render_feeds_page",
     "render_index",

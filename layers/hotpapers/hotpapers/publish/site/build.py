@@ -9,16 +9,23 @@ from hotpapers.core.digest import Digest, DigestSummary
 from hotpapers.publish.site.config import SiteConfig, SiteObject
 from hotpapers.publish.site.feeds import render_category_feeds, render_feed, render_feeds_page, render_sitemap
 from hotpapers.publish.site.listings import render_archive, render_categories
-from hotpapers.publish.site.pages import render_404, render_day, render_index, render_robots, render_stylesheet
+from hotpapers.publish.site.pages import (
+    render_404,
+    render_day,
+    render_favicon,
+    render_index,
+    render_robots,
+    render_stylesheet,
+)
 
 
 def render_site(
     digests: Mapping[date, Digest], summaries: Sequence[DigestSummary], site: SiteConfig
 ) -> list[SiteObject]:
-    """Everything, in upload order: the stylesheet, day pages, listings, then the pages that link to them."""
+    """Everything, in upload order: the stylesheet and icon, day pages, listings, then the pages that link to them."""
     summaries = list(summaries)
     days = sorted({s.day for s in summaries} | set(digests))
-    objects = [render_stylesheet()]
+    objects = [render_stylesheet(), render_favicon()]
     for index, day in enumerate(days):
         if day in digests:
             prev_day = days[index - 1] if index > 0 else None

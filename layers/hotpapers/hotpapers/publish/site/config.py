@@ -12,6 +12,7 @@ CSS_TYPE = "text/css; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 XML_TYPE = "application/xml; charset=utf-8"
 TEXT_TYPE = "text/plain; charset=utf-8"
+ICON_TYPE = "image/x-icon"
 
 # Pages that change whenever a day is published (front page, listings, feeds, the newest day).
 CACHE_SHORT = "public, max-age=300"
@@ -19,6 +20,8 @@ CACHE_SHORT = "public, max-age=300"
 CACHE_PAST_DAY = "public, max-age=3600"
 # The stylesheet's name carries its content hash: a change is a new object.
 CACHE_IMMUTABLE = "public, max-age=31536000, immutable"
+# The icon sits at the fixed key browsers ask for, so it cannot be immutable; it changes about never.
+CACHE_ICON = "public, max-age=604800"
 
 
 @dataclass(frozen=True)

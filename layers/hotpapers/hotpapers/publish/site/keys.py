@@ -22,6 +22,7 @@ INDEX_KEY = _key("")
 FEED_KEY = "feed.xml"
 SITEMAP_KEY = "sitemap.xml"
 ROBOTS_KEY = "robots.txt"
+FAVICON_KEY = "favicon.ico"  # browsers ask every site for it at the root
 NOT_FOUND_KEY = "404.html"
 FEEDS_PATH = "feeds/"  # the page listing every feed
 

@@ -1,20 +1,23 @@
-"""The standalone pages: a day's page, the front page, the 404 page, robots.txt and the stylesheet."""
+"""The standalone pages: a day's page, the front page, the 404 page, robots.txt, the stylesheet and the icon."""
 
 from __future__ import annotations
 
 from datetime import date
+from importlib import resources
 
 from hotpapers.core.digest import Digest, DigestSummary
 from hotpapers.publish.site.config import (
+    CACHE_ICON,
     CACHE_IMMUTABLE,
     CACHE_PAST_DAY,
     CACHE_SHORT,
     CSS_TYPE,
+    ICON_TYPE,
     TEXT_TYPE,
     SiteConfig,
     SiteObject,
 )
-from hotpapers.publish.site.keys import NOT_FOUND_KEY, ROBOTS_KEY, _stylesheet_bytes, stylesheet_key
+from hotpapers.publish.site.keys import FAVICON_KEY, NOT_FOUND_KEY, ROBOTS_KEY, _stylesheet_bytes, stylesheet_key
 from hotpapers.publish.site.render import _page, _page_context, _render
 from hotpapers.publish.site.summaries import _day_link, _newest_first, _summary_row
 from hotpapers.publish.site.views import CategoryFilter, _day_view
@@ -78,3 +81,9 @@ def render_404(site: SiteConfig) -> SiteObject:
 
 def render_stylesheet() -> SiteObject:
     return SiteObject(stylesheet_key(), _stylesheet_bytes(), CSS_TYPE, CACHE_IMMUTABLE)
+
+
+def render_favicon() -> SiteObject:
+    """The brand mark as /favicon.ico: static/favicon.ico, made from static/favicon.svg by scripts/make_favicon.py."""
+    body = resources.files(__package__).joinpath("static", "favicon.ico").read_bytes()
+    return SiteObject(FAVICON_KEY, body, ICON_TYPE, CACHE_ICON)
