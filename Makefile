@@ -21,7 +21,7 @@ VENV_MM   := $(shell [ -x $(PY) ] && $(PY) $(PY_VERSION_CMD) 2>/dev/null)
 # environment installs it first, so the tests run against what is deployed.
 LOCK   := layers/hotpapers/requirements.txt
 
-.PHONY: FORCE demo test lint bench build check-template clean system-deps reliability-doc lock audit load
+.PHONY: FORCE demo test lint bench build check-template clean system-deps reliability-doc lock audit load crawl
 
 # A venv made with another Python (say an older 3.11 .venv) is rebuilt with $(PYTHON).
 ifneq ($(VENV_MM),$(PYTHON_MM))
@@ -54,6 +54,9 @@ PORT ?= 8000
 
 demo: $(STAMP)  ## the whole system offline: embedded AWS, the week 2021-W22 collected, published and served on PORT
 	$(VENV)/bin/hotpapers demo --port $(PORT)
+
+crawl: $(STAMP) system-deps  ## with `make demo` running (same PORT): every link, feed and page of the served site (Nu checker)
+	$(PY) scripts/crawl_site.py http://127.0.0.1:$(PORT)/ --nu
 
 LOAD_REQUESTS ?= 10000
 LOAD_CLIENTS  ?= 32
