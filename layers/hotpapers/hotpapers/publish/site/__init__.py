@@ -21,7 +21,8 @@ The modules, from the bottom up: `config` (SiteConfig, SiteObject, cache policie
 (dates and counts), `sources` and `categories` (the names readers see), `posts`
 and `views` (the day page's view models), `summaries` (day and month links for
 listings), `render` (the jinja2 environment and CSP), then the page families:
-`pages`, `listings`, `feeds`, and `build` (the whole site in upload order).
+`pages`, `papers` (a page per paper, its score `chart`), `listings`, `feeds`, and `build`
+(the whole site in upload order).
 This package re-exports the public names, so `from hotpapers.publish.site import X` works.
 """
 
@@ -34,20 +35,22 @@ from hotpapers.publish.site.config import (
     SiteObject,
     site_config_from_env,
 )
-from hotpapers.publish.site.feeds import FEED_ENTRIES, render_feed, render_sitemap
+from hotpapers.publish.site.feeds import FEED_ENTRIES, SITEMAP_URL_LIMIT, render_feed, render_sitemap, render_sitemaps
 from hotpapers.publish.site.keys import (
     INDEX_KEY,
     NOT_FOUND_KEY,
     category_page_key,
     day_page_key,
     digest_export_key,
+    paper_page_key,
     stylesheet_key,
 )
 from hotpapers.publish.site.listings import CATEGORY_PAGE_SIZE, render_archive, render_categories
 from hotpapers.publish.site.pages import render_404, render_day, render_index, render_robots, render_stylesheet
+from hotpapers.publish.site.papers import PAPER_PAGE_POSTS, render_paper, render_paper_pages
 from hotpapers.publish.site.render import content_security_policy
 from hotpapers.publish.site.text import TEXT_LIMIT, safe_url
-from hotpapers.publish.site.views import CategoryFilter
+from hotpapers.publish.site.views import CategoryFilter, PaperFilter
 
 __all__ = [
     "CACHE_IMMUTABLE",
@@ -57,23 +60,30 @@ __all__ = [
     "FEED_ENTRIES",
     "INDEX_KEY",
     "NOT_FOUND_KEY",
+    "PAPER_PAGE_POSTS",
+    "SITEMAP_URL_LIMIT",
     "TEXT_LIMIT",
     "CategoryFilter",
+    "PaperFilter",
     "SiteConfig",
     "SiteObject",
     "category_page_key",
     "content_security_policy",
     "day_page_key",
     "digest_export_key",
+    "paper_page_key",
     "render_404",
     "render_archive",
     "render_categories",
     "render_day",
     "render_feed",
     "render_index",
+    "render_paper",
+    "render_paper_pages",
     "render_robots",
     "render_site",
     "render_sitemap",
+    "render_sitemaps",
     "render_stylesheet",
     "safe_url",
     "site_config_from_env",

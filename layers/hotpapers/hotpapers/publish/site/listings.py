@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from hotpapers.core.digest import DigestSummary
 from hotpapers.publish.site.categories import _GROUP_ORDER, CATEGORY_NAMES, _archive_group
 from hotpapers.publish.site.config import SiteConfig, SiteObject
-from hotpapers.publish.site.keys import _category_path, _paper_anchors, _valid_category
+from hotpapers.publish.site.keys import _category_path, _paper_anchors, _paper_path, _valid_category, paper_page_key
 from hotpapers.publish.site.render import _page, _page_context
 from hotpapers.publish.site.summaries import (
     _day_link,
@@ -71,6 +71,7 @@ class _CategoryEntry:
     rank: int
     title: str
     anchor: str
+    page: str | None  # the paper's own page; None where it gets none
     score: int
     primary: bool
     others: list[str]
@@ -93,6 +94,7 @@ def _category_listings(summaries: list[DigestSummary]) -> list[_CategoryListing]
         anchors = _paper_anchors(summary.papers)
         for paper, anchor in zip(summary.papers, anchors, strict=True):
             categories = list(dict.fromkeys(paper.categories))
+            page = _paper_path(paper.arxiv_id) if paper_page_key(paper.arxiv_id) is not None else None
             for position, category in enumerate(categories):
                 if not _valid_category(category):
                     continue
@@ -108,6 +110,7 @@ def _category_listings(summaries: list[DigestSummary]) -> list[_CategoryListing]
                         rank=paper.rank,
                         title=paper.title,
                         anchor=anchor,
+                        page=page,
                         score=paper.score,
                         primary=position == 0,
                         others=[c for c in categories if c != category],
@@ -163,8 +166,12 @@ def render_categories(summaries: list[DigestSummary], site: SiteConfig) -> list[
         archived = _archived_pages(len(listing.entries))
         blocks = {number: _archived_block(listing.entries, number) for number in range(1, archived + 1)}
         archive = [
-            {"path": _category_path(listing.name, number), "number": number,
-             "first": block[-1].link, "last": block[0].link}  # fmt: skip
+            {
+                "path": _category_path(listing.name, number),
+                "number": number,
+                "first": block[-1].link,
+                "last": block[0].link,
+            }  # fmt: skip
             for number, block in sorted(blocks.items(), reverse=True)
         ]
         objects.append(
