@@ -349,7 +349,7 @@ OPENAPI: dict[str, Any] = {
         ),
         "/papers/{arxiv_id}": _get(
             "getPaper",
-            "A paper's metadata, its score on every day it appeared, its mentions by source",
+            "A paper's metadata, its score on every day it appeared, its mentions by source, its digest history",
             [ARXIV_ID],
             _json("Paper", "The paper"),
             400,
