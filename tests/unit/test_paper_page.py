@@ -291,3 +291,10 @@ def test_the_sitemap_lists_paper_pages_and_splits_past_the_limit() -> None:
     assert listed == [f"https://hotpapers.example.org/{p.key}" for p in parts[:-1]]
     split = [e.text for p in parts[:-1] for e in ET.fromstring(p.body).findall("s:url/s:loc", ns)]
     assert split == locs and all(len(ET.fromstring(p.body)) <= 10 for p in parts[:-1])
+
+
+def test_the_history_item_is_made_of_exactly_the_attributes_the_publishers_role_may_write() -> None:
+    from hotpapers.core.items import HISTORY_ATTRIBUTES
+
+    assert tuple(history_item("2105.14103", [HistoryEntry(D1, 1, 60)])) == HISTORY_ATTRIBUTES
+    assert tuple(history_item("2105.14103", [])) == HISTORY_ATTRIBUTES  # an empty history keeps its list

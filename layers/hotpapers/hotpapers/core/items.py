@@ -314,6 +314,10 @@ def digest_items(digest: Digest) -> list[dict[str, Any]]:
 
 
 HISTORY_SK = "HISTORY"
+# Exactly the attributes of a history item: the publisher's IAM role may put PAPER# items made of
+# these and nothing else (template.yaml, WritePaperHistories: dynamodb:Attributes), so it can write
+# a history but never a paper's metadata, day entry or mention, which carry other attributes.
+HISTORY_ATTRIBUTES = ("PK", "SK", "entity", "arxiv_id", "history")
 
 
 def history_item(arxiv_id: str, history: Sequence[HistoryEntry]) -> dict[str, Any]:
