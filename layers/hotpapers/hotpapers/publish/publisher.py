@@ -192,9 +192,8 @@ class Publisher:
         relink: list[date] = []
         # (`papers` holds only ids that get a page, so every one has a key.)
         unseen_papers = {p for p in papers if site_is_live and not self.bucket.has(paper_page_key(p) or "")}
-        unseen_categories = self._categories_not_shown(digests[day] for day in sorted(to_render | paper_days))
-        if not site_is_live:
-            unseen_categories = set()
+        shown_days = sorted(to_render | paper_days)
+        unseen_categories = self._categories_not_shown(digests[d] for d in shown_days) if site_is_live else set()
         newest_categories = {p.arxiv_id: p.categories for s in reversed(summaries) for p in s.papers}
         relink_papers = [p for p in papers if unseen_categories.intersection(newest_categories.get(p, ()))]
 
