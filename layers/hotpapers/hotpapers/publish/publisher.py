@@ -159,9 +159,17 @@ class Publisher:
         self,
         digests: dict[date, Digest],
         summaries: list[DigestSummary],
-        histories: dict[str, list[HistoryEntry]],
-        papers: list[str],
+        histories: dict[str, list[HistoryEntry]] | None = None,
+        papers: list[str] | None = None,
     ) -> tuple[list[Iterable[SiteObject]], Digest]:
+        """The upload phases and the latest digest. Without `histories` and `papers` (bench/bench_publish.py
+        renders a day this way), the histories come from `summaries` and the pages rendered are those of
+        the papers of `digests`."""
+        if histories is None:
+            histories = paper_histories(summaries)
+        if papers is None:
+            listed = {paper.arxiv_id for digest in digests.values() for paper in digest.papers}
+            papers = sorted(p for p in listed if p in histories and paper_page_key(p) is not None)
         ordered = sorted(summary.day for summary in summaries)
         position = {day: index for index, day in enumerate(ordered)}
         latest = ordered[-1]
