@@ -152,6 +152,7 @@ class AwsFaultProxy:
         self.rule: Rule = lambda call: None
         self.calls: list[Call] = []
         self._lock = threading.Lock()
+        self._active = 0  # requests being handled right now (forwarded to moto, answered or dropped)
         self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="aws-fault-proxy", daemon=True)
@@ -173,6 +174,21 @@ class AwsFaultProxy:
         with self._lock:
             self.calls = []
             self.rule = rule or (lambda call: None)
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Wait until no request is in flight through the proxy.
+
+        A killed caller's other requests (the publisher PUTs in 8 threads) were already sent in full:
+        S3 applies such a request even though its caller is gone, and so does the proxy, a moment
+        later. Inspecting the bucket before they land reads a listing that one of them then changes.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self._active == 0:
+                    return
+            time.sleep(0.01)
+        raise TimeoutError(f"{self._active} request(s) still in flight through the proxy after {timeout} s")
 
     def ops(self, operation: str) -> list[Call]:
         with self._lock:
@@ -253,6 +269,15 @@ class AwsFaultProxy:
                     pass
 
             def _handle(self) -> None:
+                with proxy._lock:
+                    proxy._active += 1
+                try:
+                    self._handle_counted()
+                finally:
+                    with proxy._lock:
+                        proxy._active -= 1
+
+            def _handle_counted(self) -> None:
                 try:
                     body = self._body()
                 except (ConnectionError, ValueError):

@@ -32,6 +32,7 @@ class AwsCall:
     action: str  # IAM action, e.g. dynamodb:Query
     resource: str  # table, table/index/<name>, bucket, bucket/<key>, bus or secret
     leading_keys: tuple[str, ...] = ()  # partition keys a DynamoDB write touches
+    attributes: tuple[str, ...] = ()  # top-level attribute names of the items a DynamoDB put writes
 
 
 def _dynamo_call(function: str, operation: str, body: dict[str, Any]) -> list[AwsCall]:
@@ -40,19 +41,22 @@ def _dynamo_call(function: str, operation: str, body: dict[str, Any]) -> list[Aw
         calls = []
         for table, entries in (body.get("RequestItems") or {}).items():
             keys: list[str] = []
+            names: set[str] = set()
             if operation == "BatchWriteItem":
                 for entry in entries:
                     item = (entry.get("PutRequest") or {}).get("Item") or (entry.get("DeleteRequest") or {}).get("Key")
                     keys.append(item["PK"]["S"])
-            calls.append(AwsCall(function, action, table, tuple(sorted(set(keys)))))
+                    names.update(item)
+            calls.append(AwsCall(function, action, table, tuple(sorted(set(keys))), tuple(sorted(names))))
         return calls
     table = body.get("TableName", "")
     resource = f"{table}/index/{body['IndexName']}" if body.get("IndexName") else table
-    keys = ()
+    keys: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
     if operation in ("PutItem", "DeleteItem", "UpdateItem"):
         item = body.get("Item") or body.get("Key") or {}
-        keys = (item["PK"]["S"],)
-    return [AwsCall(function, action, resource, keys)]
+        keys, names = (item["PK"]["S"],), tuple(sorted(item))
+    return [AwsCall(function, action, resource, keys, names)]
 
 
 def classify(function: str, method: str, path: str, headers: dict[str, str], body: bytes) -> list[AwsCall]:

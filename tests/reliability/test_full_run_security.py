@@ -30,6 +30,7 @@ import pytest
 
 from hotpapers.api import handler as api_handler
 from hotpapers.core import aws
+from hotpapers.core.items import HISTORY_ATTRIBUTES
 from hotpapers.core.settings import Settings
 from hotpapers.local.fakes import FakeUpstreams
 from hotpapers.local.invoke import invoke, load_handler
@@ -454,9 +455,18 @@ def test_each_function_is_granted_exactly_what_the_run_needed(full_run: FullRun,
 
 
 def test_publisher_writes_only_digest_items_and_the_api_writes_nothing(full_run: FullRun) -> None:
-    """What the run wrote matches the template's conditions: PublishFunction under DIGEST#, ApiFunction nothing."""
-    publish_keys = {key for call in full_run.calls if call.function == "PublishFunction" for key in call.leading_keys}
-    assert publish_keys and all(key.startswith("DIGEST#") for key in publish_keys), publish_keys
+    """What the run wrote matches the template's conditions: PublishFunction under DIGEST#, or a paper's history
+    (PAPER#, with exactly the history item's attributes), ApiFunction nothing."""
+    publish_writes = [call for call in full_run.calls if call.function == "PublishFunction" and call.leading_keys]
+    publish_keys = {key for call in publish_writes for key in call.leading_keys}
+    for call in publish_writes:  # each request must pass one statement whole (ForAllValues), as IAM decides
+        digests = all(key.startswith("DIGEST#") for key in call.leading_keys)
+        histories = all(key.startswith("PAPER#") for key in call.leading_keys) and set(call.attributes) <= set(
+            HISTORY_ATTRIBUTES
+        )
+        assert digests or histories, call
+    assert any(key.startswith("DIGEST#") for key in publish_keys), publish_keys
+    assert any(key.startswith("PAPER#") for key in publish_keys), "the run wrote no paper history"
     collect_keys = {key for call in full_run.calls if call.function == "CollectFunction" for key in call.leading_keys}
     assert collect_keys and not any(key.startswith("DIGEST#") for key in collect_keys), collect_keys
     api_actions = {call.action for call in full_run.calls if call.function == "ApiFunction"}
@@ -466,7 +476,8 @@ def test_publisher_writes_only_digest_items_and_the_api_writes_nothing(full_run:
         check="writes in a full run stay inside the template's key conditions",
         resources=len(publish_keys) + len(collect_keys),
         result="pass",
-        detail=f"PublishFunction wrote {len(publish_keys)} partition keys, all DIGEST#; CollectFunction wrote "
+        detail=f"PublishFunction wrote {len(publish_keys)} partition keys, DIGEST# or a PAPER# history; "
+        f"CollectFunction wrote "
         f"{len(collect_keys)}, none DIGEST#; ApiFunction only {', '.join(sorted(api_actions))}",
     )
 

@@ -61,6 +61,7 @@ from .hostile_dataset import (
     LONG_TEXT_BYTES,
     MALFORMED_MARKERS,
     MARKERS,
+    PAPER_HOSTILE,
     PAPER_LONG_ABSTRACT,
     PAPER_LONG_POST,
     TEX_BENIGN,
@@ -89,8 +90,12 @@ HTML_PAGES = {
     "category cs.LG": "categories/cs.LG/",
     "category cs.CR": "categories/cs.CR/",
     "category cs.CL": "categories/cs.CL/",
+    "paper page": f"papers/{PAPER_HOSTILE}/",
+    "paper page (long post)": f"papers/{PAPER_LONG_POST}/",
     "404 page": "digests/1999-01-01/",
 }
+# A paper's page draws its score chart as an inline SVG (no script, no inline style), besides the logo.
+OWN_SVGS = {"paper page": 2, "paper page (long post)": 2}
 EXPORTS = {"markdown export": f"digests/{ISO}.md", "json export": f"digests/{ISO}.json", "atom feed": "feed.xml"}
 # What each page kind must show of the hostile day: every field on the pages that show that field.
 DIGEST_FIELDS = set(MARKERS)
@@ -393,7 +398,7 @@ def test_no_hostile_payload_runs_or_becomes_markup_on_any_page(reports: dict[str
             problems += [f"{name}: {kind}: {item}" for item in found]
         if report.pwned is not None:
             problems.append(f"{name}: the canary was set: {report.pwned!r}")
-        if report.audit["svgs"] > (1 if name in HTML_PAGES else 0):  # the site's own logo, nothing from data
+        if report.audit["svgs"] > OWN_SVGS.get(name, 1 if name in HTML_PAGES else 0):  # the site's own, not data's
             problems.append(f"{name}: {report.audit['svgs']} svg elements")
         # (Chromium's own viewer of a text export styles its <pre>: only the site's HTML is held to this.)
         inline_styles = report.audit["styleAttrs"] + report.audit["styleElements"]
@@ -417,6 +422,20 @@ def test_every_hostile_field_reads_as_its_own_text(reports: dict[str, Report]) -
         "category cs.LG": LISTING_FIELDS,
         "category cs.CR": LISTING_FIELDS,
         "feed entry rendered": {"arxiv title", "arxiv author"},
+        # A paper's page: its metadata in full, and its posts (the X and Bluesky posts linking it).
+        "paper page": {
+            "arxiv title",
+            "arxiv abstract",
+            "arxiv author",
+            "arxiv comment",
+            "arxiv journal ref",
+            "arxiv doi",
+            "x post text",
+            "x author name",
+            "bluesky text",
+            "bluesky display name",
+        },
+        "paper page (long post)": {"huggingface title", "huggingface submitter"},
     }
     missing = [
         f"{page}: {field!r} not shown as text ({MARKERS[field]!r})"

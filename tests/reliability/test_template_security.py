@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from hotpapers.core.items import HISTORY_ATTRIBUTES
 from hotpapers.core.sources import SOURCE_NAMES
 from tests.reliability import ledger
 from tests.reliability import template_model as tm
@@ -273,7 +274,16 @@ def test_publisher_writes_only_digest_items_and_the_collector_never_does(templat
             {"dynamodb:PutItem", "dynamodb:BatchWriteItem"},
             {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["DIGEST#*"]}},
             [{"Fn::GetAtt": ["Table", "Arn"]}],
-        )
+        ),
+        # A paper's history: PAPER# items made of exactly the history item's attributes.
+        (
+            {"dynamodb:PutItem", "dynamodb:BatchWriteItem"},
+            {
+                "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["PAPER#*"]},
+                "ForAllValues:StringEquals": {"dynamodb:Attributes": list(HISTORY_ATTRIBUTES)},
+            },
+            [{"Fn::GetAtt": ["Table", "Arn"]}],
+        ),
     ], publish
     collect = _write_conditions(template, "CollectFunctionRole")
     assert collect == [
@@ -289,7 +299,7 @@ def test_publisher_writes_only_digest_items_and_the_collector_never_does(templat
         assert not {"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan"} & set(actions), role
     ledger.record(
         "template_security",
-        check="PublishFunction writes only DIGEST# items; CollectFunction only PAPER#/DAY#",
+        check="PublishFunction writes only DIGEST# items and PAPER# histories; CollectFunction only PAPER#/DAY#",
         resources=2,
         result="pass",
         detail="dynamodb:LeadingKeys conditions on PutItem/BatchWriteItem; no UpdateItem, DeleteItem or Scan",

@@ -17,7 +17,15 @@ from pathlib import Path
 import pytest
 
 from hotpapers.core.digest import DigestSummary
-from hotpapers.publish.site import render_404, render_categories, render_day, render_index, render_site
+from hotpapers.core.history import paper_histories
+from hotpapers.publish.site import (
+    render_404,
+    render_categories,
+    render_day,
+    render_index,
+    render_paper_pages,
+    render_site,
+)
 
 from .site_fixtures import SITE, big_category_summaries, empty_digest, sample_site_digests, summaries_of, write_site
 from .test_site_math import formula_digest
@@ -45,13 +53,17 @@ def _validate(root: Path) -> subprocess.CompletedProcess[str]:
 def test_every_page_kind_and_the_stylesheet_are_valid(tmp_path: Path) -> None:
     digests = sample_site_digests()
     summaries = summaries_of(digests)
-    # The sample site: day pages (full, small, empty), index, archive and months, categories, 404, stylesheet.
-    write_site(render_site(digests, summaries, SITE), tmp_path / "site")
+    # The sample site: day pages (full, small, empty), paper pages (listed on one day and on two), index,
+    # archive and months, categories, 404, stylesheet.
+    site = render_site(digests, summaries, SITE)
+    assert sum(o.key.startswith("papers/") for o in site) == len(paper_histories(summaries))
+    write_site(site, tmp_path / "site")
     # Hostile and odd text; X widgets switched on; an index with nothing published; a paginated category.
     hostile = hostile_digest()
     write_site(render_site({hostile.day: hostile}, [DigestSummary.of(hostile)], SITE), tmp_path / "hostile")
     widgets = replace(SITE, x_widgets=True)
     write_site(render_day(digests[date(2021, 6, 1)], None, None, widgets), tmp_path / "widgets")
+    write_site(list(render_paper_pages(["2105.14103"], paper_histories(summaries), digests, widgets)), tmp_path / "w")
     write_site([render_index(None, [], SITE), render_404(replace(SITE, base_url="/"))], tmp_path / "nothing")
     write_site(render_categories(big_category_summaries(230), SITE), tmp_path / "paginated")
     write_site(render_day(empty_digest(date(2021, 5, 31)), None, None, SITE), tmp_path / "empty")

@@ -368,3 +368,51 @@ def test_long_texts_are_shortened_with_a_note_and_whole_links() -> None:
     hrefs = page.attr_values("href")
     assert "https://example.org/a" not in hrefs and "https://example.org/b" not in hrefs
     assert shown.endswith("readers…") and "https://t.co/straddles" not in shown
+
+
+# ------------------------------------------------------------------ a paper's page (papers/<id>/)
+
+
+@pytest.fixture(scope="module")
+def paper_page(objects):
+    return objects["papers/2105.14103/index.html"]
+
+
+def test_a_papers_page_shows_hostile_text_as_text(paper_page) -> None:
+    body = paper_page.body.decode("utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and "<script" not in body.lower()
+    found = scan(paper_page.body)
+    for value in (SCRIPT, IMG, SINGLE, CJK, EMOJI, ZERO_WIDTH, r"$\omega$-regular", "& <T>"):
+        assert value in found.text, value
+    # Bidi and invisible characters stay isolated here too, and out of the document title.
+    for text, stack in found.texts:
+        if re.search("[\u202a-\u202e\u2066-\u2069\u200b\ufeff]", text):
+            assert any(e.tag == "bdi" or e.attrs.get("dir") == "auto" for e in stack), text
+    title = next(text for text, stack in found.texts if stack and stack[-1].tag == "title")
+    assert "\u202e" not in title and "<script>" in title  # the title element's text, escaped in the markup
+    assert "<title><script>" not in body
+
+
+def test_a_papers_page_links_only_safe_targets(paper_page) -> None:
+    hrefs = scan(paper_page.body).attr_values("href")
+    # Its abs and PDF URLs are unsafe: no button for them; the other sites are built from the checked id.
+    assert "javascript:alert(1)" not in hrefs and not [h for h in hrefs if h.startswith("data:")]
+    for url in (
+        "https://arxiv.org/html/2105.14103",
+        "https://www.alphaxiv.org/abs/2105.14103",
+        "https://huggingface.co/papers/2105.14103",
+    ):
+        assert url in hrefs
+    assert [h for h in hrefs if h.startswith("/categories/") and h != "/categories/"] == ["/categories/cs.LG/"]
+    assert "/digests/2021-06-01/#arxiv-2105.14103" in hrefs
+
+
+def test_an_odd_arxiv_id_gets_no_page_and_no_link() -> None:
+    digest = hostile_digest()
+    odd = replace(digest.papers[1], arxiv_id='../"><script>', rank=2)
+    digest = replace(digest, papers=(digest.papers[0], odd))
+    objects = by_key(render_site({digest.day: digest}, [DigestSummary.of(digest)], SITE))
+    assert sorted(k for k in objects if k.startswith("papers/")) == ["papers/2105.14103/index.html"]
+    for key, page in html_pages(list(objects.values())).items():
+        assert not [h for h in scan(page.body).attr_values("href") if h.startswith(("/papers/..", "/papers/%"))], key
+        assert not [h for h in scan(page.body).attr_values("href") if "/papers/" in h and "script" in h], key

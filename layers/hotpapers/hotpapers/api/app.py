@@ -293,6 +293,7 @@ class Api:
             "metadata": _paper_metadata(meta) if meta else None,
             "days": [days[day] for day in sorted(days)],
             "mentions": {"total": sum(by_source.values()), "by_source": dict(sorted(by_source.items()))},
+            "history": _history(items),
         }
         return self.json(app, payload, RECENT_CACHE)
 
@@ -312,6 +313,13 @@ class Api:
             "next_cursor": encode_cursor({"after": last_key}) if last_key else None,
         }
         return self.json(app, payload, RECENT_CACHE)
+
+
+def _history(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The days the paper was listed, oldest first, from the HISTORY item the publisher writes ([]: never listed)."""
+    item = next((item for item in items if item["entity"] == "history"), None)
+    entries = item["history"] if item else []
+    return [{"date": e["date"], "rank": int(e["rank"]), "score": int(e["score"])} for e in entries]
 
 
 def _paper_filters(app: APIGatewayRestResolver) -> tuple[str | None, int | None]:

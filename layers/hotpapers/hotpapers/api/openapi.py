@@ -155,7 +155,7 @@ SCHEMAS: dict[str, Any] = {
         },
     ),
     "Paper": _object(
-        ["arxiv_id", "metadata", "days", "mentions"],
+        ["arxiv_id", "metadata", "days", "mentions", "history"],
         {
             "arxiv_id": STRING,
             "metadata": _nullable(
@@ -185,6 +185,12 @@ SCHEMAS: dict[str, Any] = {
                 ),
             },
             "mentions": _object(["total", "by_source"], {"total": INTEGER, "by_source": COUNTS}),
+            "history": {
+                "type": "array",
+                "description": "Every day the paper entered a digest, oldest first, with its rank and score that day "
+                "([] when it never did)",
+                "items": _object(["date", "rank", "score"], {"date": DATE, "rank": INTEGER, "score": INTEGER}),
+            },
         },
     ),
     "MentionList": _object(
@@ -343,7 +349,7 @@ OPENAPI: dict[str, Any] = {
         ),
         "/papers/{arxiv_id}": _get(
             "getPaper",
-            "A paper's metadata, its score on every day it appeared, its mentions by source",
+            "A paper's metadata, its score on every day it appeared, its mentions by source, its digest history",
             [ARXIV_ID],
             _json("Paper", "The paper"),
             400,

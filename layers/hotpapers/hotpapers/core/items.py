@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported where used: the API's cold start needs none of these classes
     from hotpapers.core.digest import Digest
+    from hotpapers.core.history import HistoryEntry
     from hotpapers.core.models import DayProgress, Observation, Paper, Post, RunRecord
 
 
@@ -309,6 +311,29 @@ def digest_items(digest: Digest) -> list[dict[str, Any]]:
             "summary": summary,
         },
     ]
+
+
+HISTORY_SK = "HISTORY"
+# Exactly the attributes of a history item: the publisher's IAM role may put PAPER# items made of
+# these and nothing else (template.yaml, WritePaperHistories: dynamodb:Attributes), so it can write
+# a history but never a paper's metadata, day entry or mention, which carry other attributes.
+HISTORY_ATTRIBUTES = ("PK", "SK", "entity", "arxiv_id", "history")
+
+
+def history_item(arxiv_id: str, history: Sequence[HistoryEntry]) -> dict[str, Any]:
+    """Every day the paper entered a digest, oldest first, in the paper's own partition.
+
+    Under PAPER#<id> beside its metadata, days and mentions, so the API's one Query for a
+    paper returns its history too. The publisher rewrites it whenever one of its days is
+    published again (an empty list: the paper dropped out of every digest it was in).
+    """
+    return {
+        "PK": paper_pk(arxiv_id),
+        "SK": HISTORY_SK,
+        "entity": "history",
+        "arxiv_id": arxiv_id,
+        "history": [entry.to_dict() for entry in history],
+    }
 
 
 def digest_from_item(item: dict[str, Any]) -> Digest:

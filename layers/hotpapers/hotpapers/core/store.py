@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 from hotpapers.core.bodies import INLINE_BODY_LIMIT, DigestBodies, digest_body_key
 from hotpapers.core.clock import Clock
 from hotpapers.core.dynamo_json import from_attr, to_attr
-from hotpapers.core.items import LATEST_PK, day_pk, digest_items, no_metadata_pk, paper_pk
+from hotpapers.core.items import LATEST_PK, day_pk, digest_items, history_item, no_metadata_pk, paper_pk
 
 if TYPE_CHECKING:  # imported where used: the API's cold start needs none of these classes
     from hotpapers.core.digest import Digest, DigestSummary
+    from hotpapers.core.history import HistoryEntry
     from hotpapers.core.settings import Settings
 
 BATCH_WRITE_LIMIT = 25  # DynamoDB's BatchWriteItem maximum
@@ -232,6 +233,10 @@ class Store:
 
         self.write_items(bodies())
         self.write_items(summaries)
+
+    def put_histories(self, histories: Mapping[str, Sequence[HistoryEntry]]) -> None:
+        """One HISTORY item per paper (whole-item puts: writing the same history again changes nothing)."""
+        self.write_items(history_item(arxiv_id, histories[arxiv_id]) for arxiv_id in sorted(histories))
 
     def get_digest(self, day: date) -> Digest | None:
         """One day's digest: one GetItem (and one S3 GetObject for a digest too large for its item)."""

@@ -15,6 +15,7 @@ from typing import Any
 
 from hotpapers.core.digest import Digest, DigestSummary, RankingConfig
 from hotpapers.core.events import PublishRequest
+from hotpapers.core.history import HistoryEntry, paper_histories
 from hotpapers.core.observability import logger
 from hotpapers.core.store import Store
 from hotpapers.publish.bucket import SiteBucket
@@ -27,6 +28,7 @@ from hotpapers.publish.site import (
     category_page_key,
     day_page_key,
     digest_export_key,
+    paper_page_key,
     render_404,
     render_archive,
     render_categories,
@@ -36,8 +38,9 @@ from hotpapers.publish.site import (
     render_feed,
     render_feeds_page,
     render_index,
+    render_paper_pages,
     render_robots,
-    render_sitemap,
+    render_sitemaps,
     render_stylesheet,
 )
 
@@ -110,11 +113,20 @@ class Publisher:
             digest = rank_day(day, items, self.ranking)
             digests[day] = digest
             result.days.append({"date": day.isoformat(), "papers": len(digest.papers), "candidates": digest.candidates})
+        # The stored summaries are read before this publish replaces its days: a paper that dropped out
+        # of a re-published day is found in that day's old summary only, and its history changes too.
+        stored = self.store.digest_summaries()  # newest first
+        summaries = _with_new_days(stored, digests)
+        histories = paper_histories(summaries)
+        changed = _papers_of(digests.values(), [s for s in stored if s.day in digests])
         if digests:
-            self.progress(f"storing {len(digests)} digest(s)")
+            # Histories before the digests: a publish killed in between is re-run (the event comes back),
+            # and it finds the same old summaries, so the same papers. The other way round, a re-run
+            # would read the new summaries and miss the papers that dropped out.
+            self.progress(f"storing {len(digests)} digest(s) and the history of {len(changed)} paper(s)")
+            self.store.put_histories({arxiv_id: histories.get(arxiv_id, []) for arxiv_id in changed})
             self.store.put_digests(list(digests.values()))
 
-        summaries = self.store.digest_summaries()  # newest first
         if not summaries:
             self.progress("no digest stored yet: nothing to render")
             return result
@@ -124,9 +136,19 @@ class Publisher:
         unpublished = [s.day for s in summaries if s.day not in digests and not self.bucket.has(day_page_key(s.day))]
         if unpublished:
             digests = {**digests, **self.store.get_digests(unpublished)}
-        self.progress(f"rendering {len(digests)} day(s) and the archive of {len(summaries)} day(s)")
+        # Pages of the papers whose history changed, and of any listed paper whose page never reached
+        # the bucket (a publish that died half-way, or a site published before paper pages existed).
+        unpaged = {
+            arxiv_id
+            for arxiv_id in histories
+            if (key := paper_page_key(arxiv_id)) is not None and not self.bucket.has(key)
+        }
+        papers = sorted({p for p in changed & set(histories) if paper_page_key(p) is not None} | unpaged)
+        self.progress(
+            f"rendering {len(digests)} day(s), {len(papers)} paper page(s) and the archive of {len(summaries)} day(s)"
+        )
         with _frozen_heap():
-            phases, latest = self._render(digests, summaries)
+            phases, latest = self._render(digests, summaries, histories, papers)
             self.store.put_latest(latest)
             stats = self.bucket.upload(phases)
         result.objects_put, result.objects_unchanged = stats.put, stats.unchanged
@@ -137,8 +159,20 @@ class Publisher:
         return result
 
     def _render(
-        self, digests: dict[date, Digest], summaries: list[DigestSummary]
+        self,
+        digests: dict[date, Digest],
+        summaries: list[DigestSummary],
+        histories: dict[str, list[HistoryEntry]] | None = None,
+        papers: list[str] | None = None,
     ) -> tuple[list[Iterable[SiteObject]], Digest]:
+        """The upload phases and the latest digest. Without `histories` and `papers` (bench/bench_publish.py
+        renders a day this way), the histories come from `summaries` and the pages rendered are those of
+        the papers of `digests`."""
+        if histories is None:
+            histories = paper_histories(summaries)
+        if papers is None:
+            listed = {paper.arxiv_id for digest in digests.values() for paper in digest.papers}
+            papers = sorted(p for p in listed if p in histories and paper_page_key(p) is not None)
         ordered = sorted(summary.day for summary in summaries)
         position = {day: index for index, day in enumerate(ordered)}
         latest = ordered[-1]
@@ -149,7 +183,9 @@ class Publisher:
             index = position[day]
             to_render.update(ordered[max(0, index - 1) : index + 2])
         to_render.add(latest)
-        missing = sorted(to_render - set(digests))
+        # A paper's page shows every day it was listed: those days' full digests, in the same one batch.
+        paper_days = {entry.day for arxiv_id in papers for entry in histories[arxiv_id]}
+        missing = sorted((to_render | paper_days) - set(digests))
         if missing:
             digests = {**digests, **self.store.get_digests(missing)}
 
@@ -160,8 +196,17 @@ class Publisher:
         # again, linked, once the category pages are up. An empty bucket (a first publish or a
         # rebuild from scratch) has no index.html linking into it yet: nothing is reachable
         # until the front page goes up last, and no day is uploaded twice.
+        # Paper pages follow the same rule: a live site's day links a paper's page only once it is up
+        # (the day goes up again, linked, after the paper pages), and a paper page bringing a category
+        # the site has never shown goes up again, linked, after the category pages.
         site_is_live = self.bucket.has(INDEX_KEY)
         relink: list[date] = []
+        # (`papers` holds only ids that get a page, so every one has a key.)
+        unseen_papers = {p for p in papers if site_is_live and not self.bucket.has(paper_page_key(p) or "")}
+        shown_days = sorted(to_render | paper_days)
+        unseen_categories = self._categories_not_shown(digests[d] for d in shown_days) if site_is_live else set()
+        newest_categories = {p.arxiv_id: p.categories for s in reversed(summaries) for p in s.papers}
+        relink_papers = [p for p in papers if unseen_categories.intersection(newest_categories.get(p, ()))]
 
         def neighbours(day: date) -> tuple[date | None, date | None]:
             index = position[day]
@@ -172,11 +217,13 @@ class Publisher:
             # so a five-year rebuild never holds 5,000 rendered objects (~420 MB) at once.
             for day in sorted(to_render):
                 previous, following = neighbours(day)
-                unseen = self._categories_not_shown(digests[day]) if site_is_live else set()
+                unseen = self._categories_not_shown([digests[day]]) if site_is_live else set()
                 linkable = (lambda category, unseen=unseen: category not in unseen) if unseen else None
-                if unseen:
+                waiting = {paper.arxiv_id for paper in digests[day].papers} & unseen_papers
+                paper_linkable = (lambda arxiv_id, waiting=waiting: arxiv_id not in waiting) if waiting else None
+                if unseen or waiting:
                     relink.append(day)
-                day_objects = render_day(digests[day], previous, following, self.site, linkable)
+                day_objects = render_day(digests[day], previous, following, self.site, linkable, paper_linkable)
                 yield from day_objects
                 yield from day_exports(digests[day], day_objects[0].cache_control)
 
@@ -184,6 +231,14 @@ class Publisher:
             for day in relink:
                 previous, following = neighbours(day)
                 yield from render_day(digests[day], previous, following, self.site)
+
+        def paper_pages() -> Iterator[SiteObject]:
+            # Streamed like the days: a five-year rebuild renders ~30,000 of them.
+            linkable = (lambda category: category not in unseen_categories) if unseen_categories else None
+            yield from render_paper_pages(papers, histories, digests, self.site, linkable)
+
+        def relinked_paper_pages() -> Iterator[SiteObject]:
+            yield from render_paper_pages(relink_papers, histories, digests, self.site)
 
         # A category's page links its feed and the feed links back. A feed not in the bucket yet (a
         # new category, or a site published before the feeds existed) would be linked before it is
@@ -201,7 +256,7 @@ class Publisher:
         front = [
             render_index(digests[latest], summaries, self.site),
             render_feed(summaries, self.site),
-            render_sitemap(summaries, self.site),
+            *render_sitemaps(summaries, self.site),
             render_robots(self.site),
             render_404(self.site),
         ]
@@ -209,16 +264,41 @@ class Publisher:
         phases = [
             [render_stylesheet(), render_favicon()],
             day_pages(),
+            paper_pages(),
             listings,
             category_feeds.values(),
             [render_feeds_page(summaries, self.site)],  # after the feeds it links
             relinked_day_pages(),
+            relinked_paper_pages(),
             relinked_categories(),
             front,
         ]
         return phases, digests[latest]
 
-    def _categories_not_shown(self, digest: Digest) -> set[str]:
-        """The day's categories that get a page but whose page is not in the bucket yet."""
-        keys = {category: category_page_key(category) for paper in digest.papers for category in paper.categories}
+    def _categories_not_shown(self, digests: Iterable[Digest]) -> set[str]:
+        """The days' categories that get a page but whose page is not in the bucket yet."""
+        keys = {
+            category: category_page_key(category)
+            for digest in digests
+            for paper in digest.papers
+            for category in paper.categories
+        }
         return {category for category, key in keys.items() if key is not None and not self.bucket.has(key)}
+
+
+def _with_new_days(stored: list[DigestSummary], digests: dict[date, Digest]) -> list[DigestSummary]:
+    """The stored summaries with the published days' replaced (or added), newest first, as stored.
+
+    Each new summary goes through its stored JSON form, so what renders now is what a later
+    publish reads back (the same bytes either way).
+    """
+    by_day = {summary.day: summary for summary in stored}
+    for day, digest in digests.items():
+        by_day[day] = DigestSummary.from_dict(DigestSummary.of(digest).to_dict())
+    return [by_day[day] for day in sorted(by_day, reverse=True)]
+
+
+def _papers_of(digests: Iterable[Digest], summaries: Iterable[DigestSummary]) -> set[str]:
+    """The papers listed in these digests (new) and summaries (the same days as stored before)."""
+    papers = {paper.arxiv_id for digest in digests for paper in digest.papers}
+    return papers | {paper.arxiv_id for summary in summaries for paper in summary.papers}

@@ -24,7 +24,8 @@ MathML, the `tex` filter), `formatting`
 (dates and counts), `sources` and `categories` (the names readers see), `posts`
 and `views` (the day page's view models), `summaries` (day and month links for
 listings), `render` (the jinja2 environment and CSP), then the page families:
-`pages`, `listings`, `feeds`, and `build` (the whole site in upload order).
+`pages`, `papers` (a page per paper, its score `chart`), `listings`, `feeds`, and `build`
+(the whole site in upload order).
 This package re-exports the public names, so `from hotpapers.publish.site import X` works.
 """
 
@@ -40,10 +41,12 @@ from hotpapers.publish.site.config import (
 from hotpapers.publish.site.feeds import (
     CATEGORY_FEED_ENTRIES,
     FEED_ENTRIES,
+    SITEMAP_URL_LIMIT,
     render_category_feeds,
     render_feed,
     render_feeds_page,
     render_sitemap,
+    render_sitemaps,
 )
 from hotpapers.publish.site.keys import (
     INDEX_KEY,
@@ -52,6 +55,7 @@ from hotpapers.publish.site.keys import (
     category_page_key,
     day_page_key,
     digest_export_key,
+    paper_page_key,
     stylesheet_key,
 )
 from hotpapers.publish.site.listings import CATEGORY_PAGE_SIZE, render_archive, render_categories
@@ -63,9 +67,10 @@ from hotpapers.publish.site.pages import (
     render_robots,
     render_stylesheet,
 )
+from hotpapers.publish.site.papers import PAPER_PAGE_POSTS, render_paper, render_paper_pages
 from hotpapers.publish.site.render import content_security_policy
 from hotpapers.publish.site.text import TEXT_LIMIT, safe_url
-from hotpapers.publish.site.views import CategoryFilter
+from hotpapers.publish.site.views import CategoryFilter, PaperFilter
 
 __all__ = [
     "CACHE_IMMUTABLE",
@@ -76,8 +81,11 @@ __all__ = [
     "FEED_ENTRIES",
     "INDEX_KEY",
     "NOT_FOUND_KEY",
+    "PAPER_PAGE_POSTS",
+    "SITEMAP_URL_LIMIT",
     "TEXT_LIMIT",
     "CategoryFilter",
+    "PaperFilter",
     "SiteConfig",
     "SiteObject",
     "category_feed_key",
@@ -85,6 +93,7 @@ __all__ = [
     "content_security_policy",
     "day_page_key",
     "digest_export_key",
+    "paper_page_key",
     "render_404",
     "render_archive",
     "render_categories",
@@ -94,9 +103,12 @@ __all__ = [
     "render_feed",
     "render_feeds_page",
     "render_index",
+    "render_paper",
+    "render_paper_pages",
     "render_robots",
     "render_site",
     "render_sitemap",
+    "render_sitemaps",
     "render_stylesheet",
     "safe_url",
     "site_config_from_env",

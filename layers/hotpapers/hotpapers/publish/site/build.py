@@ -6,8 +6,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from hotpapers.core.digest import Digest, DigestSummary
+from hotpapers.core.history import paper_histories
 from hotpapers.publish.site.config import SiteConfig, SiteObject
-from hotpapers.publish.site.feeds import render_category_feeds, render_feed, render_feeds_page, render_sitemap
+from hotpapers.publish.site.feeds import render_category_feeds, render_feed, render_feeds_page, render_sitemaps
 from hotpapers.publish.site.listings import render_archive, render_categories
 from hotpapers.publish.site.pages import (
     render_404,
@@ -17,12 +18,17 @@ from hotpapers.publish.site.pages import (
     render_robots,
     render_stylesheet,
 )
+from hotpapers.publish.site.papers import render_paper_pages
 
 
 def render_site(
     digests: Mapping[date, Digest], summaries: Sequence[DigestSummary], site: SiteConfig
 ) -> list[SiteObject]:
-    """Everything, in upload order: the stylesheet and icon, day pages, listings, then the pages that link to them."""
+    """Everything, in upload order: stylesheet and icon, day pages, paper pages, listings, then what links to them.
+
+    A paper gets its page when every day it was listed on is in `digests` (a partial set renders
+    the pages it can whole, never a page missing some of its days).
+    """
     summaries = list(summaries)
     days = sorted({s.day for s in summaries} | set(digests))
     objects = [render_stylesheet(), render_favicon()]
@@ -31,6 +37,9 @@ def render_site(
             prev_day = days[index - 1] if index > 0 else None
             next_day = days[index + 1] if index + 1 < len(days) else None
             objects += render_day(digests[day], prev_day, next_day, site)
+    histories = paper_histories([*summaries, *(DigestSummary.of(digests[day]) for day in sorted(digests))])
+    complete = [arxiv_id for arxiv_id, history in histories.items() if all(e.day in digests for e in history)]
+    objects += render_paper_pages(complete, histories, digests, site)
     objects += render_categories(summaries, site)
     objects += render_category_feeds(summaries, site).values()
     objects.append(render_feeds_page(summaries, site))  # after the feeds it links
@@ -40,7 +49,7 @@ def render_site(
     objects += [
         render_index(latest, summaries, site),
         render_feed(summaries, site),
-        render_sitemap(summaries, site),
+        *render_sitemaps(summaries, site),
         render_robots(site),
         render_404(site),
     ]

@@ -30,6 +30,9 @@ from hotpapers.publish.site.text import _HOST, _plain
 FEED_ENTRIES = 60
 FEED_ENTRY_PAPERS = 10
 CATEGORY_FEED_ENTRIES = 50
+# The sitemap protocol's limit per file. A five-year site has ~40,000 pages (most of them paper pages);
+# past the limit, sitemap.xml becomes a sitemap index of `sitemaps/N.xml` files.
+SITEMAP_URL_LIMIT = 50_000
 
 
 def _feed_entry_id(site: SiteConfig, day: date) -> str:
@@ -210,10 +213,35 @@ def _page_paths(summaries: list[DigestSummary]) -> list[tuple[str, str | None]]:
             paths.append((_category_path(listing.name, number), None))
     for summary in ordered:
         paths.append((_day_path(summary.day), _rfc3339(_day_updated(summary.day, summary.as_of))))
+    # A paper's page changes when it is listed again: its lastmod is its newest listed day's.
+    papers: dict[str, str] = {}
+    for summary in ordered:
+        for paper in summary.papers:
+            if paper.arxiv_id not in papers and paper_page_key(paper.arxiv_id) is not None:
+                papers[paper.arxiv_id] = _rfc3339(_day_updated(summary.day, summary.as_of))
+    paths += [(_paper_path(arxiv_id), papers[arxiv_id]) for arxiv_id in sorted(papers)]
     return paths
 
 
-def render_sitemap(summaries: list[DigestSummary], site: SiteConfig) -> SiteObject:
-    """`sitemap.xml`: every page, with the data's own time as lastmod where it has one."""
+def render_sitemaps(
+    summaries: list[DigestSummary], site: SiteConfig, limit: int = SITEMAP_URL_LIMIT
+) -> list[SiteObject]:
+    """`sitemap.xml`, every page with the data's own time as lastmod where it has one; past `limit`
+    pages, the parts `sitemaps/N.xml` first and `sitemap.xml` last, as their index."""
     urls = [{"loc": site.absolute(path), "lastmod": lastmod} for path, lastmod in _page_paths(summaries)]
-    return SiteObject(SITEMAP_KEY, _render("sitemap.xml", site, urls=urls), XML_TYPE, CACHE_SHORT)
+    if len(urls) <= limit:
+        return [SiteObject(SITEMAP_KEY, _render("sitemap.xml", site, urls=urls), XML_TYPE, CACHE_SHORT)]
+    parts, entries = [], []
+    for number, start in enumerate(range(0, len(urls), limit), 1):
+        chunk = urls[start : start + limit]
+        key = f"sitemaps/{number}.xml"
+        parts.append(SiteObject(key, _render("sitemap.xml", site, urls=chunk), XML_TYPE, CACHE_SHORT))
+        lastmods = [url["lastmod"] for url in chunk if url["lastmod"]]
+        entries.append({"loc": site.absolute(key), "lastmod": max(lastmods, default=None)})
+    index = _render("sitemap_index.xml", site, sitemaps=entries)
+    return [*parts, SiteObject(SITEMAP_KEY, index, XML_TYPE, CACHE_SHORT)]
+
+
+def render_sitemap(summaries: list[DigestSummary], site: SiteConfig) -> SiteObject:
+    """`sitemap.xml` alone: the whole sitemap, or the index of its parts (`render_sitemaps` gives those)."""
+    return render_sitemaps(summaries, site)[-1]

@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 from hotpapers.core.digest import DigestSummary
 from hotpapers.publish.site.categories import _GROUP_ORDER, CATEGORY_NAMES, _archive_group
 from hotpapers.publish.site.config import SiteConfig, SiteObject
-from hotpapers.publish.site.keys import _category_path, _paper_anchors, _valid_category, category_feed_key
+from hotpapers.publish.site.keys import (
+    _category_path,
+    _paper_anchors,
+    _paper_path,
+    _valid_category,
+    category_feed_key,
+    paper_page_key,
+)
 from hotpapers.publish.site.render import _page, _page_context
 from hotpapers.publish.site.summaries import (
     _day_link,
@@ -72,6 +79,7 @@ class _CategoryEntry:
     rank: int
     title: str
     anchor: str
+    page: str | None  # the paper's own page; None where it gets none
     score: int
     primary: bool
     others: list[str]
@@ -94,6 +102,7 @@ def _category_listings(summaries: list[DigestSummary]) -> list[_CategoryListing]
         anchors = _paper_anchors(summary.papers)
         for paper, anchor in zip(summary.papers, anchors, strict=True):
             categories = list(dict.fromkeys(paper.categories))
+            page = _paper_path(paper.arxiv_id) if paper_page_key(paper.arxiv_id) is not None else None
             for position, category in enumerate(categories):
                 if not _valid_category(category):
                     continue
@@ -109,6 +118,7 @@ def _category_listings(summaries: list[DigestSummary]) -> list[_CategoryListing]
                         rank=paper.rank,
                         title=paper.title,
                         anchor=anchor,
+                        page=page,
                         score=paper.score,
                         primary=position == 0,
                         others=[c for c in categories if c != category],

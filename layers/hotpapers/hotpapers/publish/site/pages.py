@@ -20,7 +20,7 @@ from hotpapers.publish.site.config import (
 from hotpapers.publish.site.keys import FAVICON_KEY, NOT_FOUND_KEY, ROBOTS_KEY, _stylesheet_bytes, stylesheet_key
 from hotpapers.publish.site.render import _page, _page_context, _render
 from hotpapers.publish.site.summaries import _day_link, _newest_first, _summary_row
-from hotpapers.publish.site.views import CategoryFilter, _day_view
+from hotpapers.publish.site.views import CategoryFilter, PaperFilter, _day_view
 
 INDEX_RECENT_DAYS = 14
 
@@ -31,13 +31,15 @@ def render_day(
     next_day: date | None,
     site: SiteConfig,
     category_linkable: CategoryFilter = None,
+    paper_linkable: PaperFilter = None,
 ) -> list[SiteObject]:
     """`digests/D/index.html`: the day's ranked papers, their engagement and top posts, prev/next links.
 
-    `category_linkable` leaves some category chips unlinked (plain text): the publisher's
-    first version of a day that brings a category the site has never shown.
+    `category_linkable` leaves some category chips unlinked (plain text) and `paper_linkable`
+    some titles unlinked to their paper's page: the publisher's first version of a day that
+    brings a category the site has never shown, or a paper whose page is not up yet.
     """
-    view = _day_view(digest, category_linkable)
+    view = _day_view(digest, category_linkable, paper_linkable)
     widgets = site.x_widgets and view.has_x_posts
     cache = CACHE_SHORT if next_day is None else CACHE_PAST_DAY
     page = _page(

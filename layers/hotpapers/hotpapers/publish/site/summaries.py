@@ -9,7 +9,7 @@ from typing import Any
 
 from hotpapers.core.digest import DigestSummary
 from hotpapers.publish.site.formatting import _long_date, _medium_date, _month_name, _short_date
-from hotpapers.publish.site.keys import _day_path, _month_path, _paper_anchors
+from hotpapers.publish.site.keys import _day_path, _month_path, _paper_anchors, _paper_path, paper_page_key
 
 
 @dataclass(frozen=True)
@@ -35,13 +35,16 @@ class _SummaryRow:
     candidates: int
     top: list[Any]  # SummaryPaper, with their anchors below
     anchors: list[str]
+    pages: list[str | None]  # and their own pages (None: the paper gets none)
 
 
 def _summary_row(summary: DigestSummary, top: int) -> _SummaryRow:
     anchors = _paper_anchors(summary.papers)
     link = _day_link(summary.day)
     assert link is not None
-    return _SummaryRow(link, len(summary.papers), summary.candidates, list(summary.papers[:top]), anchors[:top])
+    papers = list(summary.papers[:top])
+    pages = [_paper_path(p.arxiv_id) if paper_page_key(p.arxiv_id) is not None else None for p in papers]
+    return _SummaryRow(link, len(summary.papers), summary.candidates, papers, anchors[:top], pages)
 
 
 def _newest_first(summaries: Iterable[DigestSummary]) -> list[DigestSummary]:

@@ -20,7 +20,14 @@ from hotpapers.publish.site.formatting import (
     _rfc3339,
     _utc,
 )
-from hotpapers.publish.site.keys import _category_path, _day_path, _paper_anchors, _valid_category
+from hotpapers.publish.site.keys import (
+    _category_path,
+    _day_path,
+    _paper_anchors,
+    _paper_path,
+    _valid_category,
+    paper_page_key,
+)
 from hotpapers.publish.site.posts import _post_view, _PostView
 from hotpapers.publish.site.sources import _metric_parts, _source_label, _source_order
 from hotpapers.publish.site.text import TEXT_LIMIT, _shorten, safe_url
@@ -46,6 +53,7 @@ class _PaperView:
     rank: int
     anchor: str
     arxiv_id: str
+    page: str | None  # the paper's own page (site path); None: no page, or not linked yet
     title: str
     authors: list[str]
     score: str
@@ -84,6 +92,16 @@ class _DayView:
 # Which categories a day page may link to (None: every valid one). The publisher passes one that
 # leaves out categories whose page is not in the bucket yet (see Publisher._render).
 CategoryFilter = Callable[[str], bool] | None
+# Which papers' pages a day page may link to, by arXiv id (None: every paper that gets a page).
+# The publisher passes one that leaves out papers whose page is not in the bucket yet.
+PaperFilter = Callable[[str], bool] | None
+
+
+def _paper_page(arxiv_id: str, linkable: PaperFilter = None) -> str | None:
+    """The site path of a paper's page, or None where it gets none (or may not be linked yet)."""
+    if paper_page_key(arxiv_id) is None or (linkable is not None and not linkable(arxiv_id)):
+        return None
+    return _paper_path(arxiv_id)
 
 
 def _category_view(category: str, linkable: CategoryFilter = None) -> _Category:
@@ -93,12 +111,12 @@ def _category_view(category: str, linkable: CategoryFilter = None) -> _Category:
     return _Category(category, None, None)
 
 
-def _paper_view(paper: RankedPaper, anchor: str, linkable: CategoryFilter = None) -> _PaperView:
-    engagement = []
-    for source in _source_order(paper.engagement):
-        metrics = paper.engagement[source]
+def _engagement_lines(engagement: dict[str, dict[str, int]]) -> list[_EngagementLine]:
+    lines = []
+    for source in _source_order(engagement):
+        metrics = engagement[source]
         score = metrics.get("score")
-        engagement.append(
+        lines.append(
             _EngagementLine(
                 source=re.sub(r"[^a-z0-9-]", "", source.lower()) or "other",
                 label=_source_label(source),
@@ -106,6 +124,12 @@ def _paper_view(paper: RankedPaper, anchor: str, linkable: CategoryFilter = None
                 score=_plural(score, "point", "points") if isinstance(score, int) else None,
             )
         )
+    return lines
+
+
+def _paper_view(
+    paper: RankedPaper, anchor: str, linkable: CategoryFilter = None, paper_linkable: PaperFilter = None
+) -> _PaperView:
     doi_url = None
     if paper.doi and not any(ch.isspace() for ch in paper.doi):
         doi_url = safe_url("https://doi.org/" + quote(paper.doi.strip(), safe="/:;()._-"))
@@ -115,6 +139,7 @@ def _paper_view(paper: RankedPaper, anchor: str, linkable: CategoryFilter = None
         rank=paper.rank,
         anchor=anchor,
         arxiv_id=paper.arxiv_id,
+        page=_paper_page(paper.arxiv_id, paper_linkable),
         title=paper.title,
         authors=list(paper.authors),
         score=_count(paper.score),
@@ -129,14 +154,17 @@ def _paper_view(paper: RankedPaper, anchor: str, linkable: CategoryFilter = None
         doi_url=doi_url,
         published_iso=_rfc3339(published),
         published_text=_medium_date(published.date()),
-        engagement=engagement,
+        engagement=_engagement_lines(paper.engagement),
         posts=[_post_view(post) for post in paper.top_posts],
     )
 
 
-def _day_view(digest: Digest, linkable: CategoryFilter = None) -> _DayView:
+def _day_view(digest: Digest, linkable: CategoryFilter = None, paper_linkable: PaperFilter = None) -> _DayView:
     anchors = _paper_anchors(digest.papers)
-    papers = [_paper_view(paper, anchor, linkable) for paper, anchor in zip(digest.papers, anchors, strict=True)]
+    papers = [
+        _paper_view(paper, anchor, linkable, paper_linkable)
+        for paper, anchor in zip(digest.papers, anchors, strict=True)
+    ]
     sources = _source_order({source for paper in digest.papers for source in paper.engagement})
     return _DayView(
         day=digest.day,
