@@ -37,7 +37,7 @@ TEX_HOSTILE = (
     "$" + "{" * 10_000 + "$",
 )
 TEX_BENIGN = (r"$\omega$", r"$10~\rm{fb}^{-1}$", r"$\sqrt{s}=13$")
-TEX_SPAM = "$a$ " * 25_600  # 100 KB of formulas
+TEX_SPAM = "where $a$ " * 10_240  # 100 KB of formulas (with a word: the Nu checker guesses a page's language)
 CJK = "注意力机制 トランスフォーマー 주의"
 EMOJI = "🔥 papers 👩‍🔬 🏃🏻💨"
 CONTROL = "bell\x07null\x00esc\x1bnonchar\ufffe\U0010ffff"
