@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # imported where used: the API's cold start needs none of these classes
     from hotpapers.core.digest import Digest
     from hotpapers.core.models import DayProgress, Observation, Paper, Post, RunRecord
+    from hotpapers.core.period_digest import PeriodDigest
 
 
 # ---------------------------------------------------------------- keys
@@ -309,6 +310,29 @@ def digest_items(digest: Digest) -> list[dict[str, Any]]:
             "summary": summary,
         },
     ]
+
+
+def period_pk(kind: str, name: str) -> str:
+    """The partition of a week's or a month's digest: 'WEEK#2021-W22', 'MONTH#2021-06'."""
+    return f"{kind.upper()}#{name}"
+
+
+def period_digest_item(digest: PeriodDigest) -> dict[str, Any]:
+    """A week's or month's digest: the day digest's item shape (gzip JSON body), one GetItem serves the API.
+
+    No summary and no index keys: the site lists periods from the day summaries, and the API
+    reads one period by its name.
+    """
+    period = digest.period
+    return {
+        "PK": period_pk(period.kind, period.name),
+        "SK": "DIGEST",
+        "entity": "period_digest",
+        "kind": period.kind,
+        "period": period.name,
+        "papers": len(digest.papers),
+        "body_gz": gzip.compress(digest.document, compresslevel=5, mtime=0),
+    }
 
 
 def digest_from_item(item: dict[str, Any]) -> Digest:

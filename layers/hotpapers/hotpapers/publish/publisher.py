@@ -13,26 +13,31 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from hotpapers.core.digest import Digest, DigestSummary, RankingConfig
+from hotpapers.core.digest import Digest, DigestSummary, RankedPaper, RankingConfig
 from hotpapers.core.events import PublishRequest
 from hotpapers.core.observability import logger
+from hotpapers.core.period_digest import PeriodDigest
 from hotpapers.core.store import Store
 from hotpapers.publish.bucket import SiteBucket
-from hotpapers.publish.markdown import render_markdown
+from hotpapers.publish.markdown import render_markdown, render_period_markdown
+from hotpapers.publish.periods import PeriodPlan, plan_periods
 from hotpapers.publish.ranking import rank_day
 from hotpapers.publish.site import (
     INDEX_KEY,
+    CategoryFilter,
     SiteConfig,
     SiteObject,
     category_page_key,
     day_page_key,
     digest_export_key,
+    period_export_key,
     render_404,
     render_archive,
     render_categories,
     render_day,
     render_feed,
     render_index,
+    render_period,
     render_robots,
     render_sitemap,
     render_stylesheet,
@@ -67,6 +72,13 @@ def day_exports(digest: Digest, cache_control: str) -> list[SiteObject]:
         SiteObject(digest_export_key(digest.day, "md"), markdown, MARKDOWN_TYPE, cache_control),
         SiteObject(digest_export_key(digest.day, "json"), digest.document, JSON_TYPE, cache_control),
     ]
+
+
+def period_exports(digest: PeriodDigest, cache_control: str) -> list[SiteObject]:
+    """`weeks/2021-W22.md` or `months/2021-06.md`: the period in the blog's Markdown format."""
+    markdown = render_period_markdown(digest).encode("utf-8")
+    key = period_export_key(digest.period.kind, digest.period.name, "md")
+    return [SiteObject(key, markdown, MARKDOWN_TYPE, cache_control)]
 
 
 @contextmanager
@@ -121,9 +133,21 @@ class Publisher:
         unpublished = [s.day for s in summaries if s.day not in digests and not self.bucket.has(day_page_key(s.day))]
         if unpublished:
             digests = {**digests, **self.store.get_digests(unpublished)}
+        periods = plan_periods(
+            self.store,
+            self.bucket,
+            (s.day for s in summaries),
+            digests,
+            changed=digests,
+            everything=request.everything,
+            ranking=self.ranking,
+        )
+        if periods.built:
+            self.progress(f"storing {len(periods.built)} weekly and monthly digest(s)")
+            self.store.put_period_digests(periods.built)
         self.progress(f"rendering {len(digests)} day(s) and the archive of {len(summaries)} day(s)")
         with _frozen_heap():
-            phases, latest = self._render(digests, summaries)
+            phases, latest = self._render(digests, summaries, periods)
             self.store.put_latest(latest)
             stats = self.bucket.upload(phases)
         result.objects_put, result.objects_unchanged = stats.put, stats.unchanged
@@ -134,7 +158,7 @@ class Publisher:
         return result
 
     def _render(
-        self, digests: dict[date, Digest], summaries: list[DigestSummary]
+        self, digests: dict[date, Digest], summaries: list[DigestSummary], periods: PeriodPlan | None = None
     ) -> tuple[list[Iterable[SiteObject]], Digest]:
         ordered = sorted(summary.day for summary in summaries)
         position = {day: index for index, day in enumerate(ordered)}
@@ -169,7 +193,7 @@ class Publisher:
             # so a five-year rebuild never holds 5,000 rendered objects (~420 MB) at once.
             for day in sorted(to_render):
                 previous, following = neighbours(day)
-                unseen = self._categories_not_shown(digests[day]) if site_is_live else set()
+                unseen = self._categories_not_shown(digests[day].papers) if site_is_live else set()
                 linkable = (lambda category, unseen=unseen: category not in unseen) if unseen else None
                 if unseen:
                     relink.append(day)
@@ -182,6 +206,25 @@ class Publisher:
                 previous, following = neighbours(day)
                 yield from render_day(digests[day], previous, following, self.site)
 
+        # Weekly and monthly pages link to day pages (up by now) and to their neighbours (same phase:
+        # new keys go up first); the archive, the front page and the sitemap link to them (later phases).
+        period_relink: list[PeriodDigest] = []
+
+        def period_pages() -> Iterator[SiteObject]:
+            for period_digest, with_export in periods.digests() if periods else ():
+                unseen = self._categories_not_shown(period_digest.ranked) if site_is_live else set()
+                if unseen:
+                    period_relink.append(period_digest)
+                linkable = (lambda category, unseen=unseen: category not in unseen) if unseen else None
+                page = self._period_page(period_digest, periods, latest, linkable)  # type: ignore[arg-type]
+                yield page
+                if with_export:
+                    yield from period_exports(period_digest, page.cache_control)
+
+        def relinked_period_pages() -> Iterator[SiteObject]:
+            for period_digest in period_relink:
+                yield self._period_page(period_digest, periods, latest)  # type: ignore[arg-type]
+
         listings = render_categories(summaries, self.site) + render_archive(summaries, self.site)
         front = [
             render_index(digests[latest], summaries, self.site),
@@ -191,9 +234,16 @@ class Publisher:
             render_404(self.site),
         ]
         # The stylesheet first (every page links to it), pages next, then what links to them.
-        return [[render_stylesheet()], day_pages(), listings, relinked_day_pages(), front], digests[latest]
+        phases = [[render_stylesheet()], day_pages(), period_pages(), listings, relinked_day_pages()]
+        return [*phases, relinked_period_pages(), front], digests[latest]
 
-    def _categories_not_shown(self, digest: Digest) -> set[str]:
-        """The day's categories that get a page but whose page is not in the bucket yet."""
-        keys = {category: category_page_key(category) for paper in digest.papers for category in paper.categories}
+    def _period_page(
+        self, digest: PeriodDigest, periods: PeriodPlan, latest: date, linkable: CategoryFilter = None
+    ) -> SiteObject:
+        previous, following = periods.neighbours(digest.period)
+        return render_period(digest, previous, following, latest, self.site, linkable)
+
+    def _categories_not_shown(self, papers: Iterable[RankedPaper]) -> set[str]:
+        """The papers' categories that get a page but whose page is not in the bucket yet."""
+        keys = {category: category_page_key(category) for paper in papers for category in paper.categories}
         return {category for category, key in keys.items() if key is not None and not self.bucket.has(key)}

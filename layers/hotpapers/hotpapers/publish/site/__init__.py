@@ -21,7 +21,7 @@ The modules, from the bottom up: `config` (SiteConfig, SiteObject, cache policie
 (dates and counts), `sources` and `categories` (the names readers see), `posts`
 and `views` (the day page's view models), `summaries` (day and month links for
 listings), `render` (the jinja2 environment and CSP), then the page families:
-`pages`, `listings`, `feeds`, and `build` (the whole site in upload order).
+`pages`, `periods` (weekly and monthly digests), `listings`, `feeds`, and `build` (the whole site in upload order).
 This package re-exports the public names, so `from hotpapers.publish.site import X` works.
 """
 
@@ -41,10 +41,14 @@ from hotpapers.publish.site.keys import (
     category_page_key,
     day_page_key,
     digest_export_key,
+    month_page_key,
+    period_export_key,
     stylesheet_key,
+    week_page_key,
 )
 from hotpapers.publish.site.listings import CATEGORY_PAGE_SIZE, render_archive, render_categories
 from hotpapers.publish.site.pages import render_404, render_day, render_index, render_robots, render_stylesheet
+from hotpapers.publish.site.periods import render_period
 from hotpapers.publish.site.render import content_security_policy
 from hotpapers.publish.site.text import TEXT_LIMIT, safe_url
 from hotpapers.publish.site.views import CategoryFilter
@@ -65,12 +69,15 @@ __all__ = [
     "content_security_policy",
     "day_page_key",
     "digest_export_key",
+    "month_page_key",
+    "period_export_key",
     "render_404",
     "render_archive",
     "render_categories",
     "render_day",
     "render_feed",
     "render_index",
+    "render_period",
     "render_robots",
     "render_site",
     "render_sitemap",
@@ -78,4 +85,5 @@ __all__ = [
     "safe_url",
     "site_config_from_env",
     "stylesheet_key",
+    "week_page_key",
 ]

@@ -6,16 +6,38 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from hotpapers.core.digest import Digest, DigestSummary
+from hotpapers.core.period_digest import build_period_digest
+from hotpapers.core.periods import KINDS, period_of
 from hotpapers.publish.site.config import SiteConfig, SiteObject
 from hotpapers.publish.site.feeds import render_feed, render_sitemap
 from hotpapers.publish.site.listings import render_archive, render_categories
 from hotpapers.publish.site.pages import render_404, render_day, render_index, render_robots, render_stylesheet
+from hotpapers.publish.site.periods import render_period
+
+
+def _period_pages(digests: Mapping[date, Digest], days: Sequence[date], site: SiteConfig) -> list[SiteObject]:
+    """Every week's and month's page (after the day pages they link, before the listings that link them).
+
+    Ranked with the newest digest's settings; their Markdown exports are the publisher's.
+    """
+    if not digests:
+        return []
+    config = digests[max(digests)].config
+    objects = []
+    for kind in KINDS:
+        periods = sorted({period_of(kind, day) for day in days})
+        for index, period in enumerate(periods):
+            previous = periods[index - 1] if index > 0 else None
+            following = periods[index + 1] if index + 1 < len(periods) else None
+            digest = build_period_digest(period, digests, config)
+            objects.append(render_period(digest, previous, following, days[-1], site))
+    return objects
 
 
 def render_site(
     digests: Mapping[date, Digest], summaries: Sequence[DigestSummary], site: SiteConfig
 ) -> list[SiteObject]:
-    """Everything, in upload order: the stylesheet, day pages, listings, then the pages that link to them."""
+    """Everything, in upload order: the stylesheet, day pages, week and month pages, listings, then what links them."""
     summaries = list(summaries)
     days = sorted({s.day for s in summaries} | set(digests))
     objects = [render_stylesheet()]
@@ -24,6 +46,7 @@ def render_site(
             prev_day = days[index - 1] if index > 0 else None
             next_day = days[index + 1] if index + 1 < len(days) else None
             objects += render_day(digests[day], prev_day, next_day, site)
+    objects += _period_pages(digests, days, site)
     objects += render_categories(summaries, site)
     objects += render_archive(summaries, site)
     newest = days[-1] if days and days[-1] in digests else max(digests, default=None)

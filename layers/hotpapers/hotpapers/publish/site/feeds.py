@@ -9,6 +9,7 @@ from hotpapers.publish.site.config import ATOM_TYPE, CACHE_SHORT, XML_TYPE, Site
 from hotpapers.publish.site.formatting import _day_updated, _medium_date, _plural, _rfc3339
 from hotpapers.publish.site.keys import FEED_KEY, SITEMAP_KEY, _category_path, _day_path, _month_path
 from hotpapers.publish.site.listings import _archived_pages, _category_listings
+from hotpapers.publish.site.periods import period_paths
 from hotpapers.publish.site.render import _environment, _render
 from hotpapers.publish.site.summaries import _months, _newest_first, _summary_row
 from hotpapers.publish.site.text import _HOST, _plain
@@ -67,6 +68,9 @@ def _page_paths(summaries: list[DigestSummary]) -> list[tuple[str, str | None]]:
             paths.append((_category_path(listing.name, number), None))
     for summary in ordered:
         paths.append((_day_path(summary.day), _rfc3339(_day_updated(summary.day, summary.as_of))))
+    as_of = {summary.day: summary.as_of for summary in ordered}
+    for path, newest in period_paths(as_of):  # weekly and monthly digests: their newest day's time
+        paths.append((path, _rfc3339(_day_updated(newest, as_of[newest]))))
     return paths
 
 
