@@ -278,6 +278,11 @@ class Store:
         item = self.get_item(period_pk(kind, name), "DIGEST")
         return self._document(item) if item else None
 
+    def period_digest_jsons(self, periods: Sequence[tuple[str, str]]) -> dict[tuple[str, str], bytes]:
+        """Several weeks' or months' documents, by (kind, name): BatchGetItem (what the publisher may do)."""
+        items = self.get_items([(period_pk(kind, name), "DIGEST") for kind, name in periods])
+        return {(item["kind"], item["period"]): self._document(item) for item in items}
+
     def _offloaded(self, item: dict[str, Any], body_key: str | None = None) -> dict[str, Any]:
         """The digest item, its body moved to S3 when it would not fit in DynamoDB's 400 KB.
 

@@ -61,6 +61,7 @@ def plan_periods(
     ranking: RankingConfig,
 ) -> PeriodPlan:
     """What to build and render again; `digests` are the full digests already in memory (not modified)."""
+    all_days = list(all_days)
     grouped = {kind: dict(days_by_period(all_days, kind)) for kind in KINDS}
     plan = PeriodPlan(order={kind: sorted(groups) for kind, groups in grouped.items()})
     changed = set(changed)
@@ -73,9 +74,10 @@ def plan_periods(
     for period in affected:
         neighbours.update(p for p in plan.neighbours(period) if p is not None and p not in affected)
     stored: dict[Period, PeriodDigest] = {}
+    documents = store.period_digest_jsons([(p.kind, p.name) for p in sorted(neighbours)]) if neighbours else {}
     for period in sorted(neighbours):
-        document = store.period_digest_json(period.kind, period.name)
-        if document is None:  # stored digests predate its page: build it after all
+        document = documents.get((period.kind, period.name))
+        if document is None:  # its page is up but its item is not (a table restored alone): build it again
             affected.add(period)
         else:
             stored[period] = PeriodDigest.from_dict(json.loads(document))
