@@ -17,7 +17,16 @@ from pathlib import Path
 import pytest
 
 from hotpapers.core.digest import DigestSummary
-from hotpapers.publish.site import render_404, render_categories, render_day, render_index, render_site
+from hotpapers.core.period_digest import build_period_digest
+from hotpapers.core.periods import week_of
+from hotpapers.publish.site import (
+    render_404,
+    render_categories,
+    render_day,
+    render_index,
+    render_period,
+    render_site,
+)
 
 from .site_fixtures import SITE, big_category_summaries, empty_digest, sample_site_digests, summaries_of, write_site
 from .test_site_xss import hostile_digest, long_text_digest
@@ -56,6 +65,14 @@ def test_every_page_kind_and_the_stylesheet_are_valid(tmp_path: Path) -> None:
     write_site(render_day(empty_digest(date(2021, 5, 31)), None, None, SITE), tmp_path / "empty")
     # A 100 KB abstract and post text, shortened on the page with a note (site.TEXT_LIMIT).
     write_site(render_day(long_text_digest(), None, None, SITE), tmp_path / "long")
+
+    # Weekly and monthly digests: full (render_site above), with hostile text, and with no paper.
+    for site in ("site", "hostile"):
+        assert (tmp_path / site / "weeks" / "2021-W22" / "index.html").is_file(), site
+        assert (tmp_path / site / "months" / "2021-06" / "index.html").is_file(), site
+    empty = empty_digest(date(2021, 5, 31))
+    week = build_period_digest(week_of(empty.day), {empty.day: empty}, empty.config)
+    write_site([render_period(week, None, None, empty.day, SITE)], tmp_path / "empty-week")
 
     pages = sorted(tmp_path.rglob("*.html"))
     assert len(pages) > 30 and len(list(tmp_path.rglob("*.css"))) == 2
