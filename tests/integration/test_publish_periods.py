@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the record_puts fixture imported from test_publish_handler is named as a test parameter
 """Weekly and monthly digests through the real publish handler, the store and the API.
 
 The sample day 2021-06-01 is in ISO week 2021-W22 (31 May to 6 June) and month 2021-06. Days
