@@ -104,7 +104,7 @@ class PeriodDigest:
         return tuple(entry.paper for entry in self.papers)
 
     def to_dict(self) -> dict[str, Any]:
-        """The API's period document and `weeks/W.json`-like exports: JSON-safe, keys in a fixed order."""
+        """The API's period document (what the publisher stores): JSON-safe, keys in a fixed order."""
         return {
             "period": self.period.name,
             "kind": self.period.kind,
@@ -149,10 +149,10 @@ def build_period_digest(
         PeriodPaper(_merged(rank, total, [paper for _, paper in entries], config), tuple(d for d, _ in entries))
         for rank, (_, total, entries) in enumerate(ranked[:limit], start=1)
     )
-    stamps = [digests[day].as_of for day in days if digests[day].as_of is not None]
+    stamps = [stamp for stamp in (digests[day].as_of for day in days) if stamp is not None]
     return PeriodDigest(
         period=period,
-        as_of=max(stamps) if stamps else None,  # type: ignore[type-var]
+        as_of=max(stamps) if stamps else None,
         papers=papers,
         candidates=len({paper.arxiv_id for _, listed in listings for paper in listed}),
         days=tuple(days),
@@ -176,12 +176,12 @@ def _merged(rank: int, total: int, listed: list[RankedPaper], config: RankingCon
             if key not in posts or post.score > posts[key].score:
                 posts[key] = post
     top = sorted(posts.values(), key=lambda p: (-p.score, p.created_at, p.source, p.post_id))[: config.top_posts]
-    stamps = [paper.as_of for paper in listed if paper.as_of is not None]
+    stamps = [stamp for stamp in (paper.as_of for paper in listed) if stamp is not None]
     return replace(
         newest,
         rank=rank,
         score=total,
         engagement={source: engagement[source] for source in sorted(engagement)},
         top_posts=tuple(top),
-        as_of=max(stamps) if stamps else None,  # type: ignore[type-var]
+        as_of=max(stamps) if stamps else None,
     )

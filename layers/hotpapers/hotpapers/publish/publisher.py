@@ -208,22 +208,23 @@ class Publisher:
 
         # Weekly and monthly pages link to day pages (up by now) and to their neighbours (same phase:
         # new keys go up first); the archive, the front page and the sitemap link to them (later phases).
+        plan = periods or PeriodPlan()  # None: no week or month rendered (bench/bench_publish.py's day alone)
         period_relink: list[PeriodDigest] = []
 
         def period_pages() -> Iterator[SiteObject]:
-            for period_digest, with_export in periods.digests() if periods else ():
+            for period_digest, with_export in plan.digests():
                 unseen = self._categories_not_shown(period_digest.ranked) if site_is_live else set()
                 if unseen:
                     period_relink.append(period_digest)
                 linkable = (lambda category, unseen=unseen: category not in unseen) if unseen else None
-                page = self._period_page(period_digest, periods, latest, linkable)  # type: ignore[arg-type]
+                page = self._period_page(period_digest, plan, latest, linkable)
                 yield page
                 if with_export:
                     yield from period_exports(period_digest, page.cache_control)
 
         def relinked_period_pages() -> Iterator[SiteObject]:
             for period_digest in period_relink:
-                yield self._period_page(period_digest, periods, latest)  # type: ignore[arg-type]
+                yield self._period_page(period_digest, plan, latest)
 
         listings = render_categories(summaries, self.site) + render_archive(summaries, self.site)
         front = [
