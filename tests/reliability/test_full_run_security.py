@@ -454,11 +454,13 @@ def test_each_function_is_granted_exactly_what_the_run_needed(full_run: FullRun,
 
 
 def test_publisher_writes_only_digest_items_and_the_api_writes_nothing(full_run: FullRun) -> None:
-    """What the run wrote matches the template's conditions: PublishFunction under DIGEST#, ApiFunction nothing."""
+    """What the run wrote matches the template's conditions: PublishFunction under DIGEST#, WEEK# and MONTH#
+    (the days', weeks' and months' digests), ApiFunction nothing."""
     publish_keys = {key for call in full_run.calls if call.function == "PublishFunction" for key in call.leading_keys}
-    assert publish_keys and all(key.startswith("DIGEST#") for key in publish_keys), publish_keys
+    assert publish_keys and all(key.startswith(("DIGEST#", "WEEK#", "MONTH#")) for key in publish_keys), publish_keys
+    assert {key.split("#")[0] for key in publish_keys} == {"DIGEST", "WEEK", "MONTH"}, publish_keys
     collect_keys = {key for call in full_run.calls if call.function == "CollectFunction" for key in call.leading_keys}
-    assert collect_keys and not any(key.startswith("DIGEST#") for key in collect_keys), collect_keys
+    assert collect_keys and not any(key.startswith(("DIGEST#", "WEEK#", "MONTH#")) for key in collect_keys)
     api_actions = {call.action for call in full_run.calls if call.function == "ApiFunction"}
     assert api_actions and all(action.split(":")[1].startswith(("Get", "BatchGet", "Query")) for action in api_actions)
     ledger.record(
@@ -466,7 +468,8 @@ def test_publisher_writes_only_digest_items_and_the_api_writes_nothing(full_run:
         check="writes in a full run stay inside the template's key conditions",
         resources=len(publish_keys) + len(collect_keys),
         result="pass",
-        detail=f"PublishFunction wrote {len(publish_keys)} partition keys, all DIGEST#; CollectFunction wrote "
+        detail=f"PublishFunction wrote {len(publish_keys)} partition keys, all DIGEST#, WEEK# or MONTH#; "
+        f"CollectFunction wrote "
         f"{len(collect_keys)}, none DIGEST#; ApiFunction only {', '.join(sorted(api_actions))}",
     )
 

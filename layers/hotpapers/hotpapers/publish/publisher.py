@@ -212,13 +212,17 @@ class Publisher:
         period_relink: list[PeriodDigest] = []
 
         def period_pages() -> Iterator[SiteObject]:
+            # As with a day, a period page that brings a category the site has never shown goes up after
+            # the category pages. A new one goes up first too, with those chips unlinked (the front page
+            # and the archive will link it); one already up keeps its old version until then.
             for period_digest, with_export in plan.digests():
                 unseen = self._categories_not_shown(period_digest.ranked) if site_is_live else set()
                 if unseen:
                     period_relink.append(period_digest)
                 linkable = (lambda category, unseen=unseen: category not in unseen) if unseen else None
                 page = self._period_page(period_digest, plan, latest, linkable)
-                yield page
+                if not unseen or not self.bucket.has(page.key):
+                    yield page
                 if with_export:
                     yield from period_exports(period_digest, page.cache_control)
 
