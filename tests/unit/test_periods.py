@@ -221,3 +221,26 @@ def test_rank_period_ranks_summaries_as_it_ranks_full_papers() -> None:
     day = sample_digest()
     summaries = [(day.day, [replace(p, top_posts=()) for p in day.papers])]
     assert [a for a, _, _ in rank_period(summaries, 50)] == [p.arxiv_id for p in day.papers]
+
+
+def test_the_period_markdown_is_the_blog_post_of_its_ranked_papers() -> None:
+    from hotpapers.publish.markdown import render_markdown, render_period_markdown
+
+    monday, tuesday = date(2021, 5, 31), date(2021, 6, 1)
+    x = {"x": {"posts": 1, "retweets": 70, "likes": 30, "quotes": 0, "replies": 0, "score": 100}}
+    digests = {
+        monday: _day(monday, _paper("2105.00001", 1, 100, title="First", engagement=x), as_of=T0),
+        tuesday: _day(tuesday, _paper("2105.00001", 1, 100, title="First", engagement=x),
+                      _paper("2105.00002", 2, 150, title="Second", engagement=x), as_of=T0 + timedelta(days=1)),
+    }  # fmt: skip
+    week = build_period_digest(week_of(monday), digests, RankingConfig())
+    markdown = render_period_markdown(week)
+    front, body = markdown.split("\n---\n", 1)
+    assert front.splitlines()[:3] == ["---", "title: Hot Papers 2021-W22", "date: 2021-06-03T09:00:00.Z"]
+    assert 'slug: "hot-papers-2021-W22"' in front and 'description: "Hot papers 2021-W22"' in front
+    # The first paper scored 200 over two days: it leads, with the summed counts on its counts line.
+    assert body.index("# 1. First") < body.index("# 2. Second")
+    assert "- retweets: 140, favorites: 60 (" in body
+    # The same layout as a day's post: a day digest of the same papers renders the same body.
+    as_day = Digest(tuesday, week.as_of, week.ranked, candidates=2, config=RankingConfig())
+    assert body == render_markdown(as_day).split("\n---\n", 1)[1]
