@@ -28,7 +28,10 @@ from hotpapers.core.periods import Period, parse_period
 __all__ = ["PERIOD_PAPERS_LIMIT", "PeriodDay", "PeriodDigest", "PeriodPaper", "build_period_digest", "rank_period"]
 
 # The most papers a week's or a month's digest lists (its page, its Markdown and its API document).
-PERIOD_PAPERS_LIMIT = 100
+# A month of ~20 listed papers a day has ~600 distinct ones: 100 cards per period page made a five-year
+# rebuild's 322 period pages cost ~10 s CPU (as much as 1,600 day pages, bench/bench_publish.py); 30,
+# a busy day's worth, keeps a period object no dearer to write than the site's average object.
+PERIOD_PAPERS_LIMIT = 30
 
 
 class _Listed(Protocol):
