@@ -72,6 +72,11 @@ EXPECTED: dict[str, tuple[int, str, int]] = {
     "api-error-bad-cursor.json": (400, NO_STORE, 0),
     "api-error-bad-source.json": (400, NO_STORE, 0),
     "api-error-post.json": (405, NO_STORE, 0),
+    "api-week.json": (200, FINAL, DIGEST_ROUTES),
+    "api-month.json": (200, FINAL, DIGEST_ROUTES),
+    "api-error-bad-week.json": (400, NO_STORE, 0),
+    "api-error-bad-month.json": (400, NO_STORE, 0),
+    "api-error-unknown-week.json": (404, SHORT, 1),
 }
 ERROR_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
 
@@ -253,6 +258,7 @@ def test_every_api_event_has_an_expectation() -> None:
 def test_every_api_event_is_a_rest_proxy_event_of_the_api_stage() -> None:
     resources = {"/digests", "/digests/latest", "/digests/{date}", "/papers/{arxiv_id}", "/papers/{arxiv_id}/mentions"}
     resources |= {"/papers/{arxiv_id}/{number}", "/papers/{arxiv_id}/{number}/mentions", "/openapi.json"}
+    resources |= {"/weeks/{week}", "/months/{month}"}
     for name in API_EVENTS:
         event = load_event(name)
         context = event["requestContext"]

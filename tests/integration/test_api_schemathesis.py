@@ -94,6 +94,8 @@ SCENARIOS = [
     *(Scenario(path, GenerationMode.NEGATIVE) for path in CONSTRAINED),
     Scenario("/digests", query={"cursor": encode_cursor({"before": "2021-06-02"})}),
     Scenario("/digests/{date}", path_parameters={"date": "2021-06-01"}),
+    Scenario("/weeks/{week}", path_parameters={"week": "2021-W22"}),
+    Scenario("/months/{month}", path_parameters={"month": "2021-06"}),
     Scenario("/papers/{arxiv_id}", path_parameters={"arxiv_id": "2105.14103"}),
     Scenario("/papers/{arxiv_id}/mentions", path_parameters={"arxiv_id": "2105.15075"}),
     Scenario(

@@ -167,7 +167,8 @@ def test_schemathesis_stateless_and_stateful(api_schema: Any, api_base_url: str)
     assert tally.cases >= MIN_CASES, (stateless, stateful, tally.linked)
     assert tally.server_errors() == 0
     reached = {path for (path, status) in tally.linked if status == 200}
-    assert {"/digests/{date}", "/papers/{arxiv_id}", "/papers/{arxiv_id}/mentions"} <= reached, tally.linked
+    linked_routes = {"/digests/{date}", "/papers/{arxiv_id}", "/papers/{arxiv_id}/mentions", "/weeks/{week}"}
+    assert linked_routes | {"/months/{month}"} <= reached, tally.linked
     assert all(tally.statuses[(path, 200)] for path in OPERATIONS), tally.statuses
     assert any(status == 400 for _path, status in tally.statuses), "negative cases reached the validation"
 

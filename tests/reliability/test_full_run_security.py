@@ -455,20 +455,20 @@ def test_each_function_is_granted_exactly_what_the_run_needed(full_run: FullRun,
 
 
 def test_publisher_writes_only_digest_items_and_the_api_writes_nothing(full_run: FullRun) -> None:
-    """What the run wrote matches the template's conditions: PublishFunction under DIGEST#, or a paper's history
-    (PAPER#, with exactly the history item's attributes), ApiFunction nothing."""
+    """What the run wrote matches the template's conditions: PublishFunction under DIGEST#, WEEK# and MONTH#
+    (the days', weeks' and months' digests) or a paper's history (PAPER#, with exactly the history item's
+    attributes), ApiFunction nothing."""
     publish_writes = [call for call in full_run.calls if call.function == "PublishFunction" and call.leading_keys]
     publish_keys = {key for call in publish_writes for key in call.leading_keys}
     for call in publish_writes:  # each request must pass one statement whole (ForAllValues), as IAM decides
-        digests = all(key.startswith("DIGEST#") for key in call.leading_keys)
+        digests = all(key.startswith(("DIGEST#", "WEEK#", "MONTH#")) for key in call.leading_keys)
         histories = all(key.startswith("PAPER#") for key in call.leading_keys) and set(call.attributes) <= set(
             HISTORY_ATTRIBUTES
         )
         assert digests or histories, call
-    assert any(key.startswith("DIGEST#") for key in publish_keys), publish_keys
-    assert any(key.startswith("PAPER#") for key in publish_keys), "the run wrote no paper history"
+    assert {key.split("#")[0] for key in publish_keys} == {"DIGEST", "WEEK", "MONTH", "PAPER"}, publish_keys
     collect_keys = {key for call in full_run.calls if call.function == "CollectFunction" for key in call.leading_keys}
-    assert collect_keys and not any(key.startswith("DIGEST#") for key in collect_keys), collect_keys
+    assert collect_keys and not any(key.startswith(("DIGEST#", "WEEK#", "MONTH#")) for key in collect_keys)
     api_actions = {call.action for call in full_run.calls if call.function == "ApiFunction"}
     assert api_actions and all(action.split(":")[1].startswith(("Get", "BatchGet", "Query")) for action in api_actions)
     ledger.record(
@@ -476,7 +476,7 @@ def test_publisher_writes_only_digest_items_and_the_api_writes_nothing(full_run:
         check="writes in a full run stay inside the template's key conditions",
         resources=len(publish_keys) + len(collect_keys),
         result="pass",
-        detail=f"PublishFunction wrote {len(publish_keys)} partition keys, DIGEST# or a PAPER# history; "
+        detail=f"PublishFunction wrote {len(publish_keys)} partition keys, DIGEST#, WEEK#, MONTH# or a PAPER# history; "
         f"CollectFunction wrote "
         f"{len(collect_keys)}, none DIGEST#; ApiFunction only {', '.join(sorted(api_actions))}",
     )

@@ -44,6 +44,7 @@ from markdown_it import MarkdownIt
 from playwright.sync_api import Browser, ConsoleMessage, Page, Route, sync_playwright
 
 from hotpapers.collect.collector import MAX_ABSTRACT_BYTES, MAX_AUTHORS_BYTES, MAX_FIELD_BYTES, MAX_POST_TEXT_BYTES
+from hotpapers.core.periods import week_of
 from hotpapers.core.settings import Settings
 from hotpapers.local.fakes import FakeUpstreams
 from hotpapers.local.invoke import invoke
@@ -81,11 +82,14 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
 TIMEOUT_MS = 15_000
 ISO = DAY.isoformat()
+WEEK = week_of(DAY).name
 HTML_PAGES = {
     "day page": f"digests/{ISO}/",
     "front page": "",
     "archive": "archive/",
     "archive month": f"archive/{ISO[:7]}/",
+    "week page": f"weeks/{WEEK}/",
+    "month page": f"months/{ISO[:7]}/",
     "categories": "categories/",
     "category cs.LG": "categories/cs.LG/",
     "category cs.CR": "categories/cs.CR/",
@@ -96,7 +100,12 @@ HTML_PAGES = {
 }
 # A paper's page draws its score chart as an inline SVG (no script, no inline style), besides the logo.
 OWN_SVGS = {"paper page": 2, "paper page (long post)": 2}
-EXPORTS = {"markdown export": f"digests/{ISO}.md", "json export": f"digests/{ISO}.json", "atom feed": "feed.xml"}
+EXPORTS = {
+    "markdown export": f"digests/{ISO}.md",
+    "json export": f"digests/{ISO}.json",
+    "atom feed": "feed.xml",
+    "week markdown export": f"weeks/{WEEK}.md",
+}
 # What each page kind must show of the hostile day: every field on the pages that show that field.
 DIGEST_FIELDS = set(MARKERS)
 LISTING_FIELDS = {"arxiv title"}
@@ -415,6 +424,8 @@ def test_every_hostile_field_reads_as_its_own_text(reports: dict[str, Report]) -
     wanted = {
         "day page": DIGEST_FIELDS,
         "front page": DIGEST_FIELDS,
+        "week page": DIGEST_FIELDS,
+        "month page": DIGEST_FIELDS,
         "json export": DIGEST_FIELDS - {"x username", "bluesky handle", "x link targets", "x link display text"},
         "markdown rendered": {"arxiv title", "arxiv abstract", "arxiv author", "x post text", "bluesky text"},
         "archive": LISTING_FIELDS,

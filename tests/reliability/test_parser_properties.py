@@ -285,10 +285,12 @@ segment = st.one_of(
     mutated(st.just("2021-06-01")),
     mutated(real_ids()),
     real_ids(),
+    mutated(st.sampled_from(["2021-W22", "2020-W53", "2021-06"])),
 )
 query_value = st.one_of(st.text(max_size=20), st.integers(-5, 2000).map(str), st.sampled_from(["x", "cs.LG", "", "%"]))
 queries = st.dictionaries(st.sampled_from(["limit", "category", "source", "cursor", "junk"]), query_value, max_size=3)
 TEMPLATES = ["/digests", "/digests/latest", "/digests/{date}", "/papers/{arxiv_id}", "/papers/{arxiv_id}/mentions"]
+TEMPLATES += ["/weeks/{week}", "/months/{month}"]
 
 
 @hypothesis_settings("api parameters")
@@ -296,9 +298,13 @@ TEMPLATES = ["/digests", "/digests/latest", "/digests/{date}", "/papers/{arxiv_i
 @example("/digests/{date}", "2021-02-30", {})
 @example("/digests/{date}", "0000-01-01", {})
 @example("/papers/{arxiv_id}", "hep-th/9901001", {})
+@example("/weeks/{week}", "2021-W53", {})
+@example("/months/{month}", "2021-00", {"limit": "5"})
 @example("/papers/{arxiv_id}/mentions", "2105.14103", {"limit": "0", "source": "twitter"})
 def prop_api_parameters_any_value_gets_a_documented_answer(template: str, value: str, query: dict[str, str]) -> None:
-    path = template.replace("{date}", quote(value, safe="")).replace("{arxiv_id}", quote(value, safe=""))
+    path = template
+    for name in ("{date}", "{arxiv_id}", "{week}", "{month}"):
+        path = path.replace(name, quote(value, safe=""))
     raw = path + ("?" + urlencode(query) if query else "")
     if proxy_event("GET", "/api" + raw, {}, b"") is None:
         return  # API Gateway itself answers a path with no resource (an empty segment): not the handler's

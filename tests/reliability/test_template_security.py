@@ -272,7 +272,7 @@ def test_publisher_writes_only_digest_items_and_the_collector_never_does(templat
     assert publish == [
         (
             {"dynamodb:PutItem", "dynamodb:BatchWriteItem"},
-            {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["DIGEST#*"]}},
+            {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["DIGEST#*", "WEEK#*", "MONTH#*"]}},
             [{"Fn::GetAtt": ["Table", "Arn"]}],
         ),
         # A paper's history: PAPER# items made of exactly the history item's attributes.

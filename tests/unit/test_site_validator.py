@@ -18,12 +18,15 @@ import pytest
 
 from hotpapers.core.digest import DigestSummary
 from hotpapers.core.history import paper_histories
+from hotpapers.core.period_digest import build_period_digest
+from hotpapers.core.periods import week_of
 from hotpapers.publish.site import (
     render_404,
     render_categories,
     render_day,
     render_index,
     render_paper_pages,
+    render_period,
     render_site,
 )
 
@@ -72,6 +75,14 @@ def test_every_page_kind_and_the_stylesheet_are_valid(tmp_path: Path) -> None:
     # TeX as MathML: real formulas, every construct the converter writes for them, and the fallbacks
     # (the hostile day above holds the hostile TeX and 100 KB of formulas).
     write_site(render_day(formula_digest(), None, None, SITE), tmp_path / "math")
+
+    # Weekly and monthly digests: full (render_site above), with hostile text, and with no paper.
+    for site in ("site", "hostile"):
+        assert (tmp_path / site / "weeks" / "2021-W22" / "index.html").is_file(), site
+        assert (tmp_path / site / "months" / "2021-06" / "index.html").is_file(), site
+    empty = empty_digest(date(2021, 5, 31))
+    week = build_period_digest(week_of(empty.day), {empty.day: empty}, empty.config)
+    write_site([render_period(week, None, None, empty.day, SITE)], tmp_path / "empty-week")
 
     pages = sorted(tmp_path.rglob("*.html"))
     assert len(pages) > 30 and len(list(tmp_path.rglob("*.css"))) == 2

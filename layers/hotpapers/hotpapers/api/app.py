@@ -23,6 +23,7 @@ from urllib.parse import unquote
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 
 from hotpapers.core.clock import Clock, SystemClock
+from hotpapers.core.periods import PeriodError, PeriodKind, month_of, parse_period, week_of
 from hotpapers.core.sources import SOURCE_NAMES as SOURCES
 from hotpapers.core.store import Store
 
@@ -51,6 +52,8 @@ ROUTES = [
     (re.compile(r"^/papers/[^/]+/mentions$"), "/papers/{arxiv_id}/mentions"),
     (re.compile(r"^/papers/[^/]+/[^/]+$"), "/papers/{arxiv_id}"),
     (re.compile(r"^/papers/[^/]+/[^/]+/mentions$"), "/papers/{arxiv_id}/mentions"),
+    (re.compile(r"^/weeks/[^/]+$"), "/weeks/{week}"),
+    (re.compile(r"^/months/[^/]+$"), "/months/{month}"),
     (re.compile(r"^/openapi\.json$"), "/openapi.json"),
 ]
 
@@ -237,6 +240,7 @@ class Api:
                     "papers": len(summary["papers"]),
                     "candidates": summary["candidates"],
                     "as_of": summary["as_of"],
+                    **_periods_of(summary["day"]),
                     "top": [
                         {key: paper[key] for key in ("rank", "arxiv_id", "title", "score")}
                         for paper in summary["papers"][:3]
@@ -262,6 +266,20 @@ class Api:
         if body is None:
             raise ApiError(404, "not_found", f"no digest for {day}", LIST_CACHE)
         final = day <= self.clock.now().date() - PAST_DAY_AGE
+        return self.json(app, _filtered(body, *filters), PAST_CACHE if final else RECENT_CACHE)
+
+    def period(self, app: APIGatewayRestResolver, kind: PeriodKind, raw: str) -> Response:
+        """A week's or a month's digest: the day's shape and rules. Closed (its last day past
+        PAST_DAY_AGE) it is final and cached for good; the open one for RECENT_CACHE."""
+        try:
+            period = parse_period(kind, raw)
+        except PeriodError as error:
+            raise bad_request(str(error)) from None
+        filters = _paper_filters(app)  # a malformed filter is a 400 before any read
+        body = self.store_factory().period_digest_json(period.kind, period.name)
+        if body is None:
+            raise ApiError(404, "not_found", f"no digest for {kind} {period.name}", LIST_CACHE)
+        final = period.last <= self.clock.now().date() - PAST_DAY_AGE
         return self.json(app, _filtered(body, *filters), PAST_CACHE if final else RECENT_CACHE)
 
     # ---- papers
@@ -322,6 +340,12 @@ def _history(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"date": e["date"], "rank": int(e["rank"]), "score": int(e["score"])} for e in entries]
 
 
+def _periods_of(day: str) -> dict[str, str]:
+    """The week and month a listed day belongs to: where /weeks/{week} and /months/{month} go next."""
+    parsed = date.fromisoformat(day)
+    return {"week": week_of(parsed).name, "month": month_of(parsed).name}
+
+
 def _paper_filters(app: APIGatewayRestResolver) -> tuple[str | None, int | None]:
     params = app.current_event.query_string_parameters or {}
     category = params.get("category")
@@ -377,6 +401,8 @@ def build_app(api: Api) -> APIGatewayRestResolver:
     app.route("/papers/<archive>/<number>", method=methods)(
         lambda archive, number: api.paper(app, f"{archive}/{number}")
     )
+    app.route("/weeks/<week>", method=methods)(lambda week: api.period(app, "week", week))
+    app.route("/months/<month>", method=methods)(lambda month: api.period(app, "month", month))
     app.route("/openapi.json", method=methods)(lambda: api.json(app, openapi_document(), "public, max-age=3600"))
 
     @app.exception_handler(ApiError)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hotpapers.core.periods import MONTH_PATTERN, WEEK_PATTERN
 from hotpapers.core.sources import SOURCE_NAMES
 
 SOURCES = list(SOURCE_NAMES)
@@ -141,6 +142,8 @@ SCHEMAS: dict[str, Any] = {
                         "papers": INTEGER,
                         "candidates": INTEGER,
                         "as_of": _nullable(DATETIME),
+                        "week": {"type": "string", "pattern": WEEK_PATTERN},
+                        "month": {"type": "string", "pattern": MONTH_PATTERN},
                         "top": {
                             "type": "array",
                             "items": _object(
@@ -222,6 +225,33 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
+# A week's or month's digest: a day's document (without `day`) plus the period, its days, and
+# where each paper stood on each of them.
+_PERIOD_DAY = _object(
+    ["date", "rank", "score"], {"date": DATE, "rank": {"type": "integer", "minimum": 1}, "score": INTEGER}
+)
+SCHEMAS["PeriodPaper"] = {
+    **SCHEMAS["DigestPaper"],
+    "description": "A paper of the period: score is the sum of its daily scores; engagement summed; top posts merged.",
+    "required": [*SCHEMAS["DigestPaper"]["required"], "days"],
+    "properties": {**SCHEMAS["DigestPaper"]["properties"], "days": {"type": "array", "items": _PERIOD_DAY}},
+}
+SCHEMAS["PeriodDigest"] = _object(
+    ["period", "kind", "from", "to", "days", "candidates", "papers"],
+    {
+        "period": STRING,
+        "kind": {"type": "string", "enum": ["week", "month"]},
+        "from": DATE,
+        "to": DATE,
+        "days": {"type": "array", "items": DATE},
+        "as_of": _nullable(DATETIME),
+        "candidates": INTEGER,
+        "config": {"type": "object"},
+        "papers": {"type": "array", "items": _ref("PeriodPaper")},
+    },
+)
+
+
 def _json(schema_name: str, description: str) -> dict[str, Any]:
     return {
         "description": description,
@@ -281,6 +311,46 @@ def _link(operation_id: str, description: str, **parameters: str) -> dict[str, A
     return {"operationId": operation_id, "description": description, "parameters": parameters}
 
 
+WEEK = {
+    "name": "week",
+    "in": "path",
+    "required": True,
+    "description": "an ISO 8601 week, YYYY-Www (Monday to Sunday; 2021-01-03 is in 2020-W53)",
+    "schema": {"type": "string", "pattern": WEEK_PATTERN, "example": "2021-W22"},
+    "example": "2021-W22",
+}
+MONTH = {
+    "name": "month",
+    "in": "path",
+    "required": True,
+    "description": "a calendar month, YYYY-MM",
+    "schema": {"type": "string", "pattern": MONTH_PATTERN, "example": "2021-06"},
+    "example": "2021-06",
+}
+CATEGORY_FILTER = {
+    "name": "category",
+    "in": "query",
+    "required": False,
+    "description": "primary or any category, e.g. cs.LG",
+    "schema": STRING,
+}
+
+
+def _period_operation(kind: str, parameter: dict[str, Any]) -> dict[str, Any]:
+    return _get(
+        f"get{kind.capitalize()}",
+        f"One {kind}'s papers, ranked by the sum of their daily scores (final once closed, like a past day)",
+        [parameter, CATEGORY_FILTER, DIGEST_LIMIT],
+        _json("PeriodDigest", f"The {kind}'s digest"),
+        400,
+        404,
+        links={
+            "TopPaper": _link("getPaper", "The top paper of this period", arxiv_id="$response.body#/papers/0/arxiv_id"),
+            "FirstDay": _link("getDigest", "The first day of it with a digest", date="$response.body#/days/0"),
+        },
+    )
+
+
 DIGEST_LINKS = {
     "TopPaper": _link("getPaper", "The top paper of this digest", arxiv_id="$response.body#/papers/0/arxiv_id"),
     "TopPaperMentions": _link(
@@ -314,6 +384,8 @@ OPENAPI: dict[str, Any] = {
                     "getPaper", "The second day's top paper", arxiv_id="$response.body#/digests/1/top/0/arxiv_id"
                 ),
                 "NextPage": _link("listDigests", "The next page", cursor="$response.body#/next_cursor"),
+                "NewestWeek": _link("getWeek", "The newest day's week", week="$response.body#/digests/0/week"),
+                "NewestMonth": _link("getMonth", "The newest day's month", month="$response.body#/digests/0/month"),
             },
         ),
         "/digests/latest": _get(
@@ -381,6 +453,8 @@ OPENAPI: dict[str, Any] = {
                 "MentionDay": _link("getDigest", "The day of the first mention", date="$response.body#/mentions/0/day"),
             },
         ),
+        "/weeks/{week}": _period_operation("week", WEEK),
+        "/months/{month}": _period_operation("month", MONTH),
         "/openapi.json": {
             "get": {
                 "operationId": "getOpenApi",

@@ -23,6 +23,11 @@ def digest_body_key(day: date) -> str:
     return f"{INTERNAL_PREFIX}digests/{day.isoformat()}.json.gz"
 
 
+def period_body_key(kind: str, name: str) -> str:
+    """A week's or month's large body: 'internal/digests/weeks/2021-W22.json.gz'."""
+    return f"{INTERNAL_PREFIX}digests/{kind}s/{name}.json.gz"
+
+
 class DigestBodies:
     """Get and put large digest bodies (gzip bytes) in one bucket."""
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # imported where used: the API's cold start needs none of the
     from hotpapers.core.digest import Digest
     from hotpapers.core.history import HistoryEntry
     from hotpapers.core.models import DayProgress, Observation, Paper, Post, RunRecord
+    from hotpapers.core.period_digest import PeriodDigest
 
 
 # ---------------------------------------------------------------- keys
@@ -333,6 +334,29 @@ def history_item(arxiv_id: str, history: Sequence[HistoryEntry]) -> dict[str, An
         "entity": "history",
         "arxiv_id": arxiv_id,
         "history": [entry.to_dict() for entry in history],
+    }
+
+
+def period_pk(kind: str, name: str) -> str:
+    """The partition of a week's or a month's digest: 'WEEK#2021-W22', 'MONTH#2021-06'."""
+    return f"{kind.upper()}#{name}"
+
+
+def period_digest_item(digest: PeriodDigest) -> dict[str, Any]:
+    """A week's or month's digest: the day digest's item shape (gzip JSON body), one GetItem serves the API.
+
+    No summary and no index keys: the site lists periods from the day summaries, and the API
+    reads one period by its name.
+    """
+    period = digest.period
+    return {
+        "PK": period_pk(period.kind, period.name),
+        "SK": "DIGEST",
+        "entity": "period_digest",
+        "kind": period.kind,
+        "period": period.name,
+        "papers": len(digest.papers),
+        "body_gz": gzip.compress(digest.document, compresslevel=5, mtime=0),
     }
 
 

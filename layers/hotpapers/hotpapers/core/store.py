@@ -13,14 +13,24 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from hotpapers.core.bodies import INLINE_BODY_LIMIT, DigestBodies, digest_body_key
+from hotpapers.core.bodies import INLINE_BODY_LIMIT, DigestBodies, digest_body_key, period_body_key
 from hotpapers.core.clock import Clock
 from hotpapers.core.dynamo_json import from_attr, to_attr
-from hotpapers.core.items import LATEST_PK, day_pk, digest_items, history_item, no_metadata_pk, paper_pk
+from hotpapers.core.items import (
+    LATEST_PK,
+    day_pk,
+    digest_items,
+    history_item,
+    no_metadata_pk,
+    paper_pk,
+    period_digest_item,
+    period_pk,
+)
 
 if TYPE_CHECKING:  # imported where used: the API's cold start needs none of these classes
     from hotpapers.core.digest import Digest, DigestSummary
     from hotpapers.core.history import HistoryEntry
+    from hotpapers.core.period_digest import PeriodDigest
     from hotpapers.core.settings import Settings
 
 BATCH_WRITE_LIMIT = 25  # DynamoDB's BatchWriteItem maximum
@@ -54,7 +64,6 @@ def fast_query_parsing(dynamodb: Any) -> Any:
 
     dynamodb.meta.events.register("before-parse.dynamodb.Query", on_before_parse, unique_id="hotpapers-fast-query")
     return dynamodb
-
 
 
 @dataclass
@@ -261,7 +270,25 @@ class Store:
         item = self._offloaded(digest_items(digest)[0])
         self.put_item({**item, "PK": LATEST_PK, "entity": "latest_digest"})
 
-    def _offloaded(self, item: dict[str, Any]) -> dict[str, Any]:
+    # ---- weeks and months
+
+    def put_period_digests(self, digests: Sequence[PeriodDigest]) -> None:
+        """Each week's or month's digest, whole-item puts (a re-run writes the same bytes)."""
+        self.write_items(
+            self._offloaded(period_digest_item(d), period_body_key(d.period.kind, d.period.name)) for d in digests
+        )
+
+    def period_digest_json(self, kind: str, name: str) -> bytes | None:
+        """A week's or month's digest document as stored: one GetItem (and a GetObject if large)."""
+        item = self.get_item(period_pk(kind, name), "DIGEST")
+        return self._document(item) if item else None
+
+    def period_digest_jsons(self, periods: Sequence[tuple[str, str]]) -> dict[tuple[str, str], bytes]:
+        """Several weeks' or months' documents, by (kind, name): BatchGetItem (what the publisher may do)."""
+        items = self.get_items([(period_pk(kind, name), "DIGEST") for kind, name in periods])
+        return {(item["kind"], item["period"]): self._document(item) for item in items}
+
+    def _offloaded(self, item: dict[str, Any], body_key: str | None = None) -> dict[str, Any]:
         """The digest item, its body moved to S3 when it would not fit in DynamoDB's 400 KB.
 
         The object is written before the item that points to it, so no reader finds a pointer to
@@ -270,9 +297,10 @@ class Store:
         body = item["body_gz"]
         if len(body) <= INLINE_BODY_LIMIT:
             return item
+        what = item.get("day") or item.get("period")
         if self.bodies is None:
-            raise StoreError(f"digest of {item['day']} is {len(body):,} bytes gzipped: too large for an item")
-        key = digest_body_key(date.fromisoformat(item["day"]))
+            raise StoreError(f"digest of {what} is {len(body):,} bytes gzipped: too large for an item")
+        key = body_key or digest_body_key(date.fromisoformat(item["day"]))
         self.bodies.put(key, body)
         return {name: value for name, value in item.items() if name != "body_gz"} | {"body_key": key}
 
@@ -281,7 +309,7 @@ class Store:
         if "body_gz" in item:
             return gzip.decompress(bytes(item["body_gz"]))
         if self.bodies is None:
-            raise StoreError(f"digest of {item['day']} is stored in S3 and this store has no bucket")
+            raise StoreError(f"digest of {item.get('day') or item.get('period')} is in S3 and this store has no bucket")
         return gzip.decompress(self.bodies.get(item["body_key"]))
 
     def digest_summaries_page(self, limit: int, before: date | None) -> tuple[list[dict[str, Any]], date | None]:

@@ -27,6 +27,8 @@ RESOURCES = [
     "/papers/{arxiv_id}",
     "/papers/{arxiv_id}/{number}/mentions",
     "/papers/{arxiv_id}/{number}",
+    "/weeks/{week}",
+    "/months/{month}",
     "/openapi.json",
 ]
 

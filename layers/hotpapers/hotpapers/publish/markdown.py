@@ -1,5 +1,9 @@
 """`digests/D.md`: a day's digest in the original blog's exact Markdown format.
 
+`weeks/2021-W22.md` and `months/2021-06.md` are the same post for a week or a month
+(`render_period_markdown`): title "Hot Papers 2021-W22", slug "hot-papers-2021-W22", its papers
+ranked by their summed score, each with its summed counts and merged top posts.
+
 The layout is the one `create_markdown.py` of TatsuyaShirakawa/daily-arxiv-gatsby
 wrote, byte for byte (checked against ten real posts in tests/unit/test_golden_posts.py),
 so the original Gatsby site could consume the file:
@@ -58,14 +62,18 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 from hotpapers.core.digest import Digest, RankedPaper, TextEntity, TopPost
 from hotpapers.core.scoring import ENGAGEMENT_METRICS
 from hotpapers.core.sources import SOURCE_LABELS
 
-__all__ = ["render_markdown", "safe_url"]
+if TYPE_CHECKING:
+    from hotpapers.core.period_digest import PeriodDigest
+
+__all__ = ["render_markdown", "render_period_markdown", "render_post", "safe_url"]
 
 WIDGETS_SCRIPT = '<script async src="https://platform.twitter.com/widgets.js" charset="utf-8"></script>'
 _MONTHS = ("January February March April May June July August September October November December").split()
@@ -80,24 +88,36 @@ _DIGITS = re.compile(r"^\d{1,30}$")
 
 def render_markdown(digest: Digest) -> str:
     """The digest as the blog's Markdown post (see the module docstring for the format)."""
-    parts = [_front_matter(digest)]
-    for paper in digest.papers:
-        parts.append(_paper(paper, paper.as_of or _moment(digest)))
+    return render_post(digest.day.isoformat(), _moment(digest.as_of, digest.day), digest.papers)
+
+
+def render_period_markdown(digest: PeriodDigest) -> str:
+    """A week's or a month's digest as the same post, titled "Hot Papers 2021-W22" or "Hot Papers 2021-06".
+
+    Its `date` is the newest `as_of` of its days (the end of its last day when none is known).
+    """
+    return render_post(digest.period.name, _moment(digest.as_of, digest.period.last), digest.ranked)
+
+
+def render_post(name: str, moment: datetime, papers: Iterable[RankedPaper]) -> str:
+    """The blog's post for `name` (a day, week or month) dated `moment`, with `papers` in their order."""
+    parts = [_front_matter(name, moment)]
+    for paper in papers:
+        parts.append(_paper(paper, paper.as_of or moment))
     return "".join(parts)
 
 
 # ---------------------------------------------------------------- sections
 
 
-def _moment(digest: Digest) -> datetime:
-    if digest.as_of is not None:
-        return digest.as_of
-    return datetime.combine(digest.day + timedelta(days=1), time(), UTC)
+def _moment(as_of: datetime | None, last_day: date) -> datetime:
+    if as_of is not None:
+        return as_of
+    return datetime.combine(last_day + timedelta(days=1), time(), UTC)
 
 
-def _front_matter(digest: Digest) -> str:
-    day = digest.day.isoformat()
-    stamp = _moment(digest).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+def _front_matter(day: str, moment: datetime) -> str:
+    stamp = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     return (
         "---\n"
         f"title: Hot Papers {day}\n"

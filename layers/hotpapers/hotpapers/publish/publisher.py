@@ -13,22 +13,26 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from hotpapers.core.digest import Digest, DigestSummary, RankingConfig
+from hotpapers.core.digest import Digest, DigestSummary, RankedPaper, RankingConfig
 from hotpapers.core.events import PublishRequest
 from hotpapers.core.history import HistoryEntry, paper_histories
 from hotpapers.core.observability import logger
+from hotpapers.core.period_digest import PeriodDigest
 from hotpapers.core.store import Store
 from hotpapers.publish.bucket import SiteBucket
-from hotpapers.publish.markdown import render_markdown
+from hotpapers.publish.markdown import render_markdown, render_period_markdown
+from hotpapers.publish.periods import PeriodPlan, plan_periods
 from hotpapers.publish.ranking import rank_day
 from hotpapers.publish.site import (
     INDEX_KEY,
+    CategoryFilter,
     SiteConfig,
     SiteObject,
     category_page_key,
     day_page_key,
     digest_export_key,
     paper_page_key,
+    period_export_key,
     render_404,
     render_archive,
     render_categories,
@@ -39,6 +43,7 @@ from hotpapers.publish.site import (
     render_feeds_page,
     render_index,
     render_paper_pages,
+    render_period,
     render_robots,
     render_sitemaps,
     render_stylesheet,
@@ -73,6 +78,13 @@ def day_exports(digest: Digest, cache_control: str) -> list[SiteObject]:
         SiteObject(digest_export_key(digest.day, "md"), markdown, MARKDOWN_TYPE, cache_control),
         SiteObject(digest_export_key(digest.day, "json"), digest.document, JSON_TYPE, cache_control),
     ]
+
+
+def period_exports(digest: PeriodDigest, cache_control: str) -> list[SiteObject]:
+    """`weeks/2021-W22.md` or `months/2021-06.md`: the period in the blog's Markdown format."""
+    markdown = render_period_markdown(digest).encode("utf-8")
+    key = period_export_key(digest.period.kind, digest.period.name, "md")
+    return [SiteObject(key, markdown, MARKDOWN_TYPE, cache_control)]
 
 
 @contextmanager
@@ -136,6 +148,18 @@ class Publisher:
         unpublished = [s.day for s in summaries if s.day not in digests and not self.bucket.has(day_page_key(s.day))]
         if unpublished:
             digests = {**digests, **self.store.get_digests(unpublished)}
+        periods = plan_periods(
+            self.store,
+            self.bucket,
+            (s.day for s in summaries),
+            digests,
+            changed=digests,
+            everything=request.everything,
+            ranking=self.ranking,
+        )
+        if periods.built:
+            self.progress(f"storing {len(periods.built)} weekly and monthly digest(s)")
+            self.store.put_period_digests(periods.built)
         # Pages of the papers whose history changed, and of any listed paper whose page never reached
         # the bucket (a publish that died half-way, or a site published before paper pages existed).
         unpaged = {
@@ -148,7 +172,7 @@ class Publisher:
             f"rendering {len(digests)} day(s), {len(papers)} paper page(s) and the archive of {len(summaries)} day(s)"
         )
         with _frozen_heap():
-            phases, latest = self._render(digests, summaries, histories, papers)
+            phases, latest = self._render(digests, summaries, histories, papers, periods)
             self.store.put_latest(latest)
             stats = self.bucket.upload(phases)
         result.objects_put, result.objects_unchanged = stats.put, stats.unchanged
@@ -164,6 +188,7 @@ class Publisher:
         summaries: list[DigestSummary],
         histories: dict[str, list[HistoryEntry]] | None = None,
         papers: list[str] | None = None,
+        periods: PeriodPlan | None = None,
     ) -> tuple[list[Iterable[SiteObject]], Digest]:
         """The upload phases and the latest digest. Without `histories` and `papers` (bench/bench_publish.py
         renders a day this way), the histories come from `summaries` and the pages rendered are those of
@@ -204,7 +229,9 @@ class Publisher:
         # (`papers` holds only ids that get a page, so every one has a key.)
         unseen_papers = {p for p in papers if site_is_live and not self.bucket.has(paper_page_key(p) or "")}
         shown_days = sorted(to_render | paper_days)
-        unseen_categories = self._categories_not_shown(digests[d] for d in shown_days) if site_is_live else set()
+        unseen_categories = (
+            self._categories_not_shown(p for d in shown_days for p in digests[d].papers) if site_is_live else set()
+        )
         newest_categories = {p.arxiv_id: p.categories for s in reversed(summaries) for p in s.papers}
         relink_papers = [p for p in papers if unseen_categories.intersection(newest_categories.get(p, ()))]
 
@@ -217,7 +244,7 @@ class Publisher:
             # so a five-year rebuild never holds 5,000 rendered objects (~420 MB) at once.
             for day in sorted(to_render):
                 previous, following = neighbours(day)
-                unseen = self._categories_not_shown([digests[day]]) if site_is_live else set()
+                unseen = self._categories_not_shown(digests[day].papers) if site_is_live else set()
                 linkable = (lambda category, unseen=unseen: category not in unseen) if unseen else None
                 waiting = {paper.arxiv_id for paper in digests[day].papers} & unseen_papers
                 paper_linkable = (lambda arxiv_id, waiting=waiting: arxiv_id not in waiting) if waiting else None
@@ -239,6 +266,30 @@ class Publisher:
 
         def relinked_paper_pages() -> Iterator[SiteObject]:
             yield from render_paper_pages(relink_papers, histories, digests, self.site)
+
+        # Weekly and monthly pages link to day pages (up by now) and to their neighbours (same phase:
+        # new keys go up first); the archive, the front page and the sitemap link to them (later phases).
+        plan = periods or PeriodPlan()  # None: no week or month rendered (bench/bench_publish.py's day alone)
+        period_relink: list[PeriodDigest] = []
+
+        def period_pages() -> Iterator[SiteObject]:
+            # As with a day, a period page that brings a category the site has never shown goes up after
+            # the category pages. A new one goes up first too, with those chips unlinked (the front page
+            # and the archive will link it); one already up keeps its old version until then.
+            for period_digest, with_export in plan.digests():
+                unseen = self._categories_not_shown(period_digest.ranked) if site_is_live else set()
+                if unseen:
+                    period_relink.append(period_digest)
+                linkable = (lambda category, unseen=unseen: category not in unseen) if unseen else None
+                page = self._period_page(period_digest, plan, latest, linkable)
+                if not unseen or not self.bucket.has(page.key):
+                    yield page
+                if with_export:
+                    yield from period_exports(period_digest, page.cache_control)
+
+        def relinked_period_pages() -> Iterator[SiteObject]:
+            for period_digest in period_relink:
+                yield self._period_page(period_digest, plan, latest)
 
         # A category's page links its feed and the feed links back. A feed not in the bucket yet (a
         # new category, or a site published before the feeds existed) would be linked before it is
@@ -265,24 +316,27 @@ class Publisher:
             [render_stylesheet(), render_favicon()],
             day_pages(),
             paper_pages(),
+            period_pages(),
             listings,
             category_feeds.values(),
             [render_feeds_page(summaries, self.site)],  # after the feeds it links
             relinked_day_pages(),
             relinked_paper_pages(),
+            relinked_period_pages(),
             relinked_categories(),
             front,
         ]
         return phases, digests[latest]
 
-    def _categories_not_shown(self, digests: Iterable[Digest]) -> set[str]:
-        """The days' categories that get a page but whose page is not in the bucket yet."""
-        keys = {
-            category: category_page_key(category)
-            for digest in digests
-            for paper in digest.papers
-            for category in paper.categories
-        }
+    def _period_page(
+        self, digest: PeriodDigest, periods: PeriodPlan, latest: date, linkable: CategoryFilter = None
+    ) -> SiteObject:
+        previous, following = periods.neighbours(digest.period)
+        return render_period(digest, previous, following, latest, self.site, linkable)
+
+    def _categories_not_shown(self, papers: Iterable[RankedPaper]) -> set[str]:
+        """The papers' categories that get a page but whose page is not in the bucket yet."""
+        keys = {category: category_page_key(category) for paper in papers for category in paper.categories}
         return {category for category, key in keys.items() if key is not None and not self.bucket.has(key)}
 
 

@@ -24,8 +24,8 @@ MathML, the `tex` filter), `formatting`
 (dates and counts), `sources` and `categories` (the names readers see), `posts`
 and `views` (the day page's view models), `summaries` (day and month links for
 listings), `render` (the jinja2 environment and CSP), then the page families:
-`pages`, `papers` (a page per paper, its score `chart`), `listings`, `feeds`, and `build`
-(the whole site in upload order).
+`pages`, `papers` (a page per paper, its score `chart`), `periods` (weekly and monthly digests), `listings`,
+`feeds`, and `build` (the whole site in upload order).
 This package re-exports the public names, so `from hotpapers.publish.site import X` works.
 """
 
@@ -55,8 +55,11 @@ from hotpapers.publish.site.keys import (
     category_page_key,
     day_page_key,
     digest_export_key,
+    month_page_key,
     paper_page_key,
+    period_export_key,
     stylesheet_key,
+    week_page_key,
 )
 from hotpapers.publish.site.listings import CATEGORY_PAGE_SIZE, render_archive, render_categories
 from hotpapers.publish.site.pages import (
@@ -68,6 +71,7 @@ from hotpapers.publish.site.pages import (
     render_stylesheet,
 )
 from hotpapers.publish.site.papers import PAPER_PAGE_POSTS, render_paper, render_paper_pages
+from hotpapers.publish.site.periods import render_period
 from hotpapers.publish.site.render import content_security_policy
 from hotpapers.publish.site.text import TEXT_LIMIT, safe_url
 from hotpapers.publish.site.views import CategoryFilter, PaperFilter
@@ -93,6 +97,8 @@ __all__ = [
     "content_security_policy",
     "day_page_key",
     "digest_export_key",
+    "month_page_key",
+    "period_export_key",
     "paper_page_key",
     "render_404",
     "render_archive",
@@ -105,6 +111,7 @@ __all__ = [
     "render_index",
     "render_paper",
     "render_paper_pages",
+    "render_period",
     "render_robots",
     "render_site",
     "render_sitemap",
@@ -113,4 +120,5 @@ __all__ = [
     "safe_url",
     "site_config_from_env",
     "stylesheet_key",
+    "week_page_key",
 ]

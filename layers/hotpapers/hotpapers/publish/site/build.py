@@ -7,6 +7,8 @@ from datetime import date
 
 from hotpapers.core.digest import Digest, DigestSummary
 from hotpapers.core.history import paper_histories
+from hotpapers.core.period_digest import build_period_digest
+from hotpapers.core.periods import KINDS, period_of
 from hotpapers.publish.site.config import SiteConfig, SiteObject
 from hotpapers.publish.site.feeds import render_category_feeds, render_feed, render_feeds_page, render_sitemaps
 from hotpapers.publish.site.listings import render_archive, render_categories
@@ -19,12 +21,33 @@ from hotpapers.publish.site.pages import (
     render_stylesheet,
 )
 from hotpapers.publish.site.papers import render_paper_pages
+from hotpapers.publish.site.periods import render_period
+
+
+def _period_pages(digests: Mapping[date, Digest], days: Sequence[date], site: SiteConfig) -> list[SiteObject]:
+    """Every week's and month's page (after the day pages they link, before the listings that link them).
+
+    Ranked with the newest digest's settings; their Markdown exports are the publisher's.
+    """
+    if not digests:
+        return []
+    config = digests[max(digests)].config
+    objects = []
+    for kind in KINDS:
+        periods = sorted({period_of(kind, day) for day in days})
+        for index, period in enumerate(periods):
+            previous = periods[index - 1] if index > 0 else None
+            following = periods[index + 1] if index + 1 < len(periods) else None
+            digest = build_period_digest(period, digests, config)
+            objects.append(render_period(digest, previous, following, days[-1], site))
+    return objects
 
 
 def render_site(
     digests: Mapping[date, Digest], summaries: Sequence[DigestSummary], site: SiteConfig
 ) -> list[SiteObject]:
-    """Everything, in upload order: stylesheet and icon, day pages, paper pages, listings, then what links to them.
+    """Everything, in upload order: stylesheet and icon, day pages, paper pages, week and month pages, listings,
+    then what links to them.
 
     A paper gets its page when every day it was listed on is in `digests` (a partial set renders
     the pages it can whole, never a page missing some of its days).
@@ -40,6 +63,7 @@ def render_site(
     histories = paper_histories([*summaries, *(DigestSummary.of(digests[day]) for day in sorted(digests))])
     complete = [arxiv_id for arxiv_id, history in histories.items() if all(e.day in digests for e in history)]
     objects += render_paper_pages(complete, histories, digests, site)
+    objects += _period_pages(digests, days, site)
     objects += render_categories(summaries, site)
     objects += render_category_feeds(summaries, site).values()
     objects.append(render_feeds_page(summaries, site))  # after the feeds it links

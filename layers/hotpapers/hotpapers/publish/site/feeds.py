@@ -23,6 +23,7 @@ from hotpapers.publish.site.keys import (
     paper_page_key,
 )
 from hotpapers.publish.site.listings import _archived_pages, _category_listings
+from hotpapers.publish.site.periods import period_paths
 from hotpapers.publish.site.render import _environment, _page, _page_context, _render
 from hotpapers.publish.site.summaries import _day_link, _months, _newest_first, _summary_row
 from hotpapers.publish.site.text import _HOST, _plain
@@ -220,6 +221,9 @@ def _page_paths(summaries: list[DigestSummary]) -> list[tuple[str, str | None]]:
             if paper.arxiv_id not in papers and paper_page_key(paper.arxiv_id) is not None:
                 papers[paper.arxiv_id] = _rfc3339(_day_updated(summary.day, summary.as_of))
     paths += [(_paper_path(arxiv_id), papers[arxiv_id]) for arxiv_id in sorted(papers)]
+    as_of = {summary.day: summary.as_of for summary in ordered}
+    for path, newest in period_paths(as_of):  # weekly and monthly digests: their newest day's time
+        paths.append((path, _rfc3339(_day_updated(newest, as_of[newest]))))
     return paths
 
 

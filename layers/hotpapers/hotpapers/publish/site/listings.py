@@ -6,6 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from hotpapers.core.digest import DigestSummary
+from hotpapers.core.periods import month_of
 from hotpapers.publish.site.categories import _GROUP_ORDER, CATEGORY_NAMES, _archive_group
 from hotpapers.publish.site.config import SiteConfig, SiteObject
 from hotpapers.publish.site.keys import (
@@ -16,6 +17,7 @@ from hotpapers.publish.site.keys import (
     category_feed_key,
     paper_page_key,
 )
+from hotpapers.publish.site.periods import _period_link, weeks_of_month
 from hotpapers.publish.site.render import _page, _page_context
 from hotpapers.publish.site.summaries import (
     _day_link,
@@ -37,6 +39,7 @@ def render_archive(summaries: list[DigestSummary], site: SiteConfig) -> list[Sit
     groups = [
         {
             "link": _month_link(ym),
+            "digest": _period_link(month_of(days[0].day)),
             "rows": [_summary_row(s, 1) for s in days],
             "papers": sum(len(s.papers) for s in days),
         }
@@ -64,6 +67,8 @@ def render_archive(summaries: list[DigestSummary], site: SiteConfig) -> list[Sit
                 "archive_month.html",
                 site,
                 month=link,
+                digest=_period_link(month_of(days[0].day)),
+                weeks=weeks_of_month(*ym, (s.day for s in days)),
                 rows=[_summary_row(s, 3) for s in days],
                 newer=_month_link(newer),
                 older=_month_link(older),

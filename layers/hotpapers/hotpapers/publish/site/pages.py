@@ -18,6 +18,7 @@ from hotpapers.publish.site.config import (
     SiteObject,
 )
 from hotpapers.publish.site.keys import FAVICON_KEY, NOT_FOUND_KEY, ROBOTS_KEY, _stylesheet_bytes, stylesheet_key
+from hotpapers.publish.site.periods import home_periods
 from hotpapers.publish.site.render import _page, _page_context, _render
 from hotpapers.publish.site.summaries import _day_link, _newest_first, _summary_row
 from hotpapers.publish.site.views import CategoryFilter, PaperFilter, _day_view
@@ -56,7 +57,7 @@ def render_day(
 
 
 def render_index(latest: Digest | None, summaries: list[DigestSummary], site: SiteConfig) -> SiteObject:
-    """`index.html`: the latest digest in full and the most recent days of the archive."""
+    """`index.html`: the latest digest in full, this week's and this month's top papers, the most recent days."""
     ordered = _newest_first(summaries)
     view = _day_view(latest) if latest is not None else None
     earlier = [s for s in ordered if latest is None or s.day < latest.day][:INDEX_RECENT_DAYS]
@@ -69,6 +70,7 @@ def render_index(latest: Digest | None, summaries: list[DigestSummary], site: Si
         day=view,
         prev=_day_link(prev_day),
         recent=[_summary_row(s, 1) for s in earlier],
+        periods=home_periods(latest.day, ordered, latest.config.min_score) if latest is not None else [],
         **_page_context(site, widgets),
     )
 
