@@ -39,15 +39,20 @@ ENV = {"HOTPAPERS_SITE_URL": "https://hotpapers.example.org/",  # production has
        "POWERTOOLS_METRICS_DISABLED": "true",
        "POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_SERVICE_NAME": "hotpapers"}  # fmt: skip
 UPLOAD = "upload (ListObjectsV2, MD5, PutObject)"
-FRONT = "index, feed, sitemap, robots, 404, css"
+FRONT = "index, feed, sitemap, robots, 404, css, icon"
+PAPER_PAGES, PERIODS = "paper pages (views, render)", "week and month pages and exports"
 PHASES = {  # label: the functions timed (Store's methods, or names the publisher module imported)
     "collected_days (Query GSI2)": ["Store.collected_days"], "day_items (a Query per day, deserialise)": [
         "Store.day_items"], "rank_day": ["rank_day"], "put_digests (gzip, BatchWriteItem)": ["Store.put_digests"],
+    "put_histories (BatchWriteItem)": ["Store.put_histories"], "put_period_digests (BatchWriteItem)": [
+        "Store.put_period_digests"],
     "put_latest (PutItem)": ["Store.put_latest"], "digest_summaries (Query GSI1)": ["Store.digest_summaries"],
     "get_digests (BatchGetItem)": ["Store.get_digests"], "render_day (day pages)": ["render_day"],
-    "day_exports (Markdown + JSON)": ["day_exports"], "render_categories": ["render_categories"],
-    "render_archive": ["render_archive"], FRONT: ["render_index", "render_feed", "render_sitemap", "render_robots",
-                                                 "render_404", "render_stylesheet"], UPLOAD: [],  # upload: below
+    "day_exports (Markdown + JSON)": ["day_exports"], PAPER_PAGES: [], "plan_periods (week and month digests)": [
+        "plan_periods"], PERIODS: ["render_period", "period_exports"], "render_categories": ["render_categories"],
+    "category feeds and the feeds page": ["render_category_feeds", "render_feeds_page"],
+    "render_archive": ["render_archive"], FRONT: ["render_index", "render_feed", "render_sitemaps", "render_robots",
+                                                 "render_404", "render_stylesheet", "render_favicon"], UPLOAD: [],
 }  # fmt: skip
 NESTED = ("  botocore JSON response parsing (DynamoDB)", "  Store._from_dynamo (per item)", "  ListObjectsV2",
           "  MD5 of bodies")  # fmt: skip
@@ -74,6 +79,7 @@ def phase_timer() -> h.PhaseTimer:
 
     import hotpapers.publish.bucket as bucket
     import hotpapers.publish.publisher as publisher
+    import hotpapers.publish.site.papers as papers
     from hotpapers.core.store import Store
 
     timer = h.PhaseTimer()
@@ -81,7 +87,10 @@ def phase_timer() -> h.PhaseTimer:
         for target in targets:
             owner, _, name = target.rpartition(".")
             timer.wrap(Store if owner else publisher, name, label)
-    timer.wrap(bucket.SiteBucket, "upload", UPLOAD)  # minus the day pages it consumes (a generator): publish()
+    # Paper pages are rendered by a generator the upload consumes: time the view and the template.
+    timer.wrap(papers, "_paper_page", PAPER_PAGES)
+    timer.wrap(papers, "_page", PAPER_PAGES)
+    timer.wrap(bucket.SiteBucket, "upload", UPLOAD)  # minus the pages it consumes (generators): publish()
     timer.replace(bucket, "hashlib", types.SimpleNamespace(md5=hashlib.md5))  # MD5 of each body, in upload()
     timer.wrap(bucket.hashlib, "md5", NESTED[3])
     timer.wrap(JSONParser, "parse", NESTED[0])  # DynamoDB's responses (S3's are XML), main thread
@@ -102,7 +111,8 @@ def publish(event: dict[str, Any], wire: h.WireCounter, phases: bool = True) -> 
            "objects_unchanged": result["objects_unchanged"], "days_published": len(result["days"]),
            "papers_published": sum(d["papers"] for d in result["days"]), "skipped": result["skipped"]}  # fmt: skip
     if phases:
-        timer.cpu[UPLOAD] -= timer.cpu["render_day (day pages)"] + timer.cpu["day_exports (Markdown + JSON)"]
+        timer.cpu[UPLOAD] -= sum(timer.cpu[k] for k in ("render_day (day pages)", "day_exports (Markdown + JSON)",
+                                                        PAPER_PAGES, PERIODS))  # fmt: skip
         run["phases_cpu_s"] = timer.phases(tuple(PHASES), NESTED, measured.cpu, "other (handler, run glue, GC)")
     return run
 
@@ -134,6 +144,7 @@ def worker_heavy(args: argparse.Namespace) -> dict[str, Any]:
     from hotpapers.core.digest import DigestSummary
     from hotpapers.core.scoring import ranking_config_from_env
     from hotpapers.core.store import build_store
+    from hotpapers.publish.periods import plan_periods
     from hotpapers.publish.publisher import Publisher
     from hotpapers.publish.ranking import rank_day
     from hotpapers.publish.site import render_site, site_config_from_env
@@ -151,8 +162,11 @@ def worker_heavy(args: argparse.Namespace) -> dict[str, Any]:
     def rank_and_render() -> tuple[Any, list[Any], dict[str, bytes]]:
         digest = rank_day(args.day, items, config)
         summaries = [DigestSummary.of(digest)]
-        return digest, summaries, {o.key: o.body for phase in renderer._render({args.day: digest}, summaries)[0]
-                                   for o in phase}  # fmt: skip
+        # Its week and month too, as the publisher plans them onto an empty bucket (no neighbour to read).
+        periods = plan_periods(None, NoBucket(), [args.day], {args.day: digest}, changed=[args.day],  # type: ignore[arg-type]
+                               everything=True, ranking=config)  # fmt: skip
+        phases = renderer._render({args.day: digest}, summaries, periods=periods)[0]
+        return digest, summaries, {o.key: o.body for phase in phases for o in phase}
 
     digest, summaries, rendered = rank_and_render()  # warm-up: templates compiled, first imports
     render_site({args.day: digest}, summaries, site)
