@@ -7,6 +7,7 @@ skips, so a CI that forgot to install it cannot pass by accident.
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 import subprocess
 import sys
@@ -89,4 +90,22 @@ def test_every_page_kind_and_the_stylesheet_are_valid(tmp_path: Path) -> None:
 
     result = _validate(tmp_path)
     report = (result.stdout + result.stderr).strip()
-    assert result.returncode == 0, f"the Nu checker found problems:\n{report}"
+    problems = _without_language_guesses_on_hostile_pages(report)
+    assert not problems, f"the Nu checker found problems:\n{report}"
+    assert result.returncode == 0 or report, "the Nu checker failed without saying why"
+
+
+def _without_language_guesses_on_hostile_pages(report: str) -> list[str]:
+    """The checker's messages, less its guess at the language of a hostile page's made-up text.
+
+    The Nu checker guesses a page's language from its words and warns when `lang` disagrees. The
+    hostile paper's page is almost all synthetic text (100 KB of one formula sentence), and the guess
+    there flips between runs (Norwegian, sometimes); it says nothing about the markup. Every other
+    message, and this one on any real page, still fails the test.
+    """
+    messages = re.split(r"\n(?=(?:Error|Warning|Info): )", report) if report else []
+    return [
+        message
+        for message in messages
+        if not (message.startswith("Warning: This document appears to be written in") and "/hostile/" in message)
+    ]

@@ -37,7 +37,8 @@ TEX_HOSTILE = (
     "$" + "{" * 10_000 + "$",
 )
 TEX_BENIGN = (r"$\omega$", r"$10~\rm{fb}^{-1}$", r"$\sqrt{s}=13$")
-TEX_SPAM = "where $a$ " * 10_240  # 100 KB of formulas (with a word: the Nu checker guesses a page's language)
+TEX_SPAM = "We show that the value of $a$ stays small. " * 2_440  # 100 KB of formulas in English prose (the Nu
+# checker guesses a page's language from its text: "$a$ " alone read as Norwegian)
 CJK = "注意力机制 トランスフォーマー 주의"
 EMOJI = "🔥 papers 👩‍🔬 🏃🏻💨"
 CONTROL = "bell\x07null\x00esc\x1bnonchar\ufffe\U0010ffff"
