@@ -14,8 +14,8 @@ from hotpapers.local.emulator import EmbeddedAws, use_endpoint
 from hotpapers.local.fakes import FakeUpstreams
 from hotpapers.local.provision import provision
 from hotpapers.local.sample import load_sample_dataset
+from tests.stack import BSKY, stack_environment
 
-BSKY = ("demo.bsky.social", "demo-app-password")
 _names = itertools.count()
 
 
@@ -46,18 +46,7 @@ def upstreams(sample_dataset) -> Iterator[FakeUpstreams]:
 def env(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str, upstreams: FakeUpstreams) -> Settings:
     """A provisioned table/bucket/bus of this test's own, and every upstream pointed at the fakes."""
     suffix = next(_names)
-    values = {
-        **upstreams.env(),
-        "AWS_ENDPOINT_URL": moto_endpoint,
-        "HOTPAPERS_TABLE": f"hotpapers-test-{suffix}",
-        "HOTPAPERS_BUCKET": f"hotpapers-test-{suffix}",
-        "HOTPAPERS_EVENT_BUS": f"hotpapers-test-{suffix}",
-        "HOTPAPERS_X_BEARER_TOKEN": "test-token",
-        "HOTPAPERS_BSKY_HANDLE": BSKY[0],
-        "HOTPAPERS_BSKY_APP_PASSWORD": BSKY[1],
-        "HOTPAPERS_SOURCES": "x,bluesky,hackernews,huggingface",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-    }
+    values = stack_environment(upstreams, moto_endpoint, f"hotpapers-test-{suffix}")
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("HOTPAPERS_SECRET_ID", raising=False)

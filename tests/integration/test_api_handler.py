@@ -31,6 +31,7 @@ from hotpapers.local.fakes import FakeUpstreams
 from hotpapers.local.invoke import invoke
 from hotpapers.local.provision import provision
 from hotpapers.local.relay import relay_collect_finished
+from tests.stack import use_site_stack
 
 from .conftest import BSKY
 
@@ -88,23 +89,7 @@ ERROR_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
 def sample_api_site(moto_endpoint: str, sample_dataset: Any, name: str) -> Iterator[Settings]:
     """The `env` fixture's setup under the table/bucket/bus `name`, with 2021-06-01 and 2021-06-02 published."""
     with pytest.MonkeyPatch.context() as mp, FakeUpstreams(sample_dataset, bsky_credentials=BSKY) as upstreams:
-        values = {
-            **upstreams.env(),
-            "AWS_ENDPOINT_URL": moto_endpoint,
-            "HOTPAPERS_TABLE": name,
-            "HOTPAPERS_BUCKET": name,
-            "HOTPAPERS_EVENT_BUS": name,
-            "HOTPAPERS_X_BEARER_TOKEN": "test-token",
-            "HOTPAPERS_BSKY_HANDLE": BSKY[0],
-            "HOTPAPERS_BSKY_APP_PASSWORD": BSKY[1],
-            "HOTPAPERS_SOURCES": "x,bluesky,hackernews,huggingface",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-            "HOTPAPERS_X_WIDGETS": "false",
-        }
-        for key, value in values.items():
-            mp.setenv(key, value)
-        mp.delenv("HOTPAPERS_SECRET_ID", raising=False)
-        mp.delenv("HOTPAPERS_SITE_URL", raising=False)
+        use_site_stack(mp, upstreams, moto_endpoint, name)
 
         settings = Settings.from_env()
         provision(settings)

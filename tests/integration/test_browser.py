@@ -29,6 +29,7 @@ from hotpapers.local.relay import relay_collect_finished
 from hotpapers.local.server import LocalServer
 from hotpapers.publish.handler import build_site_bucket
 from hotpapers.publish.site import site_config_from_env
+from tests.stack import use_site_stack
 
 from .conftest import BSKY
 
@@ -66,24 +67,7 @@ NON_HTML = (".md", ".json", ".xml", ".txt", ".css", ".js", ".png", ".svg", ".ico
 def site_url(moto_endpoint: str, sample_dataset) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The `env` fixture's setup at module scope (one build for every test here), then the demo's steps."""
     with pytest.MonkeyPatch.context() as mp, FakeUpstreams(sample_dataset, bsky_credentials=BSKY) as upstreams:
-        values = {
-            **upstreams.env(),
-            "AWS_ENDPOINT_URL": moto_endpoint,
-            "HOTPAPERS_TABLE": "hotpapers-browser",
-            "HOTPAPERS_BUCKET": "hotpapers-browser",
-            "HOTPAPERS_EVENT_BUS": "hotpapers-browser",
-            "HOTPAPERS_X_BEARER_TOKEN": "test-token",
-            "HOTPAPERS_BSKY_HANDLE": BSKY[0],
-            "HOTPAPERS_BSKY_APP_PASSWORD": BSKY[1],
-            "HOTPAPERS_SOURCES": "x,bluesky,hackernews,huggingface",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-            # The demo's site: no third-party widgets script (the page must load nothing off this machine).
-            "HOTPAPERS_X_WIDGETS": "false",
-        }
-        for key, value in values.items():
-            mp.setenv(key, value)
-        mp.delenv("HOTPAPERS_SECRET_ID", raising=False)
-        mp.delenv("HOTPAPERS_SITE_URL", raising=False)
+        use_site_stack(mp, upstreams, moto_endpoint, "hotpapers-browser")
 
         provision(Settings.from_env())
         summary = invoke("collect", {"date": DAY}, keep_stdout=False)

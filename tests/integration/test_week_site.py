@@ -32,6 +32,7 @@ from hotpapers.local.provision import provision
 from hotpapers.local.sample import SAMPLE_WEEK, WEEK_DAYS, load_week_dataset
 from hotpapers.local.server import LocalServer
 from hotpapers.publish.handler import build_site_bucket
+from tests.stack import use_site_stack
 
 from .conftest import BSKY
 from .test_browser import CHROMIUM, CHROMIUM_ARGS, png_size
@@ -74,23 +75,7 @@ crawl_site = _crawler()
 def served(moto_endpoint: str) -> Iterator[tuple[str, Settings]]:
     """The demo's week published for the server's own port, and that server."""
     with pytest.MonkeyPatch.context() as mp, FakeUpstreams(load_week_dataset(), bsky_credentials=BSKY) as upstreams:
-        values = {
-            **upstreams.env(),
-            "AWS_ENDPOINT_URL": moto_endpoint,
-            "HOTPAPERS_TABLE": "hotpapers-week-site",
-            "HOTPAPERS_BUCKET": "hotpapers-week-site",
-            "HOTPAPERS_EVENT_BUS": "hotpapers-week-site",
-            "HOTPAPERS_X_BEARER_TOKEN": "test-token",
-            "HOTPAPERS_BSKY_HANDLE": BSKY[0],
-            "HOTPAPERS_BSKY_APP_PASSWORD": BSKY[1],
-            "HOTPAPERS_SOURCES": "x,bluesky,hackernews,huggingface",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-            "HOTPAPERS_X_WIDGETS": "false",
-        }
-        for key, value in values.items():
-            mp.setenv(key, value)
-        mp.delenv("HOTPAPERS_SECRET_ID", raising=False)
-        mp.delenv("HOTPAPERS_SITE_URL", raising=False)
+        use_site_stack(mp, upstreams, moto_endpoint, "hotpapers-week-site")
         settings = Settings.from_env()
         provision(settings)
         with LocalServer(build_site_bucket(settings), api=api_gateway_proxy, host="127.0.0.1", port=0) as server:

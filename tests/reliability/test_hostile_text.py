@@ -55,6 +55,7 @@ from hotpapers.publish.handler import build_site_bucket
 from hotpapers.publish.site import TEXT_LIMIT, content_security_policy
 from hotpapers.publish.site.text import _shorten
 from tests.integration.conftest import BSKY
+from tests.stack import use_site_stack
 
 from . import ledger
 from .hostile_dataset import (
@@ -193,23 +194,7 @@ class Report:
 def hostile_site(moto_endpoint: str) -> Iterator[HostileSite]:
     dataset, expected = hostile_dataset()
     with pytest.MonkeyPatch.context() as mp, FakeUpstreams(dataset, bsky_credentials=BSKY) as upstreams:
-        values = {
-            **upstreams.env(),
-            "AWS_ENDPOINT_URL": moto_endpoint,
-            "HOTPAPERS_TABLE": "hotpapers-hostile",
-            "HOTPAPERS_BUCKET": "hotpapers-hostile",
-            "HOTPAPERS_EVENT_BUS": "hotpapers-hostile",
-            "HOTPAPERS_X_BEARER_TOKEN": "test-token",
-            "HOTPAPERS_BSKY_HANDLE": BSKY[0],
-            "HOTPAPERS_BSKY_APP_PASSWORD": BSKY[1],
-            "HOTPAPERS_SOURCES": "x,bluesky,hackernews,huggingface",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-            "HOTPAPERS_X_WIDGETS": "false",
-        }
-        for key, value in values.items():
-            mp.setenv(key, value)
-        mp.delenv("HOTPAPERS_SECRET_ID", raising=False)
-        mp.delenv("HOTPAPERS_SITE_URL", raising=False)
+        use_site_stack(mp, upstreams, moto_endpoint, "hotpapers-hostile")
         provision(Settings.from_env())
         collected = invoke("collect", {"date": ISO}, keep_stdout=False)
         published = relay_collect_finished()
