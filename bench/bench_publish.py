@@ -373,11 +373,13 @@ def build_report(heavy: dict[str, Any], years: dict[str, Any], base: dict[str, A
         date.fromisoformat(daily["daily"]["day"]) - timedelta(days=1))  # fmt: skip
     unexpected = sorted(set(written) - expected)
     papers_written = [k for k in written if k.startswith("papers/")]
+    # PUTs may exceed the keys changed: on a live site a day whose papers' pages are new goes up first with
+    # those titles unlinked and again, linked, after the paper pages (Publisher._render).
     checks.add("daily publish writes only what changed (the day, its papers, its week and month, touched "
                "categories and feeds, listings)", not unexpected and len(papers_written) == len(
-               daily["daily"]["papers"]) and daily["daily"]["objects_put"] == len(written),
-               f"{len(written)} objects ({len(papers_written)} paper pages for {len(daily['daily']['papers'])} "
-               f"papers); unexpected {unexpected[:5]}")  # fmt: skip
+               daily["daily"]["papers"]) and len(written) <= daily["daily"]["objects_put"] <= len(written) + 2,
+               f"{len(written)} objects changed in {daily['daily']['objects_put']} PUTs ({len(papers_written)} "
+               f"paper pages for {len(daily['daily']['papers'])} papers); unexpected {unexpected[:5]}")  # fmt: skip
     checks.add("unchanged re-run makes 0 PUTs (stats and wire)", rerun["objects_put"] == 0 and rerun["bucket_unchanged"]
                and not rerun["requests"].get("s3.PutObject"), f"{rerun['objects_put']} reported, "
                f"{rerun['requests'].get('s3.PutObject', 0)} on the wire")  # fmt: skip
