@@ -146,7 +146,7 @@ def print_where_to_look(site: str) -> None:
     print(f"   the week:        {site}weeks/{SAMPLE_WEEK}/")
     print(f"   the months:      {site}months/{last:%Y-%m}/ and {site}months/{WEEK_DAYS[0]:%Y-%m}/ (Monday was in May)")
     print(f"   a day:           {site}digests/{last}/")
-    print(f"   a paper:         {site}papers/{DEMO_PAPER}/ (posts from three sources over two days)")
+    print(f"   a paper:         {site}papers/{DEMO_PAPER}/ (posts from all four sources over two days)")
     print(f"   a category feed: {site}categories/{DEMO_CATEGORY}/feed.xml")
     print(f"   the archive:     {site}archive/")
     print(f"   Atom feed:       {site}feed.xml")
