@@ -25,7 +25,7 @@ DEMO_CREDENTIALS = {
     "HOTPAPERS_BSKY_HANDLE": "demo.bsky.social",
     "HOTPAPERS_BSKY_APP_PASSWORD": "demo-app-password",
 }
-# Papers the printed links point at: one with posts on two days and from three sources.
+# Papers the printed links point at: one with posts on two days and from all four sources.
 DEMO_PAPER = "2106.01345"  # Decision Transformer: X, Hacker News and Hugging Face on 06-03, Bluesky on 06-04
 DEMO_CATEGORY = "cs.LG"
 
