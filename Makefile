@@ -39,7 +39,7 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r $(LOCK)
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[local,dev]'
 	touch $(STAMP)
 
 lock: $(STAMP)  ## re-resolve layers/hotpapers/requirements.in into the locked requirements.txt (then run make test)
@@ -83,7 +83,7 @@ reliability-doc:  ## after `make test`: write its reliability figures into docs/
 # cfn-lint with its informational rules (I...: e.g. I3011, explicit DeletionPolicy/UpdateReplacePolicy
 # on stateful resources). In cfn-lint 1.x `-I` means --info (log level), not these rules.
 lint: $(STAMP)
-	$(VENV)/bin/ruff check layers functions tests bench
+	$(VENV)/bin/ruff check layers local functions tests bench scripts
 	$(VENV)/bin/cfn-lint --include-checks I -- template.yaml
 
 bench: $(STAMP)  ## benchmarks; figures go to bench/README.md

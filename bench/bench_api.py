@@ -69,7 +69,7 @@ WARM_MIX = [  # (label, path, headers, expected status): 1,000 requests each in 
 
 def event(path: str, method: str = "GET", headers: dict[str, str] | None = None) -> dict[str, Any]:
     """The API Gateway (REST, proxy) event for /api<path>, as the local server builds it."""
-    from hotpapers.local.apigw import proxy_event
+    from hotpapers_local.apigw import proxy_event
 
     return proxy_event(method, f"/api{path}", {**HEADERS, **(headers or {})}, b"")
 
@@ -81,7 +81,7 @@ def header(response: dict[str, Any], name: str) -> str | None:
 
 
 def context() -> Any:
-    from hotpapers.local.invoke import LocalLambdaContext
+    from hotpapers_local.invoke import LocalLambdaContext
 
     return LocalLambdaContext(function_name="hotpapers-api-bench", memory_limit_in_mb=512, timeout_seconds=10)
 
@@ -89,7 +89,7 @@ def context() -> Any:
 def count_dynamodb_requests() -> list[dict[str, Any]]:
     """Each endpoint once through functions/api/app.py's lambda_handler; the store's requests on the wire."""
     from hotpapers.api import handler as api_handler
-    from hotpapers.local.invoke import load_handler
+    from hotpapers_local.invoke import load_handler
 
     api_handler.reset()
     handler = load_handler("api")
@@ -120,21 +120,24 @@ def stub_store(store: Any) -> Any:
     papers = {TOP_PAPER: store.paper_items(TOP_PAPER), PAPER: store.paper_items(PAPER)}
     mentions = {PAPER: store.mentions_page(PAPER, "POST#x#", 50, None)[0]}
     assert digest and latest and summaries and papers[TOP_PAPER], "sample day not published"
-    return SimpleNamespace(digest_json=lambda d: digest if d == day else None, latest_digest_json=lambda: latest,
-                           digest_summaries_page=lambda limit, before: (summaries[:limit], None),
-                           paper_items=lambda arxiv_id: papers.get(arxiv_id, []),
-                           mentions_page=lambda paper, prefix, limit, after: (mentions.get(paper, [])[:limit], None))
+    return SimpleNamespace(
+        digest_json=lambda d: digest if d == day else None,
+        latest_digest_json=lambda: latest,
+        digest_summaries_page=lambda limit, before: (summaries[:limit], None),
+        paper_items=lambda arxiv_id: papers.get(arxiv_id, []),
+        mentions_page=lambda paper, prefix, limit, after: (mentions.get(paper, [])[:limit], None),
+    )
 
 
 def measure_warm(requests: int) -> dict[str, Any]:
     """The handler's own time per request (perf_counter_ns, gc on), with a store that costs nothing."""
     from hotpapers.api import handler as api_handler
-    from hotpapers.api.app import Api, build_app
+    from hotpapers.api.endpoints import Api, build_app
     from hotpapers.core.clock import SystemClock
     from hotpapers.core.scoring import ranking_config_from_env
     from hotpapers.core.settings import Settings
     from hotpapers.core.store import build_store
-    from hotpapers.local.invoke import load_handler
+    from hotpapers_local.invoke import load_handler
 
     stub = stub_store(build_store(Settings.from_env(), SystemClock()))
     app = build_app(Api(store_factory=lambda: stub, clock=SystemClock(), weights=ranking_config_from_env().weights))
@@ -158,8 +161,11 @@ def measure_warm(requests: int) -> dict[str, Any]:
         return samples
 
     # lambda_handler: the whole entry point (Powertools' logger decorator, api_handler.handle) over the same app.
-    calls = {"resolve": app.resolve, "floor": lambda request, _: {"statusCode": 200, "body": "{}"},
-             "lambda_handler": load_handler("api")}
+    calls = {
+        "resolve": app.resolve,
+        "floor": lambda request, _: {"statusCode": 200, "body": "{}"},
+        "lambda_handler": load_handler("api"),
+    }
     saved, api_handler.app = api_handler.app, lambda: app  # type: ignore[assignment]
     try:
         for call in calls.values():
@@ -202,7 +208,7 @@ print({mark!r} + json.dumps(dict(import_ms=(_t1 - _t0) * 1000, request_ms=(_t2 -
 """
 SPLIT = """_T = [time.perf_counter()]
 from hotpapers.api import handler as api_handler
-api_handler.app()  # build_app(default_api()): imports hotpapers.api.app, ranking, settings
+api_handler.app()  # build_app(default_api()): imports hotpapers.api.endpoints, ranking, settings
 _T.append(time.perf_counter())
 from datetime import date
 from hotpapers.core.clock import SystemClock
@@ -234,8 +240,9 @@ def measure_cold(env: dict[str, str], ready: dict[str, Any], runs: int) -> dict[
     request = json.loads(COLD_EVENT.read_text(encoding="utf-8"))
     assert request["path"] == f"/digests/{DAY}", f"{COLD_EVENT} is not GET /digests/{DAY}"
     ours = OURS.format(app=str(APP), request=json.dumps(request), mark=h.RESULT_MARK, split="", steps="")
-    base = BASELINE.format(url=ready["aws_url"], region=ready["region"], table=ready["table"], day=DAY,
-                           mark=h.RESULT_MARK)
+    base = BASELINE.format(
+        url=ready["aws_url"], region=ready["region"], table=ready["table"], day=DAY, mark=h.RESULT_MARK
+    )
     found = h.interleaved({"ours": ours, "baseline": base, "python -c pass": "pass", "ours, no teardown": ours +
                            NO_TEARDOWN, "baseline, no teardown": base + NO_TEARDOWN}, env, runs)  # fmt: skip
     if any(r.get("status") != 200 for r in found["ours"]["inside"] + found["baseline"]["inside"] if "status" in r) or \
@@ -251,8 +258,9 @@ def measure_cold(env: dict[str, str], ready: dict[str, Any], runs: int) -> dict[
     out["ratio_process"] = o["process_ms"] / b["process_ms"]
     out["ratio_in_process"] = o["total_ms_median"] / b["total_ms_median"]
     out["ratio_no_teardown"] = out["ours, no teardown"]["process_ms"] / out["baseline, no teardown"]["process_ms"]
-    out["teardown_ms"] = {n: o["process_ms"] - out[f"{n}, no teardown"]["process_ms"]
-                          for n, o in (("ours", o), ("baseline", b))}
+    out["teardown_ms"] = {
+        n: o["process_ms"] - out[f"{n}, no teardown"]["process_ms"] for n, o in (("ours", o), ("baseline", b))
+    }
     split = OURS.format(app=str(APP), request=json.dumps(request), mark=h.RESULT_MARK, split=SPLIT, steps=STEPS)
     steps = [h.run_snippet(split, env)[1]["steps"] for _ in range(max(3, runs // 2))]
     out["ours_split_ms"] = {key: statistics.median(s[key] for s in steps) for key in steps[0]}
@@ -283,8 +291,11 @@ def measure_validation_price(env: dict[str, str], runs: int) -> dict[str, Any]:
                           env, runs)  # fmt: skip
     bare = found.pop("python -c pass")["process_ms"]
     above = {name: row["process_ms"] - bare for name, row in found.items()}
-    return {"runs": runs, "above_bare_python_ms": above,
-            "validation_adds_ms": above["same with enable_validation=True"] - above["resolver, one route, one request"]}
+    return {
+        "runs": runs,
+        "above_bare_python_ms": above,
+        "validation_adds_ms": above["same with enable_validation=True"] - above["resolver, one route, one request"],
+    }
 
 
 def build_checks(report: dict[str, Any]) -> h.Checks:
@@ -297,9 +308,11 @@ def build_checks(report: dict[str, Any]) -> h.Checks:
                f"{ours:.0f} / {base:.0f} ms = {cold['ratio_no_teardown']:.2f}x (with teardown "
                f"{cold['ratio_process']:.2f}x, in-process {cold['ratio_in_process']:.2f}x)")  # fmt: skip
     overall = warm["resolve"]["overall"]
-    checks.add(f"warm overhead: p99 <= {WARM_P99_TARGET_MS:g} ms over {warm['requests']:,} requests",
-               overall["p99_ms"] <= WARM_P99_TARGET_MS,
-               f"p99 {overall['p99_ms']:.3f} ms (p50 {overall['p50_ms']:.3f} ms)")
+    checks.add(
+        f"warm overhead: p99 <= {WARM_P99_TARGET_MS:g} ms over {warm['requests']:,} requests",
+        overall["p99_ms"] <= WARM_P99_TARGET_MS,
+        f"p99 {overall['p99_ms']:.3f} ms (p50 {overall['p50_ms']:.3f} ms)",
+    )
     over = [f"{row['endpoint']}={row['requests']}" for row in rows if row["requests"] > 1]
     checks.add("DynamoDB: at most one request per API request", not over, ", ".join(over) or "max 1")
     wrong = {row["endpoint"]: row["status"] for row in rows if row["status"] != row["expected_status"]}
@@ -317,9 +330,11 @@ def print_report(report: dict[str, Any]) -> None:
     names = [name for name, row in cold.items() if isinstance(row, dict) and "process_ms" in row]
     ms = lambda row: [f"{row[k]:.0f}" if k in row else "" for k in ("total_ms_median", "import_ms_median",  # noqa: E731
                                                                      "request_ms_median")]  # fmt: skip
-    h.table(f"Cold start: fresh processes, median of {cold['runs']} (interleaved), ms",
-            ["", "whole process", "in-process", "import", "first request"],
-            [[name, f"{cold[name]['process_ms']:.0f}", *ms(cold[name])] for name in names])
+    h.table(
+        f"Cold start: fresh processes, median of {cold['runs']} (interleaved), ms",
+        ["", "whole process", "in-process", "import", "first request"],
+        [[name, f"{cold[name]['process_ms']:.0f}", *ms(cold[name])] for name in names],
+    )
     print(f"  ours / baseline: whole process {cold['ratio_process']:.2f}x, in-process {cold['ratio_in_process']:.2f}x, "
           f"without teardown {cold['ratio_no_teardown']:.2f}x; teardown: ours {cold['teardown_ms']['ours']:.0f} ms, "
           f"baseline {cold['teardown_ms']['baseline']:.0f} ms; modules loaded: ours {cold['ours']['last']['modules']}, "
@@ -360,7 +375,7 @@ def main() -> int:
     meta = h.machine()
     print("starting the embedded AWS and publishing the sample day (child process) ...", flush=True)
     with h.Servers("api", quiet=True) as servers:
-        from hotpapers.local.emulator import use_endpoint
+        from hotpapers_local.emulator import use_endpoint
 
         ready = servers.ready
         use_endpoint(ready["aws_url"])

@@ -74,7 +74,7 @@ class Backfill:
 
     def __init__(self, servers: h.Servers, days: dict[str, str], base_env: dict[str, str]) -> None:
         from hotpapers.core.settings import Settings
-        from hotpapers.local import invoke as invoke_module
+        from hotpapers_local import invoke as invoke_module
 
         self.servers, self.days, self.base_env, self.clock = servers, days, base_env, sim_clock()
         self.invoke = invoke_module.invoke  # the real one, for the publish handler
@@ -133,14 +133,14 @@ class Backfill:
         return client("sqs", self.settings.endpoint_url, self.settings.region)
 
     def _queue(self) -> str:
-        from hotpapers.local.backfill import queue_url
+        from hotpapers_local.backfill import queue_url
 
         return queue_url(self.settings)
 
     def deliver(self) -> None:
         """The Collect Finished events the rule put on the publish queue, batched as the mapping does: a batch
         closes 60 simulated seconds after its first event, or at 100 events."""
-        from hotpapers.local.relay import _drain_messages
+        from hotpapers_local.relay import _drain_messages
 
         messages, self.publish_arn = _drain_messages(self.settings)
         for message in messages:
@@ -151,7 +151,7 @@ class Backfill:
                 self.publish()
 
     def publish(self) -> None:
-        from hotpapers.local.relay import sqs_event
+        from hotpapers_local.relay import sqs_event
 
         if not self.pending:
             return
@@ -172,9 +172,9 @@ def h_now() -> tuple[float, float]:
 def run(args: argparse.Namespace, servers: h.Servers) -> dict[str, Any]:
     from hotpapers.core.items import day_pk
     from hotpapers.core.store import build_store
-    from hotpapers.local import invoke as invoke_module
-    from hotpapers.local.backfill import Progress, _depth, dead_letter_url, enqueue_days, relay_collect_queue
-    from hotpapers.local.emulator import use_endpoint
+    from hotpapers_local import invoke as invoke_module
+    from hotpapers_local.backfill import Progress, _depth, dead_letter_url, enqueue_days, relay_collect_queue
+    from hotpapers_local.emulator import use_endpoint
 
     use_endpoint(servers.ready["aws_url"])
     label = h.names("backfill")
@@ -224,7 +224,7 @@ def run(args: argparse.Namespace, servers: h.Servers) -> dict[str, Any]:
     queue_depth = sum(_depth(sqs, backfill._queue()))
     store = build_store(settings, backfill.clock)
     runs = {item["PK"] for item in store.get_items([(day_pk(date.fromisoformat(d)), "RUN") for d in days])}
-    print("full rebuild ({\"all\": true}) of the same data into an empty bucket ...", flush=True)
+    print('full rebuild ({"all": true}) of the same data into an empty bucket ...', flush=True)
     rebuild_bucket = f"{label['HOTPAPERS_BUCKET']}-rebuild"
     clients["s3"].create_bucket(Bucket=rebuild_bucket)
     os.environ["HOTPAPERS_BUCKET"] = rebuild_bucket
@@ -291,8 +291,12 @@ def build_report(r: dict[str, Any]) -> dict[str, Any]:
                f"{r['run_records']} / {len(r['days'])}")  # fmt: skip
     checks.add("no day lost: dead-letter queue and collect queue empty", r["dead_letters"] == 0 and not r["queue_left"],
                f"dead letters {r['dead_letters']}, left {r['queue_left']}", )  # fmt: skip
-    checks.add("real heavy days alike in requests (what is multiplied)", all(identical),
-               f"{len(heavy)} real: " + ", ".join(f"{s} {sorted(set(v))}" for s, v in per_heavy.items()), "valid")
+    checks.add(
+        "real heavy days alike in requests (what is multiplied)",
+        all(identical),
+        f"{len(heavy)} real: " + ", ".join(f"{s} {sorted(set(v))}" for s, v in per_heavy.items()),
+        "valid",
+    )
     full = all(c["x"] == c["x_full_archive"] for c in r["counts"].values())
     checks.add("X used full-archive search on every day", full, "every X request on /search/all", "valid")  # fmt: skip
     checks.add("every Collect Finished event published, no batch failure",
@@ -336,12 +340,28 @@ def print_report(rep: dict[str, Any]) -> None:
               "/".join(map(str, v.get("per_heavy_day", []))), v.get("heavy_minimum", "")]
              for s, v in rep["requests"].items()])  # fmt: skip
     lo, hv = rep["longest"], rep["heavy_day_mean"]
-    h.table("Simulated time of one invocation (s): counted waits + modelled latency + measured CPU",
-            ["", "total", "waits", *LATENCY, "CPU", "wall"],
-            [[f"longest ({lo['day']}, {lo['kind']})", f"{lo['sim_s']:.1f}", f"{lo['waits_s']:.1f}",
-              *(f"{lo['latency_s'].get(k, 0):.1f}" for k in LATENCY), f"{lo['cpu_s']:.1f}", f"{lo['wall_s']:.1f}"],
-             ["heavy day (mean of the real ones)", f"{hv['sim_s']:.1f}", f"{hv['waits_s']:.1f}",
-              *(f"{hv['latency_s'][k]:.1f}" for k in LATENCY), f"{hv['cpu_s']:.1f}", f"{hv['wall_s']:.1f}"]])
+    h.table(
+        "Simulated time of one invocation (s): counted waits + modelled latency + measured CPU",
+        ["", "total", "waits", *LATENCY, "CPU", "wall"],
+        [
+            [
+                f"longest ({lo['day']}, {lo['kind']})",
+                f"{lo['sim_s']:.1f}",
+                f"{lo['waits_s']:.1f}",
+                *(f"{lo['latency_s'].get(k, 0):.1f}" for k in LATENCY),
+                f"{lo['cpu_s']:.1f}",
+                f"{lo['wall_s']:.1f}",
+            ],
+            [
+                "heavy day (mean of the real ones)",
+                f"{hv['sim_s']:.1f}",
+                f"{hv['waits_s']:.1f}",
+                *(f"{hv['latency_s'][k]:.1f}" for k in LATENCY),
+                f"{hv['cpu_s']:.1f}",
+                f"{hv['wall_s']:.1f}",
+            ],
+        ],
+    )
     print(f"  ordinary day: median {rep['ordinary_day_sim_s'].get('median', 0):.1f} s simulated; "
           f"{rep['invocations']} invocations, {rep['resumes']} resumes; the backfill's simulated duration "
           f"{rep['timeline_h']:.1f} h")  # fmt: skip

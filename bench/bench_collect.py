@@ -88,7 +88,7 @@ def run_collector(day: date, mode: str = "phases") -> dict[str, Any]:
     from hotpapers.collect import handler
     from hotpapers.core import aws
     from hotpapers.core.settings import Settings
-    from hotpapers.local.provision import provision
+    from hotpapers_local.provision import provision
 
     settings = Settings.from_env()
     provision(settings)
@@ -122,7 +122,7 @@ def run_floor(day: date, facts: dict[str, Any], items: int) -> dict[str, Any]:
 
     from hotpapers.collect.sources.x import QUERY, TWEET_FIELDS
     from hotpapers.core.settings import Settings
-    from hotpapers.local.provision import provision
+    from hotpapers_local.provision import provision
 
     s = Settings.from_env()
     provision(s)
@@ -187,8 +187,8 @@ def run_floor(day: date, facts: dict[str, Any], items: int) -> dict[str, Any]:
 HEAVY = ("boto3", "botocore.client", "requests", "feedparser", "jinja2", "yaml", "aws_lambda_powertools.metrics")
 WATCHED = ("hotpapers.collect.handler", "requests", "feedparser", "aws_lambda_powertools", "boto3", "jinja2", "yaml",
            "aws_lambda_powertools.logging", "aws_lambda_powertools.metrics", "aws_lambda_powertools.utilities.typing",
-           "hotpapers.local.invoke")  # fmt: skip
-LOAD = "from hotpapers.local.invoke import load_handler\nload_handler('collect')\n"
+           "hotpapers_local.invoke")  # fmt: skip
+LOAD = "from hotpapers_local.invoke import load_handler\nload_handler('collect')\n"
 TIMED = ("import json, sys, time\nt = time.perf_counter()\n{}\nprint({!r} + json.dumps({{'import_ms': "
          "(time.perf_counter() - t) * 1000, 'heavy': [m for m in {!r} if m in sys.modules]}}))")  # fmt: skip
 
@@ -223,8 +223,11 @@ def build_report(facts: dict[str, Any], run: dict[str, Any], counts: dict[str, i
     reported = {name: day["sources"][name]["requests"] for name in SOURCES} | {"arxiv": day["arxiv_requests"]}
     upstream = {name: {"minimum": minimum[name], "fake_counted": wire[name], "collector_reported": reported[name],
                        "ratio": wire[name] / minimum[name]} for name in minimum}  # fmt: skip
-    upstream["total"] = {"minimum": sum(minimum.values()), "fake_counted": sum(wire.values()),
-                         "collector_reported": sum(reported.values())}
+    upstream["total"] = {
+        "minimum": sum(minimum.values()),
+        "fake_counted": sum(wire.values()),
+        "collector_reported": sum(reported.values()),
+    }
     upstream["total"]["ratio"] = sum(wire.values()) / sum(minimum.values())
     expected = 2 * facts["distinct_papers_linked"] + facts["mentions"]  # paper meta + day paper, + mentions
     aws = run["aws_requests"]
@@ -304,8 +307,11 @@ def print_report(report: dict[str, Any]) -> None:
         windows = Counter(q.get("numericFilters") for q in report["request_log"])
         print("  hackernews pages per window: " + "; ".join(f"{w}: {n}" for w, n in windows.items()))
     if cold := report.get("cold_start"):
-        h.table("Cold start (fresh interpreters, median of 5, interleaved)", ["", "process ms", "import ms"],
-              [[name, f"{row['process_ms']:.0f}", f"{row['import_ms']:.0f}"] for name, row in cold.items()])
+        h.table(
+            "Cold start (fresh interpreters, median of 5, interleaved)",
+            ["", "process ms", "import ms"],
+            [[name, f"{row['process_ms']:.0f}", f"{row['import_ms']:.0f}"] for name, row in cold.items()],
+        )
         handler, boto = cold["collect handler"], cold["import boto3"]
         print(f"  collect handler / import boto3: import {handler['import_ms'] / boto['import_ms']:.2f}x, process "
               f"{handler['process_ms'] / boto['process_ms']:.2f}x; heavy modules loaded: "
@@ -338,8 +344,8 @@ def main() -> int:
     cold_env, meta = dict(os.environ), h.machine()
     print(f"starting servers for {args.day} (dataset, moto, fake upstreams) ...", flush=True)
     with h.Servers("collect", args.day.isoformat()) as servers:
-        from hotpapers.local.emulator import use_endpoint
-        from hotpapers.local.provision import load_template
+        from hotpapers_local.emulator import use_endpoint
+        from hotpapers_local.provision import load_template
 
         facts, base = servers.ready["facts"], dict(os.environ)
         use_endpoint(servers.ready["aws_url"])

@@ -480,7 +480,7 @@ def main() -> int:
     script, common = str(Path(__file__).resolve()), ("--day", args.day.isoformat(), "--seed", str(args.seed))
     print(f"starting moto (child process) and building the heavy day {args.day} ...", flush=True)
     with h.Servers("publish", args.day.isoformat()) as servers:
-        from hotpapers.local.emulator import use_endpoint
+        from hotpapers_local.emulator import use_endpoint
 
         use_endpoint(servers.ready["aws_url"])
         heavy_env, years_env = ({**os.environ, **h.names(label)} for label in ("heavy", "years"))

@@ -347,7 +347,7 @@ def names(label: str) -> dict[str, str]:
 
 def provision_env(env: dict[str, str]) -> None:
     from hotpapers.core.settings import Settings
-    from hotpapers.local.provision import provision
+    from hotpapers_local.provision import provision
 
     provision(Settings.from_env(env))
 
@@ -358,8 +358,10 @@ def provision_env(env: dict[str, str]) -> None:
 def machine() -> dict[str, Any]:
     """When and on what the figures were measured."""
     with open("/proc/cpuinfo", encoding="utf-8") as cpus, open("/proc/meminfo", encoding="ascii") as memory:
-        info = {"cpu_model": next(ln.split(":", 1)[1].strip() for ln in cpus if ln.startswith("model name")),
-                "mem_gb": next(int(ln.split()[1]) / 2**20 for ln in memory if ln.startswith("MemTotal:"))}
+        info = {
+            "cpu_model": next(ln.split(":", 1)[1].strip() for ln in cpus if ln.startswith("model name")),
+            "mem_gb": next(int(ln.split()[1]) / 2**20 for ln in memory if ln.startswith("MemTotal:")),
+        }
     packages = ("boto3", "botocore", "moto", "requests", "feedparser", "jinja2", "aws-lambda-powertools", "pydantic")
     return {"when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "cpus": os.cpu_count(), **info,
             "load_average": os.getloadavg(), "python": platform.python_version(), "platform": platform.platform(),

@@ -135,8 +135,12 @@ def _post(rng: random.Random, day: date, paper: Paper, serial: int, lead: int | 
     if source == "x":
         text, entities, lang = _x_text(rng, paper)
         kind = "quote" if rng.random() < 0.03 else "reply" if rng.random() < 0.02 else "post"
-        metrics = {"retweets": int(base * rng.uniform(0.05, 0.4)), "likes": base,
-                   "quotes": int(base * rng.uniform(0.0, 0.05)), "replies": int(base * rng.uniform(0.0, 0.1))}
+        metrics = {
+            "retweets": int(base * rng.uniform(0.05, 0.4)),
+            "likes": base,
+            "quotes": int(base * rng.uniform(0.0, 0.05)),
+            "replies": int(base * rng.uniform(0.0, 0.1)),
+        }
         url = f"https://x.com/{handle}/status/{post_id}"
         return Post("x", post_id, url, name, handle, text, created, metrics, refs, kind, lang, entities)
     if source == "bluesky":
@@ -145,8 +149,12 @@ def _post(rng: random.Random, day: date, paper: Paper, serial: int, lead: int | 
         start = len(text) - len(link)
         target = f"https://{link}"
         entities = (TextEntity("url", start, len(text), url=target, expanded_url=target, display_url=link),)
-        metrics = {"reposts": int(base * rng.uniform(0.05, 0.3)), "likes": base,
-                   "quotes": int(base * rng.uniform(0.0, 0.03)), "replies": int(base * rng.uniform(0.0, 0.1))}
+        metrics = {
+            "reposts": int(base * rng.uniform(0.05, 0.3)),
+            "likes": base,
+            "quotes": int(base * rng.uniform(0.0, 0.03)),
+            "replies": int(base * rng.uniform(0.0, 0.1)),
+        }
         uri = f"at://did:plc:{post_id}/app.bsky.feed.post/3k{post_id}"
         url = f"https://bsky.app/profile/{handle}.bsky.social/post/3k{post_id}"
         handle = f"{handle}.bsky.social"

@@ -28,9 +28,9 @@ import threading
 from datetime import date
 from typing import Any
 
-from hotpapers.local.emulator import EmbeddedAws, use_endpoint
-from hotpapers.local.fakes import FakeUpstreams, UpstreamDataset
-from hotpapers.local.sample import SAMPLE_DAY, heavy_day_counts, load_sample_dataset, synthetic_heavy_day
+from hotpapers_local.emulator import EmbeddedAws, use_endpoint
+from hotpapers_local.fakes import FakeUpstreams, UpstreamDataset
+from hotpapers_local.sample import SAMPLE_DAY, heavy_day_counts, load_sample_dataset, synthetic_heavy_day
 
 PAPERS, POSTS = 2000, 30000
 ROUTES = {  # request counts per route prefix, as FakeUpstreams.count() takes them
@@ -231,9 +231,9 @@ def load_years(table: str, end: str, days: int, seed: int) -> dict[str, Any]:
 def publish_sample_day(aws_url: str) -> dict[str, Any]:
     """The bundled sample day collected and published as `hotpapers demo` does; everything printed goes to stderr."""
     from hotpapers.core.settings import Settings
-    from hotpapers.local.invoke import invoke
-    from hotpapers.local.provision import provision
-    from hotpapers.local.relay import relay_collect_finished
+    from hotpapers_local.invoke import invoke
+    from hotpapers_local.provision import provision
+    from hotpapers_local.relay import relay_collect_finished
 
     bsky = ("demo.bsky.social", "demo-app-password")
     name = f"bench-api-{os.getpid()}"

@@ -74,6 +74,12 @@ for path in \
     printf '    found %s\n' "$path"
 done
 
+step "checking the local stack is not in the layer (it ships with make demo and the tests only)"
+for path in .aws-sam/build/*/python/hotpapers/local .aws-sam/build/*/python/hotpapers_local .aws-sam/build/*/python/moto; do
+    if [[ -e "$path" ]]; then fail "$path is in the built layer: the local stack and moto must not ship to Lambda"; fi
+done
+printf '    no hotpapers/local, hotpapers_local or moto under .aws-sam/build/*/python\n'
+
 step "checking the layer holds exactly the lock (layers/hotpapers/requirements.txt)"
 "$PYTHON" - <<'PY' || fail "the built layer does not match layers/hotpapers/requirements.txt"
 import re, sys

@@ -1,6 +1,6 @@
 """Render the brand mark (publish/site/static/favicon.svg) into publish/site/static/favicon.ico.
 
-Browsers ask every site for /favicon.ico; the publisher serves this file there (site/pages.py,
+Browsers ask every site for /favicon.ico; the publisher serves this file there (site/standalone_pages.py,
 `render_favicon`). The ICO holds PNG frames of 16, 32 and 48 pixels (PNG inside ICO: every
 browser since IE 11 and Windows since Vista read it), rendered by Debian's chromium through
 Playwright, so no image library is needed at publish time or in the layer. Run it after

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotpapers.local.fakes import FakeUpstreams
+from hotpapers_local.fakes import FakeUpstreams
 
 BSKY = ("demo.bsky.social", "demo-app-password")
 

@@ -10,10 +10,10 @@ import pytest
 
 from hotpapers.core import aws
 from hotpapers.core.settings import Settings
-from hotpapers.local.emulator import EmbeddedAws, use_endpoint
-from hotpapers.local.fakes import FakeUpstreams
-from hotpapers.local.provision import provision
-from hotpapers.local.sample import load_sample_dataset
+from hotpapers_local.emulator import EmbeddedAws, use_endpoint
+from hotpapers_local.fakes import FakeUpstreams
+from hotpapers_local.provision import provision
+from hotpapers_local.sample import load_sample_dataset
 from tests.stack import BSKY, stack_environment
 
 _names = itertools.count()

@@ -21,7 +21,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from hotpapers.core.settings import Settings
-from hotpapers.local.invoke import invoke
+from hotpapers_local.invoke import invoke
 
 from .test_api_handler import API_EVENTS, EXPECTED, Answer, load_event, sample_api_site, with_path, with_query
 

@@ -23,14 +23,14 @@ from typing import Any
 import pytest
 
 from hotpapers.api import handler as api_handler
-from hotpapers.api.app import encode_cursor, openapi_document
+from hotpapers.api.endpoints import encode_cursor, openapi_document
 from hotpapers.core import aws
 from hotpapers.core.settings import Settings
-from hotpapers.local.apigw import proxy_event
-from hotpapers.local.fakes import FakeUpstreams
-from hotpapers.local.invoke import invoke
-from hotpapers.local.provision import provision
-from hotpapers.local.relay import relay_collect_finished
+from hotpapers_local.apigw import proxy_event
+from hotpapers_local.fakes import FakeUpstreams
+from hotpapers_local.invoke import invoke
+from hotpapers_local.provision import provision
+from hotpapers_local.relay import relay_collect_finished
 from tests.stack import use_site_stack
 
 from .conftest import BSKY

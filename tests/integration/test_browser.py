@@ -22,13 +22,13 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
 
 from hotpapers.core.settings import Settings
-from hotpapers.local.fakes import FakeUpstreams
-from hotpapers.local.invoke import invoke
-from hotpapers.local.provision import provision
-from hotpapers.local.relay import relay_collect_finished
-from hotpapers.local.server import LocalServer
 from hotpapers.publish.handler import build_site_bucket
 from hotpapers.publish.site import site_config_from_env
+from hotpapers_local.fakes import FakeUpstreams
+from hotpapers_local.invoke import invoke
+from hotpapers_local.provision import provision
+from hotpapers_local.relay import relay_collect_finished
+from hotpapers_local.site_server import LocalServer
 from tests.stack import use_site_stack
 
 from .conftest import BSKY

@@ -14,7 +14,7 @@ import pytest
 
 from hotpapers.core import aws
 from hotpapers.core.settings import Settings
-from hotpapers.local.provision import load_template, provision
+from hotpapers_local.provision import load_template, provision
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +25,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 180) -
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "HOTPAPERS_"))}
     environment.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "hotpapers.local.cli", *args],
+        [sys.executable, "-m", "hotpapers_local.cli", *args],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -58,7 +58,7 @@ def test_demo_serves_on_a_free_port_and_its_pages_carry_that_port() -> None:
     """`--port 0`: the system picks the port, and the feed, the canonical links and the sitemap say that port."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "HOTPAPERS_"))}
     demo = subprocess.Popen(
-        [sys.executable, "-m", "hotpapers.local.cli", "demo", "--port", "0"],
+        [sys.executable, "-m", "hotpapers_local.cli", "demo", "--port", "0"],
         cwd=ROOT,
         env=environment,
         stdout=subprocess.PIPE,

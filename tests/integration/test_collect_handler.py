@@ -1,7 +1,7 @@
 """The collector end to end: real handler, moto server, upstreams replayed on loopback.
 
 The sample day is 2021-06-01, rebuilt from the real Hot Papers post of that
-day (17 papers, 21 tweets); see layers/hotpapers/hotpapers/local/data/PROVENANCE.md.
+day (17 papers, 21 tweets); see local/hotpapers_local/data/PROVENANCE.md.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from hotpapers.core.clock import FakeClock
 from hotpapers.core.events import InvalidEvent
 from hotpapers.core.settings import Settings
 from hotpapers.core.store import Store
-from hotpapers.local.fakes import FakeUpstreams
-from hotpapers.local.invoke import invoke
+from hotpapers_local.fakes import FakeUpstreams
+from hotpapers_local.invoke import invoke
 
 from .conftest import BSKY
 

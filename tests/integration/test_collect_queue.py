@@ -17,11 +17,11 @@ from hotpapers.core import aws
 from hotpapers.core.clock import SystemClock
 from hotpapers.core.settings import Settings
 from hotpapers.core.store import build_store
-from hotpapers.local.backfill import Progress, days_between, enqueue_days, queue_url, relay_collect_queue
-from hotpapers.local.provision import provision
-from hotpapers.local.relay import relay_collect_finished
 from hotpapers.publish import handler as publish_handler
 from hotpapers.publish.handler import build_publisher
+from hotpapers_local.backfill import Progress, days_between, enqueue_days, queue_url, relay_collect_queue
+from hotpapers_local.provision import provision
+from hotpapers_local.relay import relay_collect_finished
 
 from .test_collect_handler import SAMPLE_PAPERS, SAMPLE_TWEETS, fixed_clock, scan_table
 

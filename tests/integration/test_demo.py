@@ -17,10 +17,10 @@ from hotpapers.core.clock import SystemClock
 from hotpapers.core.digest import Digest
 from hotpapers.core.settings import Settings
 from hotpapers.core.store import build_store
-from hotpapers.local.demo import collect_and_publish, local_site_url, site_url_environment
-from hotpapers.local.fakes import FakeUpstreams, UpstreamDataset
-from hotpapers.local.sample import WEEK_DAYS, load_week_dataset, load_week_posts
 from hotpapers.publish.handler import build_site_bucket
+from hotpapers_local.demo import collect_and_publish, local_site_url, site_url_environment
+from hotpapers_local.fakes import FakeUpstreams, UpstreamDataset
+from hotpapers_local.sample import WEEK_DAYS, load_week_dataset, load_week_posts
 
 pytestmark = pytest.mark.integration
 

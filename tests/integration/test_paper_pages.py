@@ -21,10 +21,10 @@ from hotpapers.core import aws
 from hotpapers.core.clock import FakeClock
 from hotpapers.core.settings import Settings
 from hotpapers.core.store import Store
-from hotpapers.local.apigw import proxy_event
-from hotpapers.local.invoke import invoke
 from hotpapers.publish import publisher
 from hotpapers.publish.site import render_paper_pages
+from hotpapers_local.apigw import proxy_event
+from hotpapers_local.invoke import invoke
 
 from .test_publish_handler import bucket_objects, collect_sample_day, record_puts  # noqa: F401 - fixture
 

@@ -19,9 +19,9 @@ from hotpapers.core.digest import Digest
 from hotpapers.core.events import InvalidEvent
 from hotpapers.core.settings import Settings
 from hotpapers.core.store import Store
-from hotpapers.local.invoke import invoke
 from hotpapers.publish import handler as publish_handler
 from hotpapers.publish.markdown import render_markdown
+from hotpapers_local.invoke import invoke
 
 pytestmark = pytest.mark.integration
 
@@ -253,10 +253,10 @@ def test_a_digest_over_dynamodbs_item_limit_is_stored_in_s3_and_served_whole(env
     """A 500-paper day: its gzip body passes DynamoDB's 400 KB, so it goes to S3, and the publisher,
     the site and the API still have every paper; a small digest keeps its body in its item."""
     from hotpapers.api import handler as api_handler
-    from hotpapers.core.bodies import INLINE_BODY_LIMIT
-    from hotpapers.local.apigw import proxy_event
-    from hotpapers.local.fakes import FakeUpstreams
-    from hotpapers.local.sample.heavy_day import synthetic_heavy_day
+    from hotpapers.core.digest_bodies import INLINE_BODY_LIMIT
+    from hotpapers_local.apigw import proxy_event
+    from hotpapers_local.fakes import FakeUpstreams
+    from hotpapers_local.sample.heavy_day import synthetic_heavy_day
 
     big_day = date(2026, 3, 2)
     collect_sample_day()  # a small day too, published with it

@@ -14,19 +14,19 @@ from typing import Any
 
 import pytest
 
-from hotpapers.api.app import PAST_CACHE, RECENT_CACHE, Api, build_app
+from hotpapers.api.endpoints import PAST_CACHE, RECENT_CACHE, Api, build_app
 from hotpapers.core import aws
+from hotpapers.core.calendar_periods import parse_month, parse_week
 from hotpapers.core.clock import FakeClock
 from hotpapers.core.digest import RankingConfig
 from hotpapers.core.period_digest import PeriodDigest, build_period_digest
-from hotpapers.core.periods import parse_month, parse_week
 from hotpapers.core.settings import Settings
 from hotpapers.core.store import Store, build_store
-from hotpapers.local.invoke import invoke
 from hotpapers.publish.handler import build_site_bucket
 from hotpapers.publish.markdown import render_markdown
 from hotpapers.publish.periods import plan_periods
 from hotpapers.publish.site import CACHE_PAST_DAY, CACHE_SHORT
+from hotpapers_local.invoke import invoke
 
 from .test_publish_handler import bucket_objects, collect_sample_day, record_puts  # noqa: F401 - a fixture
 

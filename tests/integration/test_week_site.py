@@ -25,13 +25,13 @@ from playwright.sync_api import Browser, sync_playwright
 from hotpapers.core.clock import SystemClock
 from hotpapers.core.settings import Settings
 from hotpapers.core.store import build_store
-from hotpapers.local.apigw import api_gateway_proxy
-from hotpapers.local.demo import collect_and_publish, site_url_environment
-from hotpapers.local.fakes import FakeUpstreams
-from hotpapers.local.provision import provision
-from hotpapers.local.sample import SAMPLE_WEEK, WEEK_DAYS, load_week_dataset
-from hotpapers.local.server import LocalServer
 from hotpapers.publish.handler import build_site_bucket
+from hotpapers_local.apigw import api_gateway_proxy
+from hotpapers_local.demo import collect_and_publish, site_url_environment
+from hotpapers_local.fakes import FakeUpstreams
+from hotpapers_local.provision import provision
+from hotpapers_local.sample import SAMPLE_WEEK, WEEK_DAYS, load_week_dataset
+from hotpapers_local.site_server import LocalServer
 from tests.stack import use_site_stack
 
 from .conftest import BSKY

@@ -26,7 +26,7 @@ import pytest
 
 from hotpapers.core import aws
 from hotpapers.core.settings import Settings
-from hotpapers.local.provision import TABLE_KEYS, _only, default_template_path, load_template
+from hotpapers_local.provision import TABLE_KEYS, _only, default_template_path, load_template
 from tests.reliability.aws_proxy import AwsFaultProxy
 
 _names = itertools.count()
@@ -284,7 +284,7 @@ def child_proxy(moto_endpoint: str) -> Iterator[AwsFaultProxy]:
     import hotpapers.publish.handler  # noqa: F401
     import hotpapers.publish.publisher  # noqa: F401
     import hotpapers.publish.site  # noqa: F401
-    from hotpapers.local.invoke import load_handler
+    from hotpapers_local.invoke import load_handler
 
     load_handler("collect")
     load_handler("publish")
@@ -332,7 +332,7 @@ def run_child(
                 if isinstance(handler, logging.StreamHandler):
                     handler.setStream(sys.stdout)
             os.environ.update(env)
-            from hotpapers.local.invoke import invoke
+            from hotpapers_local.invoke import invoke
 
             invoke(function, event)
             code = 0

@@ -1,6 +1,6 @@
 """A day of hostile upstream data, in each upstream's own wire format, for the fake upstreams.
 
-Built the way `hotpapers.local.sample` builds the sample day: arXiv entries rendered by
+Built the way `hotpapers_local.sample` builds the sample day: arXiv entries rendered by
 `render_arxiv_entry` (so the hostile text travels XML-escaped inside arXiv's Atom, as arXiv
 would send it), X API v2 tweets with X's escaping of `& < >` and entity offsets counted in
 the escaped text, Bluesky PostViews, Algolia HN hits and Hugging Face daily-papers items.
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from hotpapers.local.fakes import UpstreamDataset, render_arxiv_entry
-from hotpapers.local.sample import TWITTER_EPOCH_MS, escape_x_text
+from hotpapers_local.fakes import UpstreamDataset, render_arxiv_entry
+from hotpapers_local.sample import TWITTER_EPOCH_MS, escape_x_text
 
 DAY = date(2021, 6, 1)
 

@@ -25,7 +25,7 @@ import pytest
 # capsys stream is closed afterwards.
 import hotpapers.core.observability  # noqa: F401
 from hotpapers.core.settings import Settings
-from hotpapers.local.invoke import invoke
+from hotpapers_local.invoke import invoke
 from tests.reliability import ledger
 from tests.reliability.aws_proxy import (
     AwsFaultProxy,

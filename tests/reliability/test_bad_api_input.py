@@ -34,10 +34,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from hotpapers.api.app import openapi_document
-from hotpapers.local.apigw import api_gateway_proxy
-from hotpapers.local.server import LocalServer
+from hotpapers.api.endpoints import openapi_document
 from hotpapers.publish.handler import build_site_bucket
+from hotpapers_local.apigw import api_gateway_proxy
+from hotpapers_local.site_server import LocalServer
 from tests.integration.test_api_handler import sample_api_site
 from tests.reliability import ledger
 

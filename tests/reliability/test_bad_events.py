@@ -21,13 +21,13 @@ from typing import Any
 import pytest
 from openapi_schema_validator import OAS30Validator
 
-from hotpapers.api.app import openapi_document
+from hotpapers.api.endpoints import openapi_document
 from hotpapers.core import aws
 from hotpapers.core.events import MAX_RANGE_DAYS, InvalidEvent
 from hotpapers.core.settings import Settings
-from hotpapers.local.fakes import FakeUpstreams
-from hotpapers.local.invoke import invoke
-from hotpapers.local.relay import drain
+from hotpapers_local.fakes import FakeUpstreams
+from hotpapers_local.invoke import invoke
+from hotpapers_local.relay import drain
 from tests.integration.conftest import BSKY
 from tests.integration.test_api_handler import sample_api_site
 from tests.reliability import ledger

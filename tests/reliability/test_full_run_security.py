@@ -32,10 +32,10 @@ from hotpapers.api import handler as api_handler
 from hotpapers.core import aws
 from hotpapers.core.items import HISTORY_ATTRIBUTES
 from hotpapers.core.settings import Settings
-from hotpapers.local.fakes import FakeUpstreams
-from hotpapers.local.invoke import invoke, load_handler
-from hotpapers.local.provision import provision
-from hotpapers.local.relay import drain
+from hotpapers_local.fakes import FakeUpstreams
+from hotpapers_local.invoke import invoke, load_handler
+from hotpapers_local.provision import provision
+from hotpapers_local.relay import drain
 from tests.reliability import ledger
 from tests.reliability import template_model as tm
 from tests.reliability.full_run import AwsCall, RecordingProxy, capture_everything, find_leaks

@@ -44,16 +44,16 @@ from markdown_it import MarkdownIt
 from playwright.sync_api import Browser, ConsoleMessage, Page, Route, sync_playwright
 
 from hotpapers.collect.collector import MAX_ABSTRACT_BYTES, MAX_AUTHORS_BYTES, MAX_FIELD_BYTES, MAX_POST_TEXT_BYTES
-from hotpapers.core.periods import week_of
+from hotpapers.core.calendar_periods import week_of
 from hotpapers.core.settings import Settings
-from hotpapers.local.fakes import FakeUpstreams
-from hotpapers.local.invoke import invoke
-from hotpapers.local.provision import load_template, provision
-from hotpapers.local.relay import relay_collect_finished
-from hotpapers.local.server import LocalServer
 from hotpapers.publish.handler import build_site_bucket
 from hotpapers.publish.site import TEXT_LIMIT, content_security_policy
-from hotpapers.publish.site.text import _shorten
+from hotpapers.publish.site.sanitize import _shorten
+from hotpapers_local.fakes import FakeUpstreams
+from hotpapers_local.invoke import invoke
+from hotpapers_local.provision import load_template, provision
+from hotpapers_local.relay import relay_collect_finished
+from hotpapers_local.site_server import LocalServer
 from tests.integration.conftest import BSKY
 from tests.stack import use_site_stack
 

@@ -31,9 +31,9 @@ from typing import IO
 import pytest
 
 from hotpapers.core.settings import Settings
-from hotpapers.local.invoke import invoke
-from hotpapers.local.relay import relay_collect_finished
-from hotpapers.local.sample import SAMPLE_DAY
+from hotpapers_local.invoke import invoke
+from hotpapers_local.relay import relay_collect_finished
+from hotpapers_local.sample import SAMPLE_DAY
 from tests.reliability import ledger
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
@@ -64,7 +64,7 @@ def _serve() -> Iterator[Served]:
     """`hotpapers serve --port 0` as a subprocess, with this test's endpoint, table and bucket."""
     environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "hotpapers.local.cli", "serve", "--port", "0"],
+        [sys.executable, "-m", "hotpapers_local.cli", "serve", "--port", "0"],
         cwd=ROOT,
         env=environment,
         stdout=subprocess.PIPE,
@@ -260,6 +260,6 @@ def test_serve_queues_a_burst_of_connections_while_it_is_not_accepting(env: Sett
         finding="hotpapers serve listened with socketserver's default backlog of 5: in a burst of 32 clients the "
         "kernel dropped the SYNs it could not queue and those clients connected a second later on the SYN retry "
         "(p90 over 1 s under load; 42 of 48 connections not queued while the server was busy)",
-        fix=f"local/server.py: listen queue of 128; all {BURST} queued and answered",
+        fix=f"local/site_server.py: listen queue of 128; all {BURST} queued and answered",
         test="tests/reliability/test_load.py::test_serve_queues_a_burst_of_connections_while_it_is_not_accepting",
     )

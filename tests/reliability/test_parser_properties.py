@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from openapi_schema_validator import OAS30Validator
 
-from hotpapers.api.app import (
+from hotpapers.api.endpoints import (
     _DAY,
     Api,
     ApiError,
@@ -47,7 +47,7 @@ from hotpapers.collect.arxiv import ArxivFeed, parse_feed
 from hotpapers.core.arxiv_ids import OLD_STYLE_ARCHIVES, ArxivRef, extract_refs, normalize_id, ref_from_url
 from hotpapers.core.clock import FakeClock
 from hotpapers.core.events import EARLIEST_DAY, MAX_RANGE_DAYS, InvalidEvent, parse_collect_event, parse_publish_event
-from hotpapers.local.apigw import proxy_event
+from hotpapers_local.apigw import proxy_event
 from tests.reliability import ledger
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from hotpapers.core.items import HISTORY_ATTRIBUTES
-from hotpapers.core.sources import SOURCE_NAMES
+from hotpapers.core.source_names import SOURCE_NAMES
 from tests.reliability import ledger
 from tests.reliability import template_model as tm
 

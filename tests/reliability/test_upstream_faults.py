@@ -37,10 +37,10 @@ from hotpapers.core import aws
 from hotpapers.core.clock import FakeClock
 from hotpapers.core.observability import metrics
 from hotpapers.core.settings import Settings
-from hotpapers.local.fakes import FakeUpstreams
-from hotpapers.local.provision import TABLE_KEYS, default_template_path, load_template, provision
-from hotpapers.local.sample import synthetic_heavy_day
 from hotpapers.publish import handler as publish_handler
+from hotpapers_local.fakes import FakeUpstreams
+from hotpapers_local.provision import TABLE_KEYS, default_template_path, load_template, provision
+from hotpapers_local.sample import synthetic_heavy_day
 from tests.integration.conftest import BSKY
 from tests.reliability import ledger
 from tests.reliability.faulty_upstream import FAULTS, SOURCES, FaultyUpstreams

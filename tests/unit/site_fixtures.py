@@ -18,8 +18,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from hotpapers.core.digest import Digest, DigestSummary, RankedPaper, SummaryPaper, TextEntity, TopPost
-from hotpapers.local.sample import SamplePaper, allocate_metrics, parse_hot_papers_post, snowflake_time
 from hotpapers.publish.site import SiteConfig, SiteObject
+from hotpapers_local.sample import SamplePaper, allocate_metrics, parse_hot_papers_post, snowflake_time
 
 POST = Path(__file__).parent.parent / "fixtures" / "hotpapers-posts" / "2021-06-01---Hot-Papers.md"
 SAMPLE_DAY = date(2021, 6, 1)

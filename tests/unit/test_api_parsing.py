@@ -12,7 +12,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from hotpapers.api.app import (
+from hotpapers.api.endpoints import (
     _DAY,
     DIGESTS_LIMIT,
     MENTIONS_LIMIT,

@@ -1,4 +1,4 @@
-"""The cost model (hotpapers.local.cost) and `hotpapers cost`: each line's arithmetic on known inputs."""
+"""The cost model (hotpapers_local.cost) and `hotpapers cost`: each line's arithmetic on known inputs."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import pytest
 import yaml
 
 from hotpapers.core.settings import Settings
-from hotpapers.local import cost
-from hotpapers.local.cli import main
-from hotpapers.local.provision import load_template
+from hotpapers_local import cost
+from hotpapers_local.cli import main
+from hotpapers_local.provision import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"

@@ -18,8 +18,8 @@ import feedparser
 import pytest
 import requests
 
-from hotpapers.local.fakes import FakeUpstreams, UpstreamDataset
-from hotpapers.local.sample import load_sample_dataset
+from hotpapers_local.fakes import FakeUpstreams, UpstreamDataset
+from hotpapers_local.sample import load_sample_dataset
 
 pytestmark = pytest.mark.unit
 

@@ -60,7 +60,9 @@ from hotpapers.collect.sources.x import parse_x_page
 from hotpapers.core.digest import Digest, RankingConfig
 from hotpapers.core.items import day_paper_item, mention_item, run_item
 from hotpapers.core.models import Observation, RunRecord
-from hotpapers.local.sample import (
+from hotpapers.publish.markdown import WIDGETS_SCRIPT, render_markdown
+from hotpapers.publish.ranking import rank_day
+from hotpapers_local.sample import (
     HIDDEN_HANDLE,
     HotPapersPost,
     arxiv_feed,
@@ -68,8 +70,6 @@ from hotpapers.local.sample import (
     parse_post,
     x_search_page,
 )
-from hotpapers.publish.markdown import WIDGETS_SCRIPT, render_markdown
-from hotpapers.publish.ranking import rank_day
 
 pytestmark = pytest.mark.unit
 

@@ -1,4 +1,4 @@
-"""ISO weeks and months (core/periods.py) and the digest of a period (core/period_digest.py)."""
+"""ISO weeks and months (core/calendar_periods.py) and the digest of a period (core/period_digest.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from hotpapers.core.digest import Digest, RankedPaper, RankingConfig, TopPost
-from hotpapers.core.period_digest import PeriodDigest, build_period_digest, rank_period
-from hotpapers.core.periods import (
+from hotpapers.core.calendar_periods import (
     PeriodError,
     days_by_period,
     month_of,
@@ -19,6 +17,8 @@ from hotpapers.core.periods import (
     periods_of,
     week_of,
 )
+from hotpapers.core.digest import Digest, RankedPaper, RankingConfig, TopPost
+from hotpapers.core.period_digest import PeriodDigest, build_period_digest, rank_period
 
 from .site_fixtures import sample_digest
 

@@ -11,8 +11,8 @@ import feedparser
 import pytest
 import requests
 
-from hotpapers.local.fakes import FakeUpstreams, UpstreamDataset
-from hotpapers.local.sample import (
+from hotpapers_local.fakes import FakeUpstreams, UpstreamDataset
+from hotpapers_local.sample import (
     SAMPLE_DAY,
     allocate_metrics,
     dataset_from_post,
@@ -46,7 +46,7 @@ def sample() -> UpstreamDataset:
 
 
 def test_bundled_post_is_the_shared_fixture_byte_for_byte() -> None:
-    bundled = Path(__file__).parents[2] / "layers/hotpapers/hotpapers/local/data/2021-06-01---Hot-Papers.md"
+    bundled = Path(__file__).parents[2] / "local/hotpapers_local/data/2021-06-01---Hot-Papers.md"
     assert bundled.read_bytes() == POST.read_bytes()
 
 

@@ -15,8 +15,8 @@ from hotpapers.collect.sources.huggingface import parse_hf_page
 from hotpapers.core.digest import RankingConfig
 from hotpapers.core.models import Post
 from hotpapers.core.scoring import raw_score
-from hotpapers.local.fakes import UpstreamDataset
-from hotpapers.local.sample import (
+from hotpapers_local.fakes import UpstreamDataset
+from hotpapers_local.sample import (
     SAMPLE_WEEK,
     WEEK_DAYS,
     dataset_from_post,
@@ -26,12 +26,12 @@ from hotpapers.local.sample import (
     post_file,
     snowflake_time,
 )
-from hotpapers.local.sample.illustrations import BLUESKY_POSTS, HACKER_NEWS_STORIES, HUGGING_FACE_LISTINGS
+from hotpapers_local.sample.illustrations import BLUESKY_POSTS, HACKER_NEWS_STORIES, HUGGING_FACE_LISTINGS
 
 pytestmark = pytest.mark.unit
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
-DATA = Path(__file__).parents[2] / "layers/hotpapers/hotpapers/local/data"
+DATA = Path(__file__).parents[2] / "local/hotpapers_local/data"
 # The blog made the 2021-06-04 post on 06-06 and counted two tweets posted on 06-05 (status ids);
 # a collection of 2021-06-04 asks X for that UTC day only, so they are not part of it.
 TWEETS_OF_THE_NEXT_DAY = {"1401041612621312000", "1401287195919519749"}

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from hotpapers.local.provision import load_template
 from hotpapers.publish.site import keys
+from hotpapers_local.provision import load_template
 
 pytestmark = pytest.mark.unit
 

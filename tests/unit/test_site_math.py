@@ -122,7 +122,7 @@ def test_every_formula_of_the_fixtures_converts() -> None:
     """The arXiv API fixtures and the blog's posts: every TeX span becomes MathML, none falls back."""
     from pathlib import Path
 
-    from hotpapers.local.sample import parse_hot_papers_post
+    from hotpapers_local.sample import parse_hot_papers_post
 
     fixtures = Path(__file__).parents[1] / "fixtures"
     texts = [t for p in sample_papers() for t in (p.title, p.abstract)]
@@ -141,9 +141,7 @@ def test_every_formula_of_the_fixtures_converts() -> None:
 
 
 def test_what_the_converter_leaves_unknown_falls_back_to_the_source() -> None:
-    assert tex_markup(r"with $\bertbase$ and $x$") == (
-        r"with $\bertbase$ and <math><mrow><mi>x</mi></mrow></math>"
-    )
+    assert tex_markup(r"with $\bertbase$ and $x$") == (r"with $\bertbase$ and <math><mrow><mi>x</mi></mrow></math>")
 
 
 def test_a_converter_failure_or_recursion_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -243,7 +241,7 @@ def test_colours_are_dropped_and_bad_values_left_out() -> None:
         '<!DOCTYPE math [<!ENTITY x "y">]><math xmlns="{ns}"><mi>&x;</mi></math>',
         '<math xmlns="{ns}"><mi>a</mi></math><script>alert(1)</script>',
         '<math xmlns="{ns}"><mi>\\textapprox</mi></math>',
-        "<math xmlns=\"{ns}\"><mi>a</mi><mi>b</mi>" + "<mrow>" * 60 + "</mrow>" * 60 + "</math>",
+        '<math xmlns="{ns}"><mi>a</mi><mi>b</mi>' + "<mrow>" * 60 + "</mrow>" * 60 + "</math>",
     ],
 )
 def test_whatever_the_converter_writes_only_whitelisted_markup_is_emitted(

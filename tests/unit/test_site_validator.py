@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from hotpapers.core.calendar_periods import week_of
 from hotpapers.core.digest import DigestSummary
 from hotpapers.core.history import paper_histories
 from hotpapers.core.period_digest import build_period_digest
-from hotpapers.core.periods import week_of
 from hotpapers.publish.site import (
     render_404,
     render_categories,

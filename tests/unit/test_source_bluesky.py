@@ -23,7 +23,7 @@ from hotpapers.collect.sources.bluesky import BlueskySource, parse_bsky_page
 from hotpapers.core.clock import FakeClock
 from hotpapers.core.http import HttpClient
 from hotpapers.core.models import ArxivRef, day_window
-from hotpapers.local.fakes import FakeUpstreams, UpstreamDataset
+from hotpapers_local.fakes import FakeUpstreams, UpstreamDataset
 
 pytestmark = pytest.mark.unit
 

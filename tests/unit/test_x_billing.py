@@ -15,8 +15,8 @@ from hotpapers.collect.sources.x import XSource
 from hotpapers.core.clock import FakeClock
 from hotpapers.core.http import HttpClient
 from hotpapers.core.settings import Settings, SettingsError
-from hotpapers.local.fakes import FakeUpstreams
-from hotpapers.local.sample.heavy_day import heavy_day_counts, synthetic_heavy_day
+from hotpapers_local.fakes import FakeUpstreams
+from hotpapers_local.sample.heavy_day import heavy_day_counts, synthetic_heavy_day
 
 pytestmark = pytest.mark.unit
 
@@ -47,7 +47,7 @@ def test_each_endpoint_is_paged_in_its_largest_pages(fake: FakeUpstreams, now, r
     source, queries = fetch(fake, now)
 
     assert {q["max_results"] for q in queries} == {str(page)}
-    assert all(r.path.endswith(f"/search/{route}") for r in fake.requests[-len(queries):])
+    assert all(r.path.endswith(f"/search/{route}") for r in fake.requests[-len(queries) :])
     assert len(queries) == -(-X_POSTS // page)
     assert (source.posts_read, source.capped) == (X_POSTS, False)
 

@@ -10,13 +10,13 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 @cache
 def app() -> APIGatewayRestResolver:
-    from hotpapers.api.app import build_app, default_api
+    from hotpapers.api.endpoints import build_app, default_api
 
     return build_app(default_api())
 
 
 def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from hotpapers.api.app import bad_event_response, malformed_event
+    from hotpapers.api.endpoints import bad_event_response, malformed_event
 
     reason = malformed_event(event)  # the resolver raises on these: answer them with a 400 instead
     if reason is not None:

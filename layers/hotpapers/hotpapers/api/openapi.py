@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hotpapers.core.periods import MONTH_PATTERN, WEEK_PATTERN
-from hotpapers.core.sources import SOURCE_NAMES
+from hotpapers.core.calendar_periods import MONTH_PATTERN, WEEK_PATTERN
+from hotpapers.core.source_names import SOURCE_NAMES
 
 SOURCES = list(SOURCE_NAMES)
 

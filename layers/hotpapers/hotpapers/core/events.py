@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from hotpapers.core.sources import SOURCE_NAMES
+from hotpapers.core.source_names import SOURCE_NAMES
 
 # A direct invocation ({"from","to"}) must fit the 15-minute Lambda limit. Backfills of any span go through
 # the collect queue instead, one message per day (`hotpapers backfill`); the limit stays for direct calls.

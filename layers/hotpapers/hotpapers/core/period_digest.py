@@ -22,8 +22,8 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Any, Protocol
 
+from hotpapers.core.calendar_periods import Period, parse_period
 from hotpapers.core.digest import Digest, RankedPaper, RankingConfig, TopPost, iso_time, parse_time
-from hotpapers.core.periods import Period, parse_period
 
 __all__ = ["PERIOD_PAPERS_LIMIT", "PeriodDay", "PeriodDigest", "PeriodPaper", "build_period_digest", "rank_period"]
 

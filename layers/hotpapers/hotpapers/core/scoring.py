@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from hotpapers.core.digest import DEFAULT_WEIGHTS, RankingConfig
 from hotpapers.core.settings import SettingsError
-from hotpapers.core.sources import SOURCE_NAMES
+from hotpapers.core.source_names import SOURCE_NAMES
 
 __all__ = ["ENGAGEMENT_METRICS", "METRIC_ORDER", "ranking_config_from_env", "raw_score", "weighted_score"]
 

@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from hotpapers.core.sources import SOURCE_NAMES
+from hotpapers.core.source_names import SOURCE_NAMES
 
 DEFAULT_TABLE = "hotpapers"
 DEFAULT_BUCKET = "hotpapers-site"

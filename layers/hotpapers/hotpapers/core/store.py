@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from hotpapers.core.bodies import INLINE_BODY_LIMIT, DigestBodies, digest_body_key, period_body_key
 from hotpapers.core.clock import Clock
+from hotpapers.core.digest_bodies import INLINE_BODY_LIMIT, DigestBodies, digest_body_key, period_body_key
 from hotpapers.core.dynamo_json import from_attr, to_attr
 from hotpapers.core.items import (
     LATEST_PK,

@@ -68,7 +68,7 @@ from urllib.parse import quote, urlsplit
 
 from hotpapers.core.digest import Digest, RankedPaper, TextEntity, TopPost
 from hotpapers.core.scoring import ENGAGEMENT_METRICS
-from hotpapers.core.sources import SOURCE_LABELS
+from hotpapers.core.source_names import SOURCE_LABELS
 
 if TYPE_CHECKING:
     from hotpapers.core.period_digest import PeriodDigest

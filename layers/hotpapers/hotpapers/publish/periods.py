@@ -18,9 +18,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from hotpapers.core.calendar_periods import KINDS, Period, days_by_period
 from hotpapers.core.digest import Digest, RankingConfig
 from hotpapers.core.period_digest import PeriodDigest, build_period_digest
-from hotpapers.core.periods import KINDS, Period, days_by_period
 from hotpapers.core.store import Store
 from hotpapers.publish.bucket import SiteBucket
 from hotpapers.publish.site.keys import month_page_key, week_page_key

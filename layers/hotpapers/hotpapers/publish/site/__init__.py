@@ -38,6 +38,7 @@ from hotpapers.publish.site.config import (
     SiteObject,
     site_config_from_env,
 )
+from hotpapers.publish.site.day_views import CategoryFilter, PaperFilter
 from hotpapers.publish.site.feeds import (
     CATEGORY_FEED_ENTRIES,
     FEED_ENTRIES,
@@ -62,7 +63,11 @@ from hotpapers.publish.site.keys import (
     week_page_key,
 )
 from hotpapers.publish.site.listings import CATEGORY_PAGE_SIZE, render_archive, render_categories
-from hotpapers.publish.site.pages import (
+from hotpapers.publish.site.papers import PAPER_PAGE_POSTS, render_paper, render_paper_pages
+from hotpapers.publish.site.period_pages import render_period
+from hotpapers.publish.site.render import content_security_policy
+from hotpapers.publish.site.sanitize import TEXT_LIMIT, safe_url
+from hotpapers.publish.site.standalone_pages import (
     render_404,
     render_day,
     render_favicon,
@@ -70,11 +75,6 @@ from hotpapers.publish.site.pages import (
     render_robots,
     render_stylesheet,
 )
-from hotpapers.publish.site.papers import PAPER_PAGE_POSTS, render_paper, render_paper_pages
-from hotpapers.publish.site.periods import render_period
-from hotpapers.publish.site.render import content_security_policy
-from hotpapers.publish.site.text import TEXT_LIMIT, safe_url
-from hotpapers.publish.site.views import CategoryFilter, PaperFilter
 
 __all__ = [
     "CACHE_IMMUTABLE",

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
+from hotpapers.core.calendar_periods import KINDS, period_of
 from hotpapers.core.digest import Digest, DigestSummary
 from hotpapers.core.history import paper_histories
 from hotpapers.core.period_digest import build_period_digest
-from hotpapers.core.periods import KINDS, period_of
 from hotpapers.publish.site.config import SiteConfig, SiteObject
 from hotpapers.publish.site.feeds import render_category_feeds, render_feed, render_feeds_page, render_sitemaps
 from hotpapers.publish.site.listings import render_archive, render_categories
-from hotpapers.publish.site.pages import (
+from hotpapers.publish.site.papers import render_paper_pages
+from hotpapers.publish.site.period_pages import render_period
+from hotpapers.publish.site.standalone_pages import (
     render_404,
     render_day,
     render_favicon,
@@ -20,8 +22,6 @@ from hotpapers.publish.site.pages import (
     render_robots,
     render_stylesheet,
 )
-from hotpapers.publish.site.papers import render_paper_pages
-from hotpapers.publish.site.periods import render_period
 
 
 def _period_pages(digests: Mapping[date, Digest], days: Sequence[date], site: SiteConfig) -> list[SiteObject]:

@@ -23,10 +23,10 @@ from hotpapers.publish.site.keys import (
     paper_page_key,
 )
 from hotpapers.publish.site.listings import _archived_pages, _category_listings
-from hotpapers.publish.site.periods import period_paths
+from hotpapers.publish.site.period_pages import period_paths
 from hotpapers.publish.site.render import _environment, _page, _page_context, _render
+from hotpapers.publish.site.sanitize import _HOST, _plain
 from hotpapers.publish.site.summaries import _day_link, _months, _newest_first, _summary_row
-from hotpapers.publish.site.text import _HOST, _plain
 
 FEED_ENTRIES = 60
 FEED_ENTRY_PAPERS = 10

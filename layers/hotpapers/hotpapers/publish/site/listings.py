@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from hotpapers.core.calendar_periods import month_of
 from hotpapers.core.digest import DigestSummary
-from hotpapers.core.periods import month_of
 from hotpapers.publish.site.categories import _GROUP_ORDER, CATEGORY_NAMES, _archive_group
 from hotpapers.publish.site.config import SiteConfig, SiteObject
 from hotpapers.publish.site.keys import (
@@ -17,7 +17,7 @@ from hotpapers.publish.site.keys import (
     category_feed_key,
     paper_page_key,
 )
-from hotpapers.publish.site.periods import _period_link, weeks_of_month
+from hotpapers.publish.site.period_pages import _period_link, weeks_of_month
 from hotpapers.publish.site.render import _page, _page_context
 from hotpapers.publish.site.summaries import (
     _day_link,

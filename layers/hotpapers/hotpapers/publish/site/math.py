@@ -49,7 +49,7 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-from hotpapers.publish.site.text import _BIDI_CONTROLS, _clean
+from hotpapers.publish.site.sanitize import _BIDI_CONTROLS, _clean
 
 MAX_TEXT_CHARS = 20_000  # longer texts (only hostile ones: abstracts are cut at 4,000) are shown as source
 MAX_FORMULAS = 100  # per text; real abstracts have a few dozen at most

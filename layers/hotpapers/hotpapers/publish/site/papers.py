@@ -17,18 +17,18 @@ from hotpapers.core.digest import Digest, RankedPaper, TopPost
 from hotpapers.core.history import HistoryEntry
 from hotpapers.publish.site.chart import _Chart, score_chart
 from hotpapers.publish.site.config import SiteConfig, SiteObject
-from hotpapers.publish.site.keys import _paper_anchors, _paper_path, paper_page_key
-from hotpapers.publish.site.posts import _post_view, _PostView
-from hotpapers.publish.site.render import _page, _page_context
-from hotpapers.publish.site.summaries import _day_link, _DayLink
-from hotpapers.publish.site.text import safe_url
-from hotpapers.publish.site.views import (
+from hotpapers.publish.site.day_views import (
     CategoryFilter,
     _engagement_lines,
     _EngagementLine,
     _paper_view,
     _PaperView,
 )
+from hotpapers.publish.site.keys import _paper_anchors, _paper_path, paper_page_key
+from hotpapers.publish.site.posts import _post_view, _PostView
+from hotpapers.publish.site.render import _page, _page_context
+from hotpapers.publish.site.sanitize import safe_url
+from hotpapers.publish.site.summaries import _day_link, _DayLink
 
 # The most posts a paper's page shows: the highest-scoring of all its days' top posts.
 PAPER_PAGE_POSTS = 20

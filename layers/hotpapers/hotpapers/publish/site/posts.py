@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 from hotpapers.core.digest import TextEntity, TopPost
 from hotpapers.publish.site.formatting import _MONTHS, _plural, _rfc3339, _utc
-from hotpapers.publish.site.sources import _KIND_LABELS, _POST_LINK_LABELS, _metric_parts, _source_label
-from hotpapers.publish.site.text import _FORBIDDEN, TEXT_LIMIT, _plain, _shorten, safe_url
+from hotpapers.publish.site.sanitize import _FORBIDDEN, TEXT_LIMIT, _plain, _shorten, safe_url
+from hotpapers.publish.site.source_wording import _KIND_LABELS, _POST_LINK_LABELS, _metric_parts, _source_label
 
 
 @dataclass(frozen=True)

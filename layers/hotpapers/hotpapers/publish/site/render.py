@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from hotpapers.publish.site.config import CACHE_SHORT, HTML_TYPE, SiteConfig, SiteObject
 from hotpapers.publish.site.formatting import _count
 from hotpapers.publish.site.keys import _key, stylesheet_key
-from hotpapers.publish.site.text import _finalize, _plain
+from hotpapers.publish.site.sanitize import _finalize, _plain
 
 if TYPE_CHECKING:  # jinja2 is imported when the first page is rendered, not with this module
     import jinja2
