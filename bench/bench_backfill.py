@@ -170,8 +170,8 @@ def h_now() -> tuple[float, float]:
 
 
 def run(args: argparse.Namespace, servers: h.Servers) -> dict[str, Any]:
-    from hotpapers.core.items import day_pk
     from hotpapers.core.store import build_store
+    from hotpapers.core.store_codec import day_pk
     from hotpapers_local import invoke as invoke_module
     from hotpapers_local.backfill import Progress, _depth, dead_letter_url, enqueue_days, relay_collect_queue
     from hotpapers_local.emulator import use_endpoint

@@ -1,7 +1,7 @@
 """The publisher benchmark's data: synthetic collected days, in the exact shape the collector stores them.
 
 `day_items(day)` is one day as `Store.day_items(day)` returns it, built by the real item builders
-(hotpapers.core.items) and `_engagement_by_paper`; the same day and seed give the same items. `five_year_items`
+(hotpapers.core.store_codec) and `_engagement_by_paper`; the same day and seed give the same items. `five_year_items`
 is 1,826 such days: 5 to 40 candidates a day (none on ~2% of days; ~10% under the threshold, ~8% seen before),
 1 + geometric posts per paper (75% X, 12% Bluesky, 8% HN, 5% HF) with heavy-tailed engagement, and texts of
 realistic length (6-14 word titles, 1-12 authors, now and then 40, 120-250 word abstracts, X posts up to 280
@@ -17,8 +17,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from hotpapers.collect.collector import _engagement_by_paper
-from hotpapers.core.items import day_paper_item, mention_item, run_item
 from hotpapers.core.models import ArxivRef, Observation, Paper, Post, RunRecord, SourceOutcome, TextEntity
+from hotpapers.core.store_codec import day_paper_item, mention_item, run_item
 
 FIVE_YEARS = 1826
 SEED = 2026

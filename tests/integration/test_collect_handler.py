@@ -49,10 +49,6 @@ def scan_table(settings: Settings) -> list[dict]:
         params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def by_entity(items: list[dict], entity: str) -> list[dict]:
-    return [item for item in items if item["entity"] == entity]
-
-
 def fixed_clock() -> FakeClock:
     return FakeClock(datetime(2021, 6, 2, 9, 38, 11, tzinfo=UTC))
 
@@ -64,42 +60,43 @@ def test_every_sample_event_runs_through_the_real_handler(env: Settings, event_f
 
     days = [entry["date"] for entry in summary["days"]]
     assert "2021-06-01" in days
-    day_items = store_for(env).day_items(DAY)
-    papers = by_entity(day_items, "day_paper")
-    assert len(papers) == SAMPLE_PAPERS
-    assert all(paper["has_metadata"] for paper in papers)
-    run = by_entity(day_items, "run")[0]
+    records = store_for(env).day(DAY)
+    assert len(records.papers) == SAMPLE_PAPERS
+    assert all(paper.has_metadata for paper in records.papers)
+    run = records.run
+    assert run is not None
     expected_sources = event.get("sources", ["bluesky", "hackernews", "huggingface", "x"])
-    assert sorted(run["sources"]) == sorted(expected_sources)
-    assert run["failed_sources"] == []
+    assert sorted(run.sources) == sorted(expected_sources)
+    assert run.failed_sources == []
 
 
 def test_sample_day_is_stored_with_metadata_and_engagement(env: Settings) -> None:
     invoke("collect", {"date": "2021-06-01"})
     store = store_for(env)
-    day_items = store.day_items(DAY)
-    assert len(by_entity(day_items, "mention")) == SAMPLE_TWEETS
+    records = store.day(DAY)
+    assert len(records.mentions) == SAMPLE_TWEETS
 
-    aft = next(item for item in by_entity(day_items, "day_paper") if item["arxiv_id"] == "2105.14103")
-    assert aft["title"] == "An Attention Free Transformer"
-    assert aft["categories"][0] == "cs.LG"
-    assert aft["pdf_url"] == "https://arxiv.org/pdf/2105.14103"
+    aft = next(paper for paper in records.papers if paper.arxiv_id == "2105.14103")
+    assert aft.paper is not None
+    assert aft.paper.title == "An Attention Free Transformer"
+    assert aft.paper.categories[0] == "cs.LG"
+    assert aft.paper.pdf_url == "https://arxiv.org/pdf/2105.14103"
     # The blog's totals for this paper were retweets 10042, favorites 5; the replay keeps them.
-    assert aft["engagement"]["x"]["retweets"] == 10042
-    assert aft["engagement"]["x"]["likes"] == 5
-    assert aft["engagement"]["x"]["posts"] == 1
+    assert aft.engagement["x"]["retweets"] == 10042
+    assert aft.engagement["x"]["likes"] == 5
+    assert aft.engagement["x"]["posts"] == 1
 
-    paper = store.paper_items("2105.14103")
-    kinds = sorted(item["entity"] for item in paper)
-    assert kinds == ["day_paper", "mention", "paper"]
-    mention = by_entity(paper, "mention")[0]
-    assert mention["url"] == "https://x.com/ak92501/status/1399536327260086281"
-    assert mention["author_handle"] == "ak92501"
-    assert mention["metrics"]["retweets"] == 10042
+    paper = store.paper("2105.14103")
+    assert paper.paper is not None and paper.history is None
+    assert (len(paper.days), len(paper.mentions)) == (1, 1)
+    post = paper.mentions[0].observation.post
+    assert post.url == "https://x.com/ak92501/status/1399536327260086281"
+    assert post.author_handle == "ak92501"
+    assert post.metrics["retweets"] == 10042
 
-    by_category = store.category_day_items(DAY, "cs.LG")
-    assert "2105.14103" in {item["arxiv_id"] for item in by_category}
-    assert all(item["primary_category"] == "cs.LG" for item in by_category)
+    by_category = store.category_day(DAY, "cs.LG")
+    assert "2105.14103" in {day_paper.arxiv_id for day_paper in by_category}
+    assert all(day_paper.paper and day_paper.paper.primary_category == "cs.LG" for day_paper in by_category)
 
 
 def without_run_record(items: list[dict]) -> list[dict]:
@@ -139,13 +136,12 @@ def test_counts_move_to_the_newest_observation_without_duplicates(env: Settings,
     with replay(later, monkeypatch):
         collect_handler.handle({"date": "2021-06-01"}, clock=FakeClock(datetime(2021, 6, 3, tzinfo=UTC)))
 
-    items = store_for(env).paper_items("2105.14103")
-    mentions = by_entity(items, "mention")
-    assert len(mentions) == 1
-    assert mentions[0]["metrics"]["likes"] == 105
-    assert mentions[0]["observed_at"] == "2021-06-03T00:00:00Z"
-    assert by_entity(items, "day_paper")[0]["engagement"]["x"]["likes"] == 105
-    assert len(by_entity(store_for(env).day_items(DAY), "mention")) == SAMPLE_TWEETS
+    paper = store_for(env).paper("2105.14103")
+    assert len(paper.mentions) == 1
+    assert paper.mentions[0].observation.post.metrics["likes"] == 105
+    assert paper.mentions[0].observation.observed_at == datetime(2021, 6, 3, tzinfo=UTC)
+    assert paper.days[0].engagement["x"]["likes"] == 105
+    assert len(store_for(env).day(DAY).mentions) == SAMPLE_TWEETS
 
 
 def test_one_failing_source_does_not_stop_the_others(env: Settings, upstreams) -> None:
@@ -155,9 +151,9 @@ def test_one_failing_source_does_not_stop_the_others(env: Settings, upstreams) -
     day = summary["days"][0]
     assert day["sources"]["hackernews"]["error"]
     assert day["sources"]["x"]["error"] is None and day["sources"]["x"]["posts"] == SAMPLE_TWEETS
-    run = by_entity(store_for(env).day_items(DAY), "run")[0]
-    assert run["failed_sources"] == ["hackernews"]
-    assert len(by_entity(store_for(env).day_items(DAY), "day_paper")) == SAMPLE_PAPERS
+    records = store_for(env).day(DAY)
+    assert records.run is not None and records.run.failed_sources == ["hackernews"]
+    assert len(records.papers) == SAMPLE_PAPERS
 
 
 def test_x_429_with_retry_after_is_waited_out(env: Settings, upstreams) -> None:
@@ -212,22 +208,18 @@ def test_unknown_paper_is_recorded_and_a_rerun_repairs_it(env: Settings, sample_
     with replay(broken, monkeypatch):
         summary = collect_handler.handle({"date": "2021-06-01"}, clock=fixed_clock())
     assert summary["days"][0]["paper_failures"] == ["2105.14103"]
-    run = by_entity(store_for(env).day_items(DAY), "run")[0]
-    assert run["paper_failures"][0]["reason"] == "not_found"
-    aft = next(
-        i for i in store_for(env).day_items(DAY) if i.get("arxiv_id") == "2105.14103" and i["entity"] == "day_paper"
-    )
-    assert aft["has_metadata"] is False
+    records = store_for(env).day(DAY)
+    assert records.run is not None and records.run.papers_failed[0].reason == "not_found"
+    aft = next(paper for paper in records.papers if paper.arxiv_id == "2105.14103")
+    assert aft.paper is None
 
     broken.arxiv_entries["2105.14103"] = aft_entry
     with replay(broken, monkeypatch) as upstreams:
         summary = collect_handler.handle({"date": "2021-06-01"}, clock=fixed_clock())
         assert upstreams.count("/arxiv") == 1
     assert summary["days"][0]["paper_failures"] == []
-    aft = next(
-        i for i in store_for(env).day_items(DAY) if i.get("arxiv_id") == "2105.14103" and i["entity"] == "day_paper"
-    )
-    assert aft["has_metadata"] is True and aft["title"] == "An Attention Free Transformer"
+    aft = next(paper for paper in store_for(env).day(DAY).papers if paper.arxiv_id == "2105.14103")
+    assert aft.paper is not None and aft.paper.title == "An Attention Free Transformer"
 
 
 def test_collect_finished_event_reaches_the_bus(env: Settings) -> None:
@@ -318,11 +310,11 @@ def test_the_run_record_says_how_many_x_posts_were_read_and_whether_the_cap_cut_
     summary = collect_handler.handle({"date": "2021-06-01"}, clock=fixed_clock())
     x = summary["days"][0]["sources"]["x"]
     assert (x["read"], x["capped"], x["posts"]) == (10, True, 10)
-    run = by_entity(store_for(env).day_items(DAY), "run")[0]
-    assert (run["sources"]["x"]["read"], run["sources"]["x"]["capped"]) == (10, True)
+    records = store_for(env).day(DAY)
+    assert records.run is not None
+    assert (records.run.sources["x"].read, records.run.sources["x"].capped) == (10, True)
     # The papers of the posts the cap left unread keep what earlier runs stored: nothing is lost.
-    papers = by_entity(store_for(env).day_items(DAY), "day_paper")
-    assert len(papers) == SAMPLE_PAPERS
+    assert len(records.papers) == SAMPLE_PAPERS
 
 
 def bus_probe(env: Settings) -> Callable[[], list[dict]]:
@@ -354,7 +346,7 @@ def test_a_day_whose_arxiv_lookups_all_failed_is_completed_by_the_next_days_coll
     assert len(first["paper_failures"]) == SAMPLE_PAPERS
     assert first["papers_without_metadata"] == SAMPLE_PAPERS  # the day just collected counts too
     store = store_for(env)
-    assert not any(item["has_metadata"] for item in by_entity(store.day_items(DAY), "day_paper"))
+    assert not any(paper.has_metadata for paper in store.day(DAY).papers)
     [event] = delivered()
     publish_handler.handle(event, clock=fixed_clock())
     assert json.loads(store.digest_json(DAY))["papers"] == []  # no metadata: nothing listed
@@ -365,11 +357,11 @@ def test_a_day_whose_arxiv_lookups_all_failed_is_completed_by_the_next_days_coll
     assert second["repaired_days"] == ["2021-06-01"]
     assert second["papers_without_metadata"] == 0
     assert second["arxiv_requests"] == 1  # one id_list batch for the 17 papers
-    papers = by_entity(store.day_items(DAY), "day_paper")
-    assert all(item["has_metadata"] for item in papers) and len(papers) == SAMPLE_PAPERS
-    aft = next(item for item in papers if item["arxiv_id"] == "2105.14103")
-    assert aft["engagement"]["x"]["retweets"] == 10042  # the stored engagement is kept
-    assert store.day_papers_without_metadata(DAY) == []
+    papers = store.day(DAY).papers
+    assert all(paper.has_metadata for paper in papers) and len(papers) == SAMPLE_PAPERS
+    aft = next(paper for paper in papers if paper.arxiv_id == "2105.14103")
+    assert aft.engagement["x"]["retweets"] == 10042  # the stored engagement is kept
+    assert list(store.papers_missing_metadata()) == []
 
     announced = {e["detail"]["date"]: e for e in delivered()}
     assert sorted(announced) == ["2021-06-01", "2021-06-02"]
@@ -380,7 +372,36 @@ def test_a_day_whose_arxiv_lookups_all_failed_is_completed_by_the_next_days_coll
     assert listed[0]["arxiv_id"] == "2105.14103"
 
 
-def test_the_repair_reads_one_sparse_partition_a_day_and_asks_arxiv_once_per_invocation(env: Settings, upstreams):
+# The wall clock far past the days collected: a backfill of 2021 run in the present.
+PRESENT = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+
+
+def test_a_2021_day_collected_with_arxiv_down_is_completed_by_the_next_collection_in_the_present(
+    env: Settings, upstreams
+) -> None:
+    from hotpapers.publish import handler as publish_handler
+
+    delivered = bus_probe(env)
+    upstreams.inject("/arxiv", status=429, body="Rate exceeded", times=5)  # every attempt of the day's lookup
+    first = collect_handler.handle({"date": "2021-06-01"}, clock=FakeClock(PRESENT))["days"][0]
+    assert len(first["paper_failures"]) == SAMPLE_PAPERS
+    [event] = delivered()
+    publish_handler.handle(event, clock=FakeClock(PRESENT))
+    store = store_for(env)
+    assert json.loads(store.digest_json(DAY))["papers"] == []
+
+    # The backfill's next day, five years before the clock's today, with arXiv healthy again.
+    second = collect_handler.handle({"date": "2021-06-02"}, clock=FakeClock(PRESENT))["days"][0]
+    assert second["repaired_days"] == ["2021-06-01"]
+    assert second["papers_without_metadata"] == 0
+    assert all(paper.has_metadata for paper in store.day(DAY).papers)
+    assert list(store.papers_missing_metadata()) == []
+    announced = {e["detail"]["date"]: e for e in delivered()}
+    publish_handler.handle(announced["2021-06-01"], clock=FakeClock(PRESENT))
+    assert len(json.loads(store.digest_json(DAY))["papers"]) == SAMPLE_PAPERS
+
+
+def test_the_repair_asks_arxiv_once_per_invocation(env: Settings, upstreams):
     upstreams.inject("/arxiv", status=429, body="Rate exceeded", times=1000)  # arXiv refuses all along
     collect_handler.handle({"date": "2021-06-01"}, clock=fixed_clock())
     upstreams.requests.clear()
@@ -402,7 +423,7 @@ def test_with_too_little_time_left_the_repair_waits_for_the_next_collection(env:
     day = collect_handler.handle({"date": "2021-06-02"}, clock=next_day, remaining=lambda: next(remaining))["days"][0]
     assert upstreams.count("/arxiv") == 0
     assert day["repaired_days"] == []
-    assert not any(item["has_metadata"] for item in by_entity(store_for(env).day_items(DAY), "day_paper"))
+    assert not any(paper.has_metadata for paper in store_for(env).day(DAY).papers)
     # The next collection with time to spare repairs the day.
     later = FakeClock(datetime(2021, 6, 4, 0, 30, tzinfo=UTC))
     assert collect_handler.handle({"date": "2021-06-03"}, clock=later)["days"][0]["repaired_days"] == ["2021-06-01"]

@@ -43,7 +43,7 @@ import pytest
 from markdown_it import MarkdownIt
 from playwright.sync_api import Browser, ConsoleMessage, Page, Route, sync_playwright
 
-from hotpapers.collect.collector import MAX_ABSTRACT_BYTES, MAX_AUTHORS_BYTES, MAX_FIELD_BYTES, MAX_POST_TEXT_BYTES
+from hotpapers.collect.bounds import MAX_ABSTRACT_BYTES, MAX_AUTHORS_BYTES, MAX_FIELD_BYTES, MAX_POST_TEXT_BYTES
 from hotpapers.core.calendar_periods import week_of
 from hotpapers.core.settings import Settings
 from hotpapers.publish.handler import build_site_bucket

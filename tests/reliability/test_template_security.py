@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
-from hotpapers.core.items import HISTORY_ATTRIBUTES
 from hotpapers.core.source_names import SOURCE_NAMES
+from hotpapers.core.store_codec import HISTORY_ATTRIBUTES
 from tests.reliability import ledger
 from tests.reliability import template_model as tm
 

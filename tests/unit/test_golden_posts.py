@@ -58,8 +58,8 @@ from hotpapers.collect.arxiv import parse_feed
 from hotpapers.collect.collector import _engagement_by_paper
 from hotpapers.collect.sources.x import parse_x_page
 from hotpapers.core.digest import Digest, RankingConfig
-from hotpapers.core.items import day_paper_item, mention_item, run_item
 from hotpapers.core.models import Observation, RunRecord
+from hotpapers.core.store_codec import day_paper_item, mention_item, run_item
 from hotpapers.publish.markdown import WIDGETS_SCRIPT, render_markdown
 from hotpapers.publish.ranking import rank_day
 from hotpapers_local.sample import (

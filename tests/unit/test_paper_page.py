@@ -12,7 +12,7 @@ import pytest
 
 from hotpapers.core.digest import DigestSummary, SummaryPaper
 from hotpapers.core.history import HistoryEntry, paper_histories
-from hotpapers.core.items import history_item
+from hotpapers.core.store_codec import history_item
 from hotpapers.publish.site import (
     PAPER_PAGE_POSTS,
     paper_page_key,
@@ -294,7 +294,7 @@ def test_the_sitemap_lists_paper_pages_and_splits_past_the_limit() -> None:
 
 
 def test_the_history_item_is_made_of_exactly_the_attributes_the_publishers_role_may_write() -> None:
-    from hotpapers.core.items import HISTORY_ATTRIBUTES
+    from hotpapers.core.store_codec import HISTORY_ATTRIBUTES
 
     assert tuple(history_item("2105.14103", [HistoryEntry(D1, 1, 60)])) == HISTORY_ATTRIBUTES
     assert tuple(history_item("2105.14103", [])) == HISTORY_ATTRIBUTES  # an empty history keeps its list

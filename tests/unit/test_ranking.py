@@ -10,10 +10,16 @@ import pytest
 
 from hotpapers.collect.sources.x import parse_x_page
 from hotpapers.core.digest import Digest, DigestSummary, RankingConfig
-from hotpapers.core.items import day_paper_item, mention_item, observation_from_mention, post_from_mention, run_item
 from hotpapers.core.models import ArxivRef, Observation, Paper, Post, RunRecord, TextEntity
 from hotpapers.core.scoring import ranking_config_from_env, raw_score, weighted_score
 from hotpapers.core.settings import SettingsError
+from hotpapers.core.store_codec import (
+    day_paper_item,
+    mention_item,
+    observation_from_mention,
+    post_from_mention,
+    run_item,
+)
 from hotpapers.publish.ranking import rank_day
 
 pytestmark = pytest.mark.unit

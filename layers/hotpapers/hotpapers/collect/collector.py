@@ -6,7 +6,6 @@ clock) as arguments; `wiring.build_collector` assembles the real ones.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -14,36 +13,18 @@ from datetime import date, timedelta
 from typing import Any
 
 from hotpapers.collect.arxiv import ArxivClient
+from hotpapers.collect.bounds import bounded_post
+from hotpapers.collect.metadata import MetadataFound, MetadataLookup
 from hotpapers.collect.sources.base import Source
+from hotpapers.core.arxiv_ids import ArxivRef
 from hotpapers.core.clock import Clock
 from hotpapers.core.events import CollectRequest
-from hotpapers.core.items import (
-    PROGRESS_SK,
-    day_paper_item,
-    day_pk,
-    mention_item,
-    observation_from_mention,
-    paper_from_item,
-    paper_item,
-    progress_from_item,
-    progress_item,
-    run_item,
-)
-from hotpapers.core.models import ArxivRef, DayProgress, Observation, Paper, Post, RunRecord, SourceOutcome
+from hotpapers.core.models import DayProgress, Observation, Post, RunRecord, SourceOutcome
 from hotpapers.core.observability import logger
+from hotpapers.core.records import CollectedRecord, DayPaper, FetchedPaper, Mention
 from hotpapers.core.store import Store
 
 Progress = Callable[[str], None]
-
-# DynamoDB refuses an item over 400 KB, and one refused item fails the whole day's write. So the
-# text of every upstream value is bounded before it is stored, in UTF-8 bytes, far above anything
-# real (X's longest posts are 25,000 characters, arXiv abstracts at most 1,920; the longest arXiv
-# author lists run to about 3,000 names): a hostile or broken upstream value is cut, the day is kept.
-# The largest item this allows stays under the limit: a paper's ~300 KB of text, a post's ~140 KB.
-MAX_POST_TEXT_BYTES = 128_000
-MAX_ABSTRACT_BYTES = 128_000
-MAX_AUTHORS_BYTES = 150_000  # all names together; the names past it are left out, and said so
-MAX_FIELD_BYTES = 4_000  # a title, name, handle, comment, journal reference, DOI or one author
 
 # The time budget of one invocation (Lambda's 900 s). A day is given back (stored so far, resumed later)
 # rather than cut off by Lambda mid-write, which would lose the day in progress:
@@ -60,6 +41,8 @@ ARXIV_REQUEST_SECONDS = 5.0
 RESUME_WITHIN = timedelta(hours=12)
 
 Remaining = Callable[[], float]  # seconds left in this invocation
+# After the day's own work: complete earlier days' missing metadata (collect/repair.py), within the time left.
+Repair = Callable[[RunRecord, Remaining | None], None]
 
 
 class DayInterrupted(Exception):
@@ -78,8 +61,8 @@ class Collector:
     store: Store
     clock: Clock
     announce: Callable[[RunRecord], None] = lambda run: None
-    # Called after the day's own work (collect/repair.py: the last 7 days' missing metadata).
-    repair: Callable[[RunRecord], None] = lambda run: None
+    # Called after the day's own work (collect/repair.py: every day's missing metadata, a bounded share a run).
+    repair: Repair = lambda run, remaining: None
     progress: Progress = field(default=lambda message: None)
     # Sources that are enabled but could not be built (e.g. missing credentials): reported as failures.
     unavailable: Mapping[str, str] = field(default_factory=dict)
@@ -130,24 +113,24 @@ class Collector:
         if stored is None:
             stored = self._stored_observations(day)
         engagement = _engagement_by_paper({**stored, **observations}.values())
-        items: list[dict[str, Any]] = [paper_item(paper, run.started_at) for paper in papers.fresh.values()]
-        items += [day_paper_item(day, arxiv_id, papers.known.get(arxiv_id), engagement[arxiv_id]) for arxiv_id in refs]
-        items += [mention_item(obs, ref.arxiv_id, day) for obs in observations.values() for ref in obs.post.papers]
-        self.progress(f"{day}: writing {len(items)} items")
+        records: list[CollectedRecord] = [FetchedPaper(paper, run.started_at) for paper in papers.fresh.values()]
+        records += [DayPaper(day, arxiv_id, papers.known.get(arxiv_id), engagement[arxiv_id]) for arxiv_id in refs]
+        records += _mentions(observations.values(), day)
+        self.progress(f"{day}: writing {len(records)} items")
         before = (self.store.stats.items, self.store.stats.requests)
-        self.store.write_items(items)
+        self.store.write(records)
         run.items_written = self.store.stats.items - before[0]
         run.write_requests = self.store.stats.requests - before[1]
         if self._short_of(SOURCE_ALLOWANCE_SECONDS):
             # The day is written; the repair of earlier days' metadata waits for the next collection.
             logger.warning("metadata repair skipped: too little time left", extra={"day": str(day)})
         else:
-            self.repair(run)
+            self.repair(run, self.remaining)
 
         run.finished_at = self.clock.now()
-        self.store.put_item(run_item(run))
+        self.store.put(run)
         if resumed:  # close it: a later run of the day (a repair) fetches every source again
-            self.store.put_item(progress_item(replace(resumed, completed={}, open=False)))
+            self.store.put(replace(resumed, completed={}, open=False))
         self.announce(run)
         logger.info(
             "collect finished",
@@ -173,11 +156,8 @@ class Collector:
 
     def _open_progress(self, day: date) -> DayProgress | None:
         """The progress of an interrupted run of `day` to resume: open, and recent (see RESUME_WITHIN)."""
-        item = self.store.get_item(day_pk(day), PROGRESS_SK)
-        if item is None:
-            return None
-        progress = progress_from_item(item)
-        if not progress.open or self.clock.now() - progress.started_at > RESUME_WITHIN:
+        progress = self.store.progress(day)
+        if progress is None or not progress.open or self.clock.now() - progress.started_at > RESUME_WITHIN:
             return None
         return progress
 
@@ -195,12 +175,12 @@ class Collector:
         Mentions first, the progress after: the progress never claims a source whose posts are not stored.
         """
         day = run.day
-        items = [mention_item(obs, ref.arxiv_id, day) for obs in observations.values() for ref in obs.post.papers]
-        self.store.write_items(items)
+        mentions = _mentions(observations.values(), day)
+        self.store.write(mentions)
         started = resumed.started_at if resumed else run.started_at
-        self.store.put_item(progress_item(DayProgress(day, started, dict(run.sources))))
+        self.store.put(DayProgress(day, started, dict(run.sources)))
         interrupted = DayInterrupted(day, run.sources, phase)
-        logger.warning("collect interrupted", extra={"day": str(day), "phase": phase, "stored": len(items)})
+        logger.warning("collect interrupted", extra={"day": str(day), "phase": phase, "stored": len(mentions)})
         self.progress(str(interrupted))
         raise interrupted
 
@@ -214,7 +194,7 @@ class Collector:
                 # Pages can overlap while new posts arrive; the last copy of a post wins.
                 if (post.source, post.post_id) not in into:
                     outcome.posts += 1
-                into[(post.source, post.post_id)] = Observation(_bounded_post(post), self.clock.now())
+                into[(post.source, post.post_id)] = Observation(bounded_post(post), self.clock.now())
                 seen_papers.update(ref.arxiv_id for ref in post.papers)
         except Exception as exc:  # noqa: BLE001 - one failing source must not stop the others
             outcome.error = f"{type(exc).__name__}: {exc}"
@@ -227,93 +207,40 @@ class Collector:
             outcome.capped = bool(getattr(source, "capped", False))
 
     def _stored_observations(self, day: date) -> dict[tuple[str, str], Observation]:
-        """The observations earlier runs stored for `day`: one Query of the day's mentions on GSI1."""
-        stored: dict[tuple[str, str], Observation] = {}
-        for item in self.store.query("GSI1PK", day_pk(day), index="GSI1", sort_prefix="POST#"):
-            stored[(item["source"], item["post_id"])] = observation_from_mention(item)
-        return stored
+        """The observations earlier runs stored for `day`: one Query of the day's mentions."""
+        return {
+            (mention.observation.post.source, mention.observation.post.post_id): mention.observation
+            for mention in self.store.day_mentions(day)
+        }
 
     def _paper_metadata(
         self, refs: Mapping[str, ArxivRef], run: RunRecord, give_back: Callable[[], None] = lambda: None
-    ) -> _PaperSet:
-        stored = {arxiv_id: item for arxiv_id, item in self.store.papers_meta(list(refs)).items()}
-        known = {arxiv_id: paper_from_item(item) for arxiv_id, item in stored.items()}
-        # Fetch what is new, and what is stored at an older version than a post names.
-        to_fetch = [
-            arxiv_id
-            for arxiv_id, ref in refs.items()
-            if arxiv_id not in known or (ref.version is not None and ref.version > known[arxiv_id].version)
-        ]
-        fresh: dict[str, Paper] = {}
-        requests = math.ceil(len(to_fetch) / self.arxiv.batch_size)
+    ) -> MetadataFound:
+        """Stored metadata, and arXiv's for what is new or stored at an older version than a post names."""
+        lookup = MetadataLookup(self.store, self.arxiv)
+        stored, missing = lookup.stored_and_missing({arxiv_id: ref.version for arxiv_id, ref in refs.items()})
+        requests = lookup.requests_for(missing)
         if requests and self._short_of(requests * (self.arxiv.min_interval + ARXIV_REQUEST_SECONDS)):
             give_back()
-        if to_fetch:
-            self.progress(f"{run.day}: fetching arXiv metadata for {len(to_fetch)} papers")
-            requests_before = self.arxiv.requests
-            fresh, failures = self.arxiv.fetch(to_fetch)
-            fresh = {arxiv_id: _bounded_paper(paper) for arxiv_id, paper in fresh.items()}
-            run.arxiv_requests = self.arxiv.requests - requests_before
-            run.papers_fetched = len(fresh)
-            run.papers_failed = failures
-            for failure in failures:
-                # The detail says why (the upstream's error, the fault after retries): the log must name it.
-                logger.warning(
-                    "arXiv metadata missing",
-                    extra={"arxiv_id": failure.arxiv_id, "reason": failure.reason, "detail": failure.detail[:300]},
-                )
-        known.update(fresh)
-        return _PaperSet(known=known, fresh=fresh)
+        if missing:
+            self.progress(f"{run.day}: fetching arXiv metadata for {len(missing)} papers")
+        found = lookup.fetch(stored, missing)
+        if missing:
+            run.arxiv_requests = found.requests
+            run.papers_fetched = len(found.fresh)
+            run.papers_failed = found.failures
+        for failure in found.failures:
+            # The detail says why (the upstream's error, the fault after retries): the log must name it.
+            logger.warning(
+                "arXiv metadata missing",
+                extra={"arxiv_id": failure.arxiv_id, "reason": failure.reason, "detail": failure.detail[:300]},
+            )
+        return found
 
 
-@dataclass
-class _PaperSet:
-    known: dict[str, Paper]
-    fresh: dict[str, Paper]
-
-
-def _cut(text: str, limit: int) -> str:
-    """`text` if its UTF-8 fits in `limit` bytes, else its longest prefix that does (never half a character)."""
-    data = text.encode("utf-8", "surrogatepass")
-    if len(data) <= limit:
-        return text
-    return data[:limit].decode("utf-8", "ignore")
-
-
-def _bounded_post(post: Post) -> Post:
-    """The post with its text and names cut to the byte limits, and the entities past a cut text dropped."""
-    text = _cut(post.text, MAX_POST_TEXT_BYTES)
-    name, handle = _cut(post.author_name, MAX_FIELD_BYTES), _cut(post.author_handle, MAX_FIELD_BYTES)
-    if (text, name, handle) == (post.text, post.author_name, post.author_handle):
-        return post
-    entities = tuple(entity for entity in post.entities if entity.end <= len(text))
-    return replace(post, text=text, author_name=name, author_handle=handle, entities=entities)
-
-
-def _bounded_paper(paper: Paper) -> Paper:
-    """The paper with each text field cut to the byte limits, and an author list cut short saying so."""
-    authors: list[str] = []
-    used = 0
-    for position, author in enumerate(paper.authors):
-        name = _cut(author, MAX_FIELD_BYTES)
-        used += len(name.encode("utf-8", "surrogatepass"))
-        if used > MAX_AUTHORS_BYTES:
-            authors.append(f"and {len(paper.authors) - position:,} more authors")
-            break
-        authors.append(name)
-
-    def optional(value: str | None) -> str | None:
-        return None if value is None else _cut(value, MAX_FIELD_BYTES)
-
-    return replace(
-        paper,
-        title=_cut(paper.title, MAX_FIELD_BYTES),
-        abstract=_cut(paper.abstract, MAX_ABSTRACT_BYTES),
-        authors=tuple(authors),
-        comment=optional(paper.comment),
-        journal_ref=optional(paper.journal_ref),
-        doi=optional(paper.doi),
-    )
+def _mentions(observations: Iterable[Observation], day: date) -> list[Mention]:
+    """One mention per paper a post links: a post about two papers is stored under each."""
+    return [Mention(ref.arxiv_id, day, obs) for obs in observations for ref in obs.post.papers]
 
 
 def _requests_made(source: Source) -> int:

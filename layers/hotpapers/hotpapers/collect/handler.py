@@ -132,7 +132,7 @@ def _emit_metrics(run: RunRecord) -> None:
     metrics.add_metric(name="PapersCollected", unit=MetricUnit.Count, value=run.papers)
     metrics.add_metric(name="PaperLookupFailures", unit=MetricUnit.Count, value=len(run.papers_failed))
     if run.papers_without_metadata is not None:
-        # The papers of the last 7 days still without metadata after this run: the alarm's metric.
+        # The papers the repair looked at still without metadata after this run: the alarm's metric.
         metrics.add_metric(name="PapersWithoutMetadata", unit=MetricUnit.Count, value=run.papers_without_metadata)
     # Without a dimension, so one alarm watches every source.
     metrics.add_metric(name="SourceFailures", unit=MetricUnit.Count, value=len(run.failed_sources))
@@ -240,6 +240,7 @@ def build_collector(
             arxiv,
             clock,
             announce=lambda detail: put_collect_finished(events, settings.event_bus, detail, sleep=clock.sleep),
+            max_papers=settings.repair_max_papers,
         ),
         progress=progress or (lambda message: logger.info(message)),
         unavailable=unavailable,

@@ -1,35 +1,41 @@
-"""Papers that still lack arXiv metadata: fetch it again on every collection, for the last 7 days.
+"""Papers that still lack arXiv metadata, whatever their day: a bounded share asked for again on every collection.
 
 arXiv's 2026 backend answers "429 Rate exceeded" without a Retry-After, sometimes for minutes.
-A paper whose lookup failed is written with `has_metadata: false` and is left out of its day's
-digest, and the schedule never collects that day again. So after each day's own work the
-collector calls `MetadataRepair`: it reads the papers still missing metadata of the last
-`REPAIR_DAYS` days (one Query a day of GSI2's sparse `NOMETA#<day>` partition), asks arXiv
-again, rewrites those days' day-paper items with the metadata, and announces each repaired day
-on the bus ("Collect Finished"), so the publisher publishes it again.
+A paper whose lookup failed is stored without metadata and left out of its day's digest, and
+the schedule never collects that day again; a backfill collects days far in the past. So after
+each day's own work the collector calls `MetadataRepair`: it reads the papers still missing
+metadata from the store's one sparse index of them (every day, in the order the store keeps:
+fewest failed repairs first, then oldest day first), takes at most `max_papers` of them
+(HOTPAPERS_REPAIR_MAX_PAPERS), asks arXiv for those the store has no metadata for, and stops
+asking when the invocation's time runs low. It rewrites the repaired day papers with the
+metadata (which takes them out of the index), counts a failed repair on the others (which moves
+them behind the papers not yet tried as often), and announces each repaired day on the bus
+("Collect Finished"), so the publisher publishes it again.
 
-A failed lookup means "not yet", never "does not exist": a paper stays in `NOMETA#` until arXiv
-gives its metadata, and `PapersWithoutMetadata` (the papers of the window still missing after
-the run) drives the alarm when that takes a day.
+A failed lookup means "not yet", never "does not exist": a paper stays in the index until arXiv
+gives its metadata, and `PapersWithoutMetadata` (the papers this run looked at that are still
+missing after it) drives the alarm when that takes a day.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from hotpapers.collect.arxiv import ArxivClient
-from hotpapers.collect.collector import _bounded_paper  # the same byte limits as the day's own papers
+from hotpapers.collect.collector import ARXIV_REQUEST_SECONDS, WRITE_RESERVE_SECONDS, Remaining
+from hotpapers.collect.metadata import MetadataLookup
 from hotpapers.core.clock import Clock
-from hotpapers.core.items import day_paper_item, paper_from_item, paper_item
-from hotpapers.core.models import Paper, RunRecord
+from hotpapers.core.models import RunRecord
 from hotpapers.core.observability import logger
+from hotpapers.core.records import DayPaper, FetchedPaper
 from hotpapers.core.store import Store
 
-# The window the repair covers: the days before today that a reader still expects to change.
-REPAIR_DAYS = 7
+# Papers asked about per run unless the settings say otherwise (Settings.repair_max_papers): five
+# id_list requests, a few seconds when arXiv answers, a few minutes when every request is retried.
+REPAIR_MAX_PAPERS = 500
 
 AnnounceDay = Callable[[dict[str, Any]], None]
 
@@ -40,82 +46,87 @@ class MetadataRepair:
     arxiv: ArxivClient
     clock: Clock
     announce: AnnounceDay = lambda detail: None
+    max_papers: int = REPAIR_MAX_PAPERS
     # Ids asked about in this invocation: a backfill repairs after every day, and asking arXiv
     # again seconds after it refused would only add to its rate limit.
     tried: set[str] = field(default_factory=set)
 
-    def __call__(self, run: RunRecord) -> None:
+    def __call__(self, run: RunRecord, remaining: Remaining | None = None) -> None:
         """Repair what can be repaired; record on `run` what is still missing. Never raises."""
         try:
-            self._repair(run)
+            self._repair(run, remaining)
         except Exception:  # noqa: BLE001 - the day's own data is written; a repair failure must not undo it
             logger.exception("metadata repair failed", extra={"day": str(run.day)})
 
-    def _repair(self, run: RunRecord) -> None:
+    def _repair(self, run: RunRecord, remaining: Remaining | None) -> None:
         # The day just collected had its lookups a moment ago: counted below, not asked again.
         self.tried.update(failure.arxiv_id for failure in run.papers_failed)
-        today = self.clock.now().date()
-        window = [today - timedelta(days=offset) for offset in range(REPAIR_DAYS, 0, -1)]
-        missing: dict[date, list[dict[str, Any]]] = {}
-        for day in window:
-            items = self.store.day_papers_without_metadata(day)
-            if items:
-                missing[day] = items
+        chosen, passed_over = self._choose()
+        lookup = MetadataLookup(self.store, self.arxiv)
+        stored, missing = lookup.stored_and_missing(dict.fromkeys(chosen))
 
-        wanted = sorted({item["arxiv_id"] for items in missing.values() for item in items})
-        papers = self._metadata(wanted, run)
+        one_request = self.arxiv.min_interval + ARXIV_REQUEST_SECONDS
 
-        items_to_write: list[dict[str, Any]] = [paper_item(paper, run.started_at) for paper in papers.fresh.values()]
+        def may_request(requests_left: int) -> bool:
+            # Asked before each request: the next one, the write and the run record must fit in what is left.
+            return remaining is None or remaining() >= WRITE_RESERVE_SECONDS + one_request
+
+        found = lookup.fetch(stored, missing, may_request)
+        self.tried.update(arxiv_id for arxiv_id in missing if arxiv_id not in found.not_asked)
+        run.arxiv_requests += found.requests
+        for failure in found.failures:
+            logger.warning(
+                "arXiv metadata still missing",
+                extra={"arxiv_id": failure.arxiv_id, "reason": failure.reason, "detail": failure.detail[:300]},
+            )
+
+        not_asked = set(found.not_asked)
+        records: list[FetchedPaper | DayPaper] = [FetchedPaper(p, run.started_at) for p in found.fresh.values()]
         repaired: dict[date, int] = {}
-        still_missing = 0
-        for day, day_items in missing.items():
-            for item in day_items:
-                paper = papers.known.get(item["arxiv_id"])
-                if paper is None:
-                    still_missing += 1
+        still_missing = passed_over
+        for arxiv_id, entries in chosen.items():
+            paper = found.known.get(arxiv_id)
+            for entry in entries:
+                if paper is not None:
+                    # The whole item again, its engagement as stored: it leaves the index of papers missing metadata.
+                    records.append(DayPaper(entry.day, arxiv_id, paper, entry.engagement))
+                    repaired[entry.day] = repaired.get(entry.day, 0) + 1
                     continue
-                # The whole item again, its engagement as stored: the put drops it from NOMETA#.
-                items_to_write.append(day_paper_item(day, item["arxiv_id"], paper, item.get("engagement", {})))
-                repaired[day] = repaired.get(day, 0) + 1
-        if items_to_write:
-            self.store.write_items(items_to_write)
-        # Announced after the write: the publisher reads the day's items when the event arrives.
+                still_missing += 1
+                if arxiv_id not in not_asked:  # asked and refused: behind the papers tried fewer times
+                    records.append(replace(entry, metadata_attempts=entry.metadata_attempts + 1))
+        if records:
+            self.store.write(records)
+        # Announced after the write: the publisher reads the day's records when the event arrives.
         for day, count in sorted(repaired.items()):
             self.announce({"date": day.isoformat(), "repaired_papers": count, "reason": "metadata repaired"})
 
         run.papers_without_metadata = still_missing
         run.repaired_days = sorted(repaired)
-        if missing:
+        if chosen or passed_over:
             logger.info(
                 "metadata repair",
                 extra={
-                    "days": [day.isoformat() for day in missing],
-                    "papers_missing": len(wanted),
+                    "days": sorted({entry.day.isoformat() for entries in chosen.values() for entry in entries}),
+                    "papers_asked": len(missing) - len(not_asked),
                     "papers_repaired": sum(repaired.values()),
                     "still_missing": still_missing,
+                    "not_asked_for_time": len(not_asked),
                 },
             )
 
-    def _metadata(self, ids: list[str], run: RunRecord) -> _Found:
-        """Stored metadata (another day may have fetched the paper since), else arXiv's, once per invocation."""
-        known = {arxiv_id: paper_from_item(item) for arxiv_id, item in self.store.papers_meta(ids).items()}
-        to_fetch = [arxiv_id for arxiv_id in ids if arxiv_id not in known and arxiv_id not in self.tried]
-        fresh: dict[str, Paper] = {}
-        if to_fetch:
-            self.tried.update(to_fetch)
-            before = self.arxiv.requests
-            found, failures = self.arxiv.fetch(to_fetch)
-            run.arxiv_requests += self.arxiv.requests - before
-            fresh = {arxiv_id: _bounded_paper(paper) for arxiv_id, paper in found.items()}
-            for failure in failures:
-                logger.warning(
-                    "arXiv metadata still missing",
-                    extra={"arxiv_id": failure.arxiv_id, "reason": failure.reason, "detail": failure.detail[:300]},
-                )
-        return _Found(known={**known, **fresh}, fresh=fresh)
-
-
-@dataclass
-class _Found:
-    known: dict[str, Paper]
-    fresh: dict[str, Paper]
+    def _choose(self) -> tuple[dict[str, list[DayPaper]], int]:
+        """Up to `max_papers` papers still missing metadata, in the store's order, with their day papers;
+        and how many day papers of ids already asked about in this invocation were passed over."""
+        chosen: dict[str, list[DayPaper]] = {}
+        passed_over = 0
+        for entry in self.store.papers_missing_metadata():
+            if entry.arxiv_id in chosen:
+                chosen[entry.arxiv_id].append(entry)
+            elif entry.arxiv_id in self.tried:
+                passed_over += 1
+            elif len(chosen) < self.max_papers:
+                chosen[entry.arxiv_id] = [entry]
+            else:
+                break  # the bound of one run: the rest waits for the next collection
+        return chosen, passed_over

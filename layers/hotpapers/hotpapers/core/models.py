@@ -138,7 +138,7 @@ class RunRecord:
     arxiv_requests: int = 0
     items_written: int = 0
     write_requests: int = 0
-    # Set by the metadata repair (collect/repair.py): papers of the last 7 days still without
+    # Set by the metadata repair (collect/repair.py): papers (of any day) it looked at still without
     # arXiv metadata after this run, and the days whose missing metadata it filled in.
     papers_without_metadata: int | None = None
     repaired_days: list[date] = field(default_factory=list)

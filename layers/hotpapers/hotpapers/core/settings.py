@@ -71,6 +71,9 @@ class Settings:
     # Most X posts read per collected day: X bills every post a search returns (README: the cost).
     # 0 means no cap; otherwise at least 10, X's smallest page.
     x_max_posts: int = 1000
+    # Most papers still without arXiv metadata (of any day) each collection asks arXiv for again
+    # (collect/repair.py): the bound on one run's repair work.
+    repair_max_papers: int = 500
     credentials: Credentials = field(default_factory=Credentials)
 
     @classmethod
@@ -100,6 +103,12 @@ class Settings:
             secret_id=env.get("HOTPAPERS_SECRET_ID") or None,
             contact=env.get("HOTPAPERS_CONTACT", "").strip() or None,
             in_lambda=bool(env.get("AWS_LAMBDA_FUNCTION_NAME")),
+            repair_max_papers=_int(
+                get("HOTPAPERS_REPAIR_MAX_PAPERS", str(cls.repair_max_papers)),
+                "HOTPAPERS_REPAIR_MAX_PAPERS",
+                0,
+                100_000,
+            ),
             x_max_posts=_x_max_posts(get("HOTPAPERS_X_MAX_POSTS", str(cls.x_max_posts))),
             credentials=Credentials(
                 x_bearer_token=env.get("HOTPAPERS_X_BEARER_TOKEN") or None,

@@ -1,4 +1,7 @@
-"""The single DynamoDB table: batch writes and the read access patterns (item shapes: items.py).
+"""The single DynamoDB table: typed records in and out, batch writes and the read access patterns.
+
+The item shapes and keys are private to the store (store_codec.py): callers hand it and get back
+models and records (core/models.py, core/records.py), never items.
 
 See docs/data-model.md for the entities, keys and access patterns. Every read
 here is one GetItem, BatchGetItem or Query (paginated), never a Scan.
@@ -16,21 +19,31 @@ from typing import TYPE_CHECKING, Any
 from hotpapers.core.clock import Clock
 from hotpapers.core.digest_bodies import INLINE_BODY_LIMIT, DigestBodies, digest_body_key, period_body_key
 from hotpapers.core.dynamo_json import from_attr, to_attr
-from hotpapers.core.items import (
+from hotpapers.core.store_codec import (
     LATEST_PK,
+    NO_METADATA_PK,
+    PROGRESS_SK,
+    day_paper_from_item,
     day_pk,
+    day_records,
     digest_items,
     history_item,
-    no_metadata_pk,
+    item_of,
+    mention_from_item,
+    paper_from_item,
     paper_pk,
+    paper_records,
     period_digest_item,
     period_pk,
+    progress_from_item,
 )
 
 if TYPE_CHECKING:  # imported where used: the API's cold start needs none of these classes
     from hotpapers.core.digest import Digest, DigestSummary
     from hotpapers.core.history import HistoryEntry
+    from hotpapers.core.models import DayProgress, Paper
     from hotpapers.core.period_digest import PeriodDigest
+    from hotpapers.core.records import CollectedRecord, DayPaper, DayRecords, Mention, PaperRecords
     from hotpapers.core.settings import Settings
 
 BATCH_WRITE_LIMIT = 25  # DynamoDB's BatchWriteItem maximum
@@ -199,11 +212,7 @@ class Store:
                 return
             params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    # ---- access patterns
-
-    def papers_meta(self, arxiv_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        items = self.get_items([(paper_pk(arxiv_id), "META") for arxiv_id in arxiv_ids])
-        return {item["arxiv_id"]: item for item in items}
+    # ---- raw items (being retired: callers move to the typed reads below)
 
     def day_items(self, day: date) -> list[dict[str, Any]]:
         """The papers, mentions and run record of one day: one Query on GSI1."""
@@ -213,13 +222,50 @@ class Store:
         """One paper's metadata, its days and its mentions: one Query on the table."""
         return list(self.query("PK", paper_pk(arxiv_id)))
 
-    def day_papers_without_metadata(self, day: date) -> list[dict[str, Any]]:
-        """The day papers of one day that still lack arXiv metadata: one Query on GSI2's sparse NOMETA# partition."""
-        return list(self.query("GSI2PK", no_metadata_pk(day), index="GSI2"))
+    # ---- what the collector writes and reads
 
-    def category_day_items(self, day: date, category: str) -> list[dict[str, Any]]:
+    def write(self, records: Iterable[CollectedRecord]) -> WriteStats:
+        """Whole-item puts of papers, day papers, mentions, run records and progress (BatchWriteItem)."""
+        return self.write_items(item_of(record) for record in records)
+
+    def put(self, record: CollectedRecord) -> None:
+        """One record, one PutItem (a run record, a day's progress)."""
+        self.put_item(item_of(record))
+
+    def stored_papers(self, arxiv_ids: Sequence[str]) -> dict[str, Paper]:
+        """The arXiv metadata stored for these papers, by id (BatchGetItem)."""
+        items = self.get_items([(paper_pk(arxiv_id), "META") for arxiv_id in arxiv_ids])
+        return {item["arxiv_id"]: paper_from_item(item) for item in items}
+
+    def day(self, day: date) -> DayRecords:
+        """The papers, mentions and run record of one day: one Query on GSI1."""
+        return day_records(day, self.query("GSI1PK", day_pk(day), index="GSI1"))
+
+    def day_mentions(self, day: date) -> list[Mention]:
+        """The mentions stored for one day: one Query on GSI1, its POST# sort keys only."""
+        items = self.query("GSI1PK", day_pk(day), index="GSI1", sort_prefix="POST#")
+        return [mention_from_item(item) for item in items]
+
+    def paper(self, arxiv_id: str) -> PaperRecords:
+        """One paper's metadata, its days, its mentions and its history: one Query on the table."""
+        return paper_records(arxiv_id, self.query("PK", paper_pk(arxiv_id)))
+
+    def category_day(self, day: date, category: str) -> list[DayPaper]:
         """The papers of one primary category on one day: one Query on GSI2."""
-        return list(self.query("GSI2PK", f"DAYCAT#{day.isoformat()}#{category}", index="GSI2"))
+        items = self.query("GSI2PK", f"DAYCAT#{day.isoformat()}#{category}", index="GSI2")
+        return [day_paper_from_item(item) for item in items]
+
+    def papers_missing_metadata(self) -> Iterator[DayPaper]:
+        """Every day paper still without arXiv metadata, whatever its day: fewest failed repairs first,
+        then oldest day first. Lazily, page by page, from GSI2's sparse NOMETA partition (it holds only
+        those papers), so a caller that wants the first N reads about N."""
+        for item in self.query("GSI2PK", NO_METADATA_PK, index="GSI2"):
+            yield day_paper_from_item(item)
+
+    def progress(self, day: date) -> DayProgress | None:
+        """How far an interrupted run of `day` got, if one was recorded: one GetItem."""
+        item = self.get_item(day_pk(day), PROGRESS_SK)
+        return progress_from_item(item) if item else None
 
     # ---- digests
 

@@ -33,9 +33,9 @@ from functools import cache
 from typing import Any
 
 from hotpapers.core.digest import Digest, RankedPaper, RankingConfig, TopPost
-from hotpapers.core.items import observation_from_mention, paper_from_item
 from hotpapers.core.models import Observation
 from hotpapers.core.scoring import METRIC_ORDER, raw_score, weighted_score
+from hotpapers.core.store_codec import observation_from_mention, paper_from_item
 
 __all__ = ["rank_day"]
 

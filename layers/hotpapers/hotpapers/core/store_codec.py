@@ -1,13 +1,15 @@
-"""The table's item shapes: the keys, and models to and from items (pure: no I/O).
+"""The table's item shapes: the keys, and records to and from items (pure: no I/O).
 
-See docs/data-model.md for the entities, keys and access patterns.
+Private to the store (`core/store.py`, `core/store_memory.py`): no other module names a key
+prefix, an index or an item attribute. See docs/data-model.md for the entities, keys and
+access patterns.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -17,6 +19,7 @@ if TYPE_CHECKING:  # imported where used: the API's cold start needs none of the
     from hotpapers.core.history import HistoryEntry
     from hotpapers.core.models import DayProgress, Observation, Paper, Post, RunRecord
     from hotpapers.core.period_digest import PeriodDigest
+    from hotpapers.core.records import CollectedRecord, DayPaper, DayRecords, FetchedPaper, Mention, PaperRecords
 
 
 # ---------------------------------------------------------------- keys
@@ -108,7 +111,8 @@ def _time(value: str) -> datetime:
 
 def post_from_mention(item: dict[str, Any]) -> Post:
     """The post a mention item stores (its papers without versions: the item keeps ids only)."""
-    from hotpapers.core.models import ArxivRef, Post, TextEntity
+    from hotpapers.core.arxiv_ids import ArxivRef
+    from hotpapers.core.models import Post, TextEntity
 
     return Post(
         source=item["source"],
@@ -138,6 +142,7 @@ def day_paper_item(
     arxiv_id: str,
     paper: Paper | None,
     engagement: dict[str, dict[str, int]],
+    metadata_attempts: int = 0,
 ) -> dict[str, Any]:
     """A paper as mentioned on one day: a copy of its metadata plus that day's engagement.
 
@@ -161,15 +166,21 @@ def day_paper_item(
             item["GSI2PK"] = f"DAYCAT#{day.isoformat()}#{paper.primary_category}"
             item["GSI2SK"] = f"PAPER#{arxiv_id}"
     else:
-        # A sparse partition of the papers a day still lacks metadata for: the repair reads only
-        # these (one Query a day), and the whole-item put that adds the metadata takes it out.
-        item["GSI2PK"] = no_metadata_pk(day)
-        item["GSI2SK"] = f"PAPER#{arxiv_id}"
+        # One sparse partition of every day paper still without metadata, whatever its day: the
+        # repair reads only these, fewest repair attempts first, then oldest day first, and the
+        # whole-item put that adds the metadata takes the paper out.
+        item["metadata_attempts"] = metadata_attempts
+        item["GSI2PK"] = NO_METADATA_PK
+        item["GSI2SK"] = no_metadata_sk(day, arxiv_id, metadata_attempts)
     return item
 
 
-def no_metadata_pk(day: date) -> str:
-    return f"NOMETA#{day.isoformat()}"
+NO_METADATA_PK = "NOMETA"
+
+
+def no_metadata_sk(day: date, arxiv_id: str, attempts: int) -> str:
+    """Ascending order = the order the repair asks in: fewest failed repairs first, then oldest day."""
+    return f"{min(attempts, 9999):04d}#{day.isoformat()}#{arxiv_id}"
 
 
 def run_item(run: RunRecord) -> dict[str, Any]:
@@ -366,3 +377,124 @@ def digest_from_item(item: dict[str, Any]) -> Digest:
     body = item["body_gz"]
     raw = bytes(body)
     return Digest.from_dict(json.loads(gzip.decompress(raw)))
+
+
+# ---------------------------------------------------------------- records to and from items
+
+
+def item_of(record: CollectedRecord) -> dict[str, Any]:
+    """The item that stores one record the collector writes."""
+    from hotpapers.core.models import DayProgress, RunRecord
+    from hotpapers.core.records import DayPaper, FetchedPaper, Mention
+
+    if isinstance(record, FetchedPaper):
+        return paper_item(record.paper, record.fetched_at)
+    if isinstance(record, DayPaper):
+        return day_paper_item(record.day, record.arxiv_id, record.paper, record.engagement, record.metadata_attempts)
+    if isinstance(record, Mention):
+        return mention_item(record.observation, record.arxiv_id, record.day)
+    if isinstance(record, RunRecord):
+        return run_item(record)
+    if isinstance(record, DayProgress):
+        return progress_item(record)
+    raise TypeError(f"not a stored record: {type(record).__name__}")
+
+
+def _int_counts(counts: dict[str, Any]) -> dict[str, int]:
+    return {name: int(value) for name, value in counts.items()}
+
+
+def day_paper_from_item(item: dict[str, Any]) -> DayPaper:
+    from hotpapers.core.records import DayPaper
+
+    return DayPaper(
+        day=date.fromisoformat(item["day"]),
+        arxiv_id=item["arxiv_id"],
+        paper=paper_from_item(item) if item.get("has_metadata") else None,
+        engagement={source: _int_counts(counts) for source, counts in item.get("engagement", {}).items()},
+        metadata_attempts=int(item.get("metadata_attempts", 0)),
+    )
+
+
+def fetched_paper_from_item(item: dict[str, Any]) -> FetchedPaper:
+    from hotpapers.core.records import FetchedPaper
+
+    return FetchedPaper(paper_from_item(item), _time(item["fetched_at"]))
+
+
+def mention_from_item(item: dict[str, Any]) -> Mention:
+    from hotpapers.core.records import Mention
+
+    return Mention(item["arxiv_id"], date.fromisoformat(item["day"]), observation_from_mention(item))
+
+
+def run_from_item(item: dict[str, Any]) -> RunRecord:
+    from hotpapers.core.models import PaperLookupFailure, RunRecord, SourceOutcome
+
+    without = item.get("papers_without_metadata")
+    return RunRecord(
+        day=date.fromisoformat(item["day"]),
+        started_at=_time(item["started_at"]),
+        finished_at=_time(item["finished_at"]) if item.get("finished_at") else None,
+        sources={
+            name: SourceOutcome(
+                name,
+                posts=int(value["posts"]),
+                papers=int(value["papers"]),
+                requests=int(value["requests"]),
+                error=value.get("error"),
+                read=int(value["read"]) if value.get("read") is not None else None,
+                capped=bool(value.get("capped", False)),
+            )
+            for name, value in item.get("sources", {}).items()
+        },
+        papers=int(item.get("papers", 0)),
+        papers_fetched=int(item.get("papers_fetched", 0)),
+        papers_failed=[
+            PaperLookupFailure(failure["arxiv_id"], failure["reason"], failure.get("detail", ""))
+            for failure in item.get("paper_failures", [])
+        ],
+        arxiv_requests=int(item.get("arxiv_requests", 0)),
+        papers_without_metadata=int(without) if without is not None else None,
+        repaired_days=[date.fromisoformat(day) for day in item.get("repaired_days", [])],
+    )
+
+
+def history_from_item(item: dict[str, Any]) -> list[HistoryEntry]:
+    from hotpapers.core.history import HistoryEntry
+
+    return [HistoryEntry.from_dict(entry) for entry in item.get("history", [])]
+
+
+def day_records(day: date, items: Iterable[dict[str, Any]]) -> DayRecords:
+    """A day's items (its GSI1 partition) as records."""
+    from hotpapers.core.records import DayRecords
+
+    records = DayRecords(day)
+    for item in items:
+        entity = item.get("entity")
+        if entity == "day_paper":
+            records.papers.append(day_paper_from_item(item))
+        elif entity == "mention":
+            records.mentions.append(mention_from_item(item))
+        elif entity == "run":
+            records.run = run_from_item(item)
+    return records
+
+
+def paper_records(arxiv_id: str, items: Iterable[dict[str, Any]]) -> PaperRecords:
+    """A paper's items (its table partition) as records."""
+    from hotpapers.core.records import PaperRecords
+
+    records = PaperRecords(arxiv_id)
+    for item in items:
+        entity = item.get("entity")
+        if entity == "paper":
+            records.paper = fetched_paper_from_item(item)
+        elif entity == "day_paper":
+            records.days.append(day_paper_from_item(item))
+        elif entity == "mention":
+            records.mentions.append(mention_from_item(item))
+        elif entity == "history":
+            records.history = history_from_item(item)
+    return records
