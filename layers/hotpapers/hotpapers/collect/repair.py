@@ -61,9 +61,9 @@ class MetadataRepair:
     def _repair(self, run: RunRecord, remaining: Remaining | None) -> None:
         # The day just collected had its lookups a moment ago: counted below, not asked again.
         self.tried.update(failure.arxiv_id for failure in run.papers_failed)
-        chosen, passed_over = self._choose()
+        chosen = self._choose()
         lookup = MetadataLookup(self.store, self.arxiv)
-        stored, missing = lookup.stored_and_missing(dict.fromkeys(chosen))
+        stored, missing = lookup.stored_and_missing(dict.fromkeys(chosen), skip=self.tried)
 
         one_request = self.arxiv.min_interval + ARXIV_REQUEST_SECONDS
 
@@ -72,7 +72,6 @@ class MetadataRepair:
             return remaining is None or remaining() >= WRITE_RESERVE_SECONDS + one_request
 
         found = lookup.fetch(stored, missing, may_request)
-        self.tried.update(arxiv_id for arxiv_id in missing if arxiv_id not in found.not_asked)
         run.arxiv_requests += found.requests
         for failure in found.failures:
             logger.warning(
@@ -81,9 +80,11 @@ class MetadataRepair:
             )
 
         not_asked = set(found.not_asked)
+        missing_asked = set(missing) - not_asked
+        self.tried.update(missing_asked)
         records: list[FetchedPaper | DayPaper] = [FetchedPaper(p, run.started_at) for p in found.fresh.values()]
         repaired: dict[date, int] = {}
-        still_missing = passed_over
+        still_missing = 0
         for arxiv_id, entries in chosen.items():
             paper = found.known.get(arxiv_id)
             for entry in entries:
@@ -93,7 +94,7 @@ class MetadataRepair:
                     repaired[entry.day] = repaired.get(entry.day, 0) + 1
                     continue
                 still_missing += 1
-                if arxiv_id not in not_asked:  # asked and refused: behind the papers tried fewer times
+                if arxiv_id in missing_asked:  # asked and refused: behind the papers tried fewer times
                     records.append(replace(entry, metadata_attempts=entry.metadata_attempts + 1))
         if records:
             self.store.write(records)
@@ -103,7 +104,7 @@ class MetadataRepair:
 
         run.papers_without_metadata = still_missing
         run.repaired_days = sorted(repaired)
-        if chosen or passed_over:
+        if chosen:
             logger.info(
                 "metadata repair",
                 extra={
@@ -115,18 +116,20 @@ class MetadataRepair:
                 },
             )
 
-    def _choose(self) -> tuple[dict[str, list[DayPaper]], int]:
-        """Up to `max_papers` papers still missing metadata, in the store's order, with their day papers;
-        and how many day papers of ids already asked about in this invocation were passed over."""
+    def _choose(self) -> dict[str, list[DayPaper]]:
+        """Up to `max_papers` papers still missing metadata not yet asked about in this invocation, in the
+        store's order, with their day papers; and the ones already asked about met on the way (arXiv is not
+        asked again, but metadata another day stored since still completes them)."""
         chosen: dict[str, list[DayPaper]] = {}
-        passed_over = 0
+        untried = 0
         for entry in self.store.papers_missing_metadata():
             if entry.arxiv_id in chosen:
                 chosen[entry.arxiv_id].append(entry)
             elif entry.arxiv_id in self.tried:
-                passed_over += 1
-            elif len(chosen) < self.max_papers:
                 chosen[entry.arxiv_id] = [entry]
+            elif untried < self.max_papers:
+                chosen[entry.arxiv_id] = [entry]
+                untried += 1
             else:
                 break  # the bound of one run: the rest waits for the next collection
-        return chosen, passed_over
+        return chosen

@@ -360,21 +360,12 @@ class Store:
 
     def digest_summaries_page(self, limit: int, before: date | None) -> tuple[list[dict[str, Any]], date | None]:
         """Up to `limit` summaries (as the JSON dicts stored), newest first, older than `before`: one Query."""
-        params: dict[str, Any] = {
-            "TableName": self.table_name,
-            "IndexName": "GSI1",
-            "KeyConditionExpression": "GSI1PK = :pk" + (" AND GSI1SK < :before" if before else ""),
-            "ExpressionAttributeValues": {":pk": {"S": "DIGESTS"}},
-            "ScanIndexForward": False,
-            # One more than asked: whether it exists says if there is a next page, where
-            # LastEvaluatedKey alone would promise one after every full page.
-            "Limit": limit + 1,
-        }
-        if before:
-            params["ExpressionAttributeValues"][":before"] = {"S": before.isoformat()}
-        self.read_requests += 1
-        response = self._db.query(**params)
-        summaries = [json.loads(self._from_dynamo(item)["summary"]) for item in response["Items"]]
+        # One more than asked: whether it exists says if there is a next page, where
+        # LastEvaluatedKey alone would promise one after every full page.
+        items = self._query_page(
+            "GSI1PK", "DIGESTS", "GSI1", ("<", before.isoformat()) if before else None, True, limit + 1, None
+        )
+        summaries = [json.loads(item["summary"]) for item in items]
         more = len(summaries) > limit
         summaries = summaries[:limit]
         return summaries, (date.fromisoformat(summaries[-1]["day"]) if more else None)
@@ -383,21 +374,46 @@ class Store:
         self, arxiv_id: str, sort_prefix: str, limit: int, after: str | None
     ) -> tuple[list[dict[str, Any]], str | None]:
         """Up to `limit` mentions of a paper whose SK starts with `sort_prefix`, after `after`: one Query."""
-        values: dict[str, Any] = {":pk": {"S": paper_pk(arxiv_id)}, ":prefix": {"S": sort_prefix}}
-        params: dict[str, Any] = {
-            "TableName": self.table_name,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": values,
-            "Limit": limit + 1,  # one more than asked tells whether a next page exists
-        }
-        if after:
-            params["ExclusiveStartKey"] = {"PK": {"S": paper_pk(arxiv_id)}, "SK": {"S": after}}
-        self.read_requests += 1
-        response = self._db.query(**params)
-        items = [self._from_dynamo(item) for item in response["Items"]]
+        # One more than asked tells whether a next page exists.
+        items = self._query_page("PK", paper_pk(arxiv_id), None, ("begins_with", sort_prefix), False, limit + 1, after)
         more = len(items) > limit
         items = items[:limit]
         return items, (items[-1]["SK"] if more else None)
+
+    def _query_page(
+        self,
+        partition_key: str,
+        value: str,
+        index: str | None,
+        sort_condition: tuple[str, str] | None,
+        newest_first: bool,
+        limit: int,
+        after_sort_key: str | None,
+    ) -> list[dict[str, Any]]:
+        """One Query request of at most `limit` items: `sort_condition` is ("<", v) or ("begins_with", v);
+        `after_sort_key` continues after that table sort key (table queries only)."""
+        sort_key = {None: "SK", "GSI1": "GSI1SK", "GSI2": "GSI2SK"}[index]
+        expression = f"{partition_key} = :pk"
+        values: dict[str, Any] = {":pk": {"S": value}}
+        if sort_condition:
+            operator, operand = sort_condition
+            expression += f" AND {sort_key} < :sk" if operator == "<" else f" AND begins_with({sort_key}, :sk)"
+            values[":sk"] = {"S": operand}
+        params: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": expression,
+            "ExpressionAttributeValues": values,
+            "Limit": limit,
+        }
+        if index:
+            params["IndexName"] = index
+        if newest_first:
+            params["ScanIndexForward"] = False
+        if after_sort_key:
+            params["ExclusiveStartKey"] = {partition_key: {"S": value}, "SK": {"S": after_sort_key}}
+        self.read_requests += 1
+        response = self._db.query(**params)
+        return [self._from_dynamo(item) for item in response["Items"]]
 
     def digest_summaries(self) -> list[DigestSummary]:
         """Every digest's summary, newest first: one Query on GSI1 (paginated)."""
