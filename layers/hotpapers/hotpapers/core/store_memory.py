@@ -4,7 +4,7 @@ Only the requests change: every typed read and write, the item codec (store_code
 key order are the DynamoDB store's own, so what a test sees here is what the table would hold.
 Values pass through the DynamoDB JSON encoding on the way in and out, as they do over the wire
 (numbers come back as Decimal, None attributes are dropped), and items are copies: changing a
-returned item changes nothing stored. tests/unit/test_store_contract.py runs the same checks
+returned item changes nothing stored. tests/integration/test_store_contract.py runs the same checks
 against this store and the moto one.
 """
 
