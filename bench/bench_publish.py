@@ -43,8 +43,8 @@ UPLOAD = "upload (ListObjectsV2, MD5, PutObject)"
 FRONT = "index, feed, sitemap, robots, 404, css, icon"
 PAPER_PAGES, PERIODS = "paper pages (views, render)", "week and month pages and exports"
 PHASES = {  # label: the functions timed (Store's methods, or names the publisher module imported)
-    "collected_days (Query GSI2)": ["Store.collected_days"], "day_items (a Query per day, deserialise)": [
-        "Store.day_items"], "rank_day": ["rank_day"], "put_digests (gzip, BatchWriteItem)": ["Store.put_digests"],
+    "collected_days (Query GSI2)": ["Store.collected_days"], "day (a Query per day, deserialise)": [
+        "Store.day"], "rank_day": ["rank_day"], "put_digests (gzip, BatchWriteItem)": ["Store.put_digests"],
     "put_histories (BatchWriteItem)": ["Store.put_histories"], "put_period_digests (BatchWriteItem)": [
         "Store.put_period_digests"],
     "put_latest (PutItem)": ["Store.put_latest"], "digest_summaries (Query GSI1)": ["Store.digest_summaries"],
@@ -156,12 +156,12 @@ def worker_heavy(args: argparse.Namespace) -> dict[str, Any]:
     settings, wire, clients = h.counted_clients("dynamodb", "s3")
     s3 = clients["s3"]
     with h.Measure() as read:
-        items = build_store(settings, SystemClock()).day_items(args.day)
+        records = build_store(settings, SystemClock()).day(args.day)
     config, site = ranking_config_from_env(), site_config_from_env()
     renderer = Publisher(store=None, bucket=NoBucket(), site=site, ranking=config)  # type: ignore[arg-type]
 
     def rank_and_render() -> tuple[Any, list[Any], dict[str, bytes]]:
-        digest = rank_day(args.day, items, config)
+        digest = rank_day(records, config)
         summaries = [DigestSummary.of(digest)]
         # Its week and month too, as the publisher plans them onto an empty bucket (no neighbour to read).
         periods = plan_periods(None, NoBucket(), [args.day], {args.day: digest}, changed=[args.day],  # type: ignore[arg-type]
@@ -181,7 +181,8 @@ def worker_heavy(args: argparse.Namespace) -> dict[str, Any]:
         runs["render_site_cpu_s"].append(base.cpu)
     profile = h.profiled(rank_and_render, limit=20) if args.profile else None
     publishes = {label: publish({"date": args.day.isoformat()}, wire) for label in ("first", "unchanged")}
-    return {"day": args.day.isoformat(), "items": dict(Counter(item["entity"] for item in items)),
+    return {"day": args.day.isoformat(), "items": {"day_paper": len(records.papers), "mention": len(records.mentions),
+                      "run": int(records.run is not None)},
             "read_day_items_cpu_s": read.cpu, "candidates": digest.candidates, "papers_ranked": len(digest.papers),
             "top_posts_shown": sum(len(p.top_posts) for p in digest.papers), "objects_rendered": len(rendered),
             "bytes_rendered": sum(map(len, rendered.values())), **runs, "plain_jinja2_cpu_s": plain_jinja2([digest]),

@@ -59,7 +59,7 @@ from hotpapers.collect.collector import _engagement_by_paper
 from hotpapers.collect.sources.x import parse_x_page
 from hotpapers.core.digest import Digest, RankingConfig
 from hotpapers.core.models import Observation, RunRecord
-from hotpapers.core.store_codec import day_paper_item, mention_item, run_item
+from hotpapers.core.store_codec import day_paper_item, day_records, mention_item, run_item
 from hotpapers.publish.markdown import WIDGETS_SCRIPT, render_markdown
 from hotpapers.publish.ranking import rank_day
 from hotpapers_local.sample import (
@@ -126,7 +126,7 @@ def build(name: str) -> Golden:
     markdown = (POSTS_DIR / name).read_text(encoding="utf-8")
     post = parse_post(markdown)
     items = rebuild_items(post)
-    digest = rank_day(post.day, items, RankingConfig())
+    digest = rank_day(day_records(post.day, items), RankingConfig())
     return Golden(name, markdown, post, items, digest, render_markdown(digest))
 
 
@@ -273,7 +273,7 @@ def test_a_post_without_exceptions_matches_to_the_byte_but_for_arxiv_whitespace(
 
 
 def test_rendering_is_deterministic_and_the_json_round_trips(golden: Golden) -> None:
-    again = rank_day(golden.post.day, list(reversed(golden.items)), RankingConfig())
+    again = rank_day(day_records(golden.post.day, list(reversed(golden.items))), RankingConfig())
     assert again == golden.digest
     assert render_markdown(again) == golden.rendered
     document = json.dumps(golden.digest.to_dict(), ensure_ascii=False)

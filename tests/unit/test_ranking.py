@@ -15,6 +15,7 @@ from hotpapers.core.scoring import ranking_config_from_env, raw_score, weighted_
 from hotpapers.core.settings import SettingsError
 from hotpapers.core.store_codec import (
     day_paper_item,
+    day_records,
     mention_item,
     observation_from_mention,
     post_from_mention,
@@ -90,7 +91,7 @@ def items_for(
 
 
 def rank(posts: list[Post], papers: dict[str, Paper | None], config: RankingConfig | None = None) -> Digest:
-    return rank_day(DAY, items_for(posts, papers), config or RankingConfig())
+    return rank_day(day_records(DAY, items_for(posts, papers)), config or RankingConfig())
 
 
 # ------------------------------------------------------------------ scores
@@ -209,13 +210,13 @@ def test_a_paper_needs_a_pdf_and_metadata() -> None:
 def test_a_day_without_a_paper_over_the_threshold_is_a_valid_empty_digest() -> None:
     digest = rank([post("x", "1", ("2105.00001",), 1, 2)], {"2105.00001": paper("2105.00001")})
     assert digest.papers == () and digest.candidates == 1 and digest.as_of == SEEN
-    assert rank_day(DAY, [], RankingConfig()) == Digest(day=DAY, as_of=None, papers=(), candidates=0)
+    assert rank_day(day_records(DAY, []), RankingConfig()) == Digest(day=DAY, as_of=None, papers=(), candidates=0)
 
 
 def test_a_day_without_mentions_is_as_of_its_run() -> None:
     finished = datetime(2020, 12, 8, 13, 4, 41, tzinfo=UTC)
     items = [run_item(RunRecord(day=DAY, started_at=finished - timedelta(seconds=5), finished_at=finished))]
-    assert rank_day(DAY, items, RankingConfig()).as_of == finished
+    assert rank_day(day_records(DAY, items), RankingConfig()).as_of == finished
 
 
 # ------------------------------------------------------------------ order
@@ -245,7 +246,9 @@ def test_the_order_does_not_depend_on_the_order_of_the_items() -> None:
     papers = {f"2105.0000{n}": paper(f"2105.0000{n}") for n in range(1, 6)}
     posts = [post("x", str(n), (f"2105.0000{n % 5 + 1}",), 25 + n % 3, 25, minutes=n) for n in range(20)]
     items = items_for(posts, papers)
-    assert rank_day(DAY, items, RankingConfig()) == rank_day(DAY, list(reversed(items)), RankingConfig())
+    assert rank_day(day_records(DAY, items), RankingConfig()) == rank_day(
+        day_records(DAY, list(reversed(items))), RankingConfig()
+    )
 
 
 # ------------------------------------------------------------------ top posts

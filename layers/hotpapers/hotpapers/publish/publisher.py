@@ -116,13 +116,13 @@ class Publisher:
         days = self.store.collected_days() if request.everything else list(request.days)
         digests: dict[date, Digest] = {}
         for day in days:
-            items = self.store.day_items(day)
-            if not any(item["entity"] == "run" for item in items):
+            records = self.store.day(day)
+            if records.run is None:
                 # Publishing a day nobody collected would store an empty digest that looks real.
                 result.skipped[day.isoformat()] = "not collected yet: run the collector for this day first"
                 logger.warning("day not collected", extra={"day": day.isoformat()})
                 continue
-            digest = rank_day(day, items, self.ranking)
+            digest = rank_day(records, self.ranking)
             digests[day] = digest
             result.days.append({"date": day.isoformat(), "papers": len(digest.papers), "candidates": digest.candidates})
         # The stored summaries are read before this publish replaces its days: a paper that dropped out

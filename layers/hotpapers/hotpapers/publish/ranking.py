@@ -20,56 +20,49 @@ The default `RankingConfig` reproduces the original blog's rules (DESIGN.md,
   `created_at`, then source, then post id). The first is always shown, the others
   only while they score at least `top_post_min_score`, at most `top_posts` in all.
 
-Everything comes from the stored items of the day (`Store.day_items`): mentions
-are the truth about engagement, day-paper items give the metadata. No clock is read.
+Everything comes from the stored records of the day (`Store.day`): mentions
+are the truth about engagement, day papers give the metadata. No clock is read.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import fields, replace
-from datetime import date, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 from hotpapers.core.digest import Digest, RankedPaper, RankingConfig, TopPost
-from hotpapers.core.models import Observation
+from hotpapers.core.models import Observation, Paper, RunRecord
+from hotpapers.core.records import DayRecords
 from hotpapers.core.scoring import METRIC_ORDER, raw_score, weighted_score
-from hotpapers.core.store_codec import observation_from_mention, paper_from_item
 
 __all__ = ["rank_day"]
 
 
-def rank_day(day: date, day_items: list[dict[str, Any]], config: RankingConfig) -> Digest:
-    """The digest of `day` from the items `Store.day_items(day)` returned (day papers, mentions, run)."""
-    day_papers: dict[str, dict[str, Any]] = {}
+def rank_day(records: DayRecords, config: RankingConfig) -> Digest:
+    """The digest of a day from what the store holds for it (`Store.day`: day papers, mentions, run)."""
     mentions: dict[str, list[Observation]] = defaultdict(list)
-    run: dict[str, Any] | None = None
-    for item in day_items:
-        entity = item.get("entity")
-        if entity == "day_paper":
-            day_papers[item["arxiv_id"]] = item
-        elif entity == "mention":
-            mentions[item["arxiv_id"]].append(observation_from_mention(item))
-        elif entity == "run":
-            run = item
+    for mention in records.mentions:
+        mentions[mention.arxiv_id].append(mention.observation)
+    day_papers = {day_paper.arxiv_id: day_paper for day_paper in records.papers}
 
     entered: list[tuple[int, str, RankedPaper]] = []
-    for arxiv_id, item in day_papers.items():
-        if not item.get("has_metadata") or not item.get("pdf_url"):
+    for arxiv_id, day_paper in day_papers.items():
+        if day_paper.paper is None or not day_paper.paper.pdf_url:
             continue
         observations = mentions.get(arxiv_id, [])
         scored = [(obs, _post_score(obs, config)) for obs in observations]
         score = sum(points for _, points in scored)
         if score < config.min_score:
             continue
-        entered.append((score, arxiv_id, _ranked_paper(item, scored, score, config)))
+        entered.append((score, arxiv_id, _ranked_paper(day_paper.paper, scored, score, config)))
 
     entered.sort(key=lambda entry: (-entry[0], entry[1]))
     papers = tuple(_with_rank(paper, rank) for rank, (_, _, paper) in enumerate(entered, start=1))
     return Digest(
-        day=day,
-        as_of=_as_of([obs for observations in mentions.values() for obs in observations], run),
+        day=records.day,
+        as_of=_as_of([obs for observations in mentions.values() for obs in observations], records.run),
         papers=papers,
         candidates=len(day_papers),
         config=config,
@@ -82,9 +75,8 @@ def _post_score(observation: Observation, config: RankingConfig) -> int:
 
 
 def _ranked_paper(
-    item: dict[str, Any], scored: list[tuple[Observation, int]], score: int, config: RankingConfig
+    paper: Paper, scored: list[tuple[Observation, int]], score: int, config: RankingConfig
 ) -> RankedPaper:
-    paper = paper_from_item(item)
     ordered = sorted(
         scored, key=lambda entry: (-entry[1], entry[0].post.created_at, entry[0].post.source, entry[0].post.post_id)
     )
@@ -141,9 +133,8 @@ def _with_rank(paper: RankedPaper, rank: int) -> RankedPaper:
     return replace(paper, rank=rank)
 
 
-def _as_of(observations: list[Observation], run: dict[str, Any] | None) -> datetime | None:
+def _as_of(observations: list[Observation], run: RunRecord | None) -> datetime | None:
     """The newest observation of the day; for a day without mentions, when its run saw it empty."""
     if observations:
         return max(obs.observed_at for obs in observations)
-    moment = (run or {}).get("finished_at") or (run or {}).get("started_at")
-    return datetime.fromisoformat(moment.replace("Z", "+00:00")) if isinstance(moment, str) else None
+    return (run.finished_at or run.started_at) if run else None
