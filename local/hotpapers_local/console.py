@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from hotpapers.core.records import DayPaper, DayRecords
 from hotpapers.core.scoring import raw_score
 
 
@@ -55,28 +56,28 @@ def print_publish_summary(result: dict[str, Any]) -> None:
     print(f"site objects: {result['objects_put']} uploaded, {result['objects_unchanged']} unchanged")
 
 
-def _stored_papers(day_items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    papers = [item for item in day_items if item["entity"] == "day_paper"]
-
-    def score(item: dict[str, Any]) -> int:
-        x = item["engagement"].get("x", {})
+def _stored_papers(records: DayRecords) -> list[DayPaper]:
+    def score(day_paper: DayPaper) -> int:
+        x = day_paper.engagement.get("x", {})
         return x.get("retweets", 0) + x.get("likes", 0)
 
-    return sorted(papers, key=lambda item: (-score(item), item["arxiv_id"]))
+    return sorted(records.papers, key=lambda day_paper: (-score(day_paper), day_paper.arxiv_id))
 
 
-def print_stored_day(day_items: list[dict[str, Any]]) -> None:
-    papers = _stored_papers(day_items)
-    mentions = [item for item in day_items if item["entity"] == "mention"]
-    run = next((item for item in day_items if item["entity"] == "run"), None)
+def print_stored_day(records: DayRecords) -> None:
+    papers = _stored_papers(records)
+    mentions = records.mentions
+    run = records.run
     print(f"\nStored for the day: {len(papers)} papers, {len(mentions)} mentions" + (", 1 run record" if run else ""))
     print(f"  {'arXiv id':<12} {'primary':<9} {'posts':>5} {'retweets':>8} {'likes':>6}  title")
-    for item in papers:
-        x = item["engagement"].get("x", {})
-        title = item.get("title", "(metadata missing)")
+    for day_paper in papers:
+        x = day_paper.engagement.get("x", {})
+        paper = day_paper.paper
+        title = paper.title if paper else "(metadata missing)"
         title = title if len(title) <= 60 else title[:57] + "..."
+        primary = (paper.primary_category if paper else None) or "?"
         print(
-            f"  {item['arxiv_id']:<12} {item.get('primary_category', '?'):<9} {x.get('posts', 0):>5} "
+            f"  {day_paper.arxiv_id:<12} {primary:<9} {x.get('posts', 0):>5} "
             f"{x.get('retweets', 0):>8} {x.get('likes', 0):>6}  {title}"
         )
 
@@ -85,15 +86,16 @@ def print_stored_week(store: Any, days: Sequence[date]) -> None:
     """One line per day: its papers, its mentions by source, and its paper with the most engagement."""
     print("\nStored per day: papers, mentions by source, the paper with the most engagement")
     for day in days:
-        items = store.day_items(day)
-        papers = [item for item in items if item["entity"] == "day_paper"]
-        sources = Counter(item["source"] for item in items if item["entity"] == "mention")
+        records: DayRecords = store.day(day)
+        sources = Counter(mention.observation.post.source for mention in records.mentions)
         by_source = ", ".join(f"{name} {count}" for name, count in sorted(sources.items()))
-        top = max(papers, key=lambda item: (_engagement_total(item), item["arxiv_id"]), default=None)
-        title = "" if top is None else top.get("title", top["arxiv_id"])
+        top = max(records.papers, key=lambda p: (_engagement_total(p), p.arxiv_id), default=None)
+        title = "" if top is None else (top.paper.title if top.paper else top.arxiv_id)
         title = title if len(title) <= 50 else title[:47] + "..."
-        print(f"  {day}  {len(papers):>3} papers  {sum(sources.values()):>3} mentions ({by_source})  top: {title}")
+        print(
+            f"  {day}  {len(records.papers):>3} papers  {sum(sources.values()):>3} mentions ({by_source})  top: {title}"
+        )
 
 
-def _engagement_total(item: dict[str, Any]) -> int:
-    return sum(raw_score(source, metrics) for source, metrics in item["engagement"].items())
+def _engagement_total(day_paper: DayPaper) -> int:
+    return sum(raw_score(source, metrics) for source, metrics in day_paper.engagement.items())

@@ -92,8 +92,8 @@ def test_a_paper_has_history_across_days_and_sources(env: Settings, monkeypatch:
     _publish_week_for(local_site_url(PORT), monkeypatch)
     store = build_store(env, SystemClock())
 
-    mentions = [item for item in store.paper_items("2106.01345") if item["entity"] == "mention"]
-    seen = {(item["day"], item["source"]) for item in mentions}
+    mentions = store.paper("2106.01345").mentions
+    seen = {(mention.day.isoformat(), mention.observation.post.source) for mention in mentions}
     assert seen == {
         ("2021-06-03", "x"),
         ("2021-06-03", "hackernews"),

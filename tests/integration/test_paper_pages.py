@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ import pytest
 from hotpapers.api import handler as api_handler
 from hotpapers.core import aws
 from hotpapers.core.clock import FakeClock
+from hotpapers.core.records import Mention
 from hotpapers.core.settings import Settings
 from hotpapers.core.store import Store
 from hotpapers.publish import publisher
@@ -55,35 +56,24 @@ def _store(env: Settings) -> Store:
 
 def _second_day(store: Store, papers: dict[str, float]) -> None:
     """DAY2 as the collector would store it: each paper's DAY X posts again, new ids, counts × factor."""
-    items: list[dict[str, Any]] = []
-    day, day2 = DAY.isoformat(), DAY2.isoformat()
-    for item in store.day_items(DAY):
-        if item["entity"] == "run":
-            run = {**item, "PK": f"DAY#{day2}", "GSI1PK": f"DAY#{day2}", "GSI2SK": day2, "day": day2}
-            run["duration_seconds"] = Decimal(str(item["duration_seconds"]))  # read back as a float
-            items.append(run)
-        elif item["entity"] == "day_paper" and item["arxiv_id"] in papers:
-            clone = {**item, "SK": f"DAY#{day2}", "GSI1PK": f"DAY#{day2}", "day": day2}
-            if "GSI2PK" in clone:
-                clone["GSI2PK"] = clone["GSI2PK"].replace(day, day2)
-            items.append(clone)
-        elif item["entity"] == "mention" and item["arxiv_id"] in papers and item["source"] == "x":
-            factor = papers[item["arxiv_id"]]
-            post_id = str(int(item["post_id"]) + 7)
-            items.append(
-                {
-                    **item,
-                    "SK": f"POST#x#{post_id}",
-                    "GSI1PK": f"DAY#{day2}",
-                    "GSI1SK": f"POST#{item['arxiv_id']}#x#{post_id}",
-                    "day": day2,
-                    "post_id": post_id,
-                    "url": item["url"].replace(item["post_id"], post_id),
-                    "created_at": item["created_at"].replace(day, day2),
-                    "metrics": {name: int(value * factor) for name, value in item["metrics"].items()},
-                }
-            )
-    store.write_items(items)
+    records = store.day(DAY)
+    copied: list[Any] = [replace(records.run, day=DAY2)] if records.run else []
+    copied += [replace(day_paper, day=DAY2) for day_paper in records.papers if day_paper.arxiv_id in papers]
+    for mention in records.mentions:
+        post = mention.observation.post
+        if mention.arxiv_id not in papers or post.source != "x":
+            continue
+        factor = papers[mention.arxiv_id]
+        post_id = str(int(post.post_id) + 7)
+        again = replace(
+            post,
+            post_id=post_id,
+            url=post.url.replace(post.post_id, post_id),
+            created_at=post.created_at.replace(year=DAY2.year, month=DAY2.month, day=DAY2.day),
+            metrics={name: int(value * factor) for name, value in post.metrics.items()},
+        )
+        copied.append(Mention(mention.arxiv_id, DAY2, replace(mention.observation, post=again)))
+    store.write(copied)
 
 
 def _api_paper(arxiv_id: str) -> dict[str, Any]:
@@ -96,8 +86,8 @@ def _api_paper(arxiv_id: str) -> dict[str, Any]:
 
 
 def _stored_history(store: Store, arxiv_id: str) -> list[dict[str, Any]] | None:
-    item = store.get_item(f"PAPER#{arxiv_id}", "HISTORY")
-    return None if item is None else item["history"]
+    history = store.paper(arxiv_id).history
+    return None if history is None else [entry.to_dict() for entry in history]
 
 
 def _expected_history(store: Store, arxiv_id: str) -> list[dict[str, Any]]:
