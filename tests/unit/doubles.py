@@ -5,8 +5,11 @@ The store needs none: `hotpapers.core.store_memory.MemoryStore` is the real `Sto
 
 from __future__ import annotations
 
+import hashlib
+import io
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 
 from hotpapers.core.arxiv_ids import ArxivRef
 from hotpapers.core.models import Paper, PaperLookupFailure, Post
@@ -90,3 +93,32 @@ class ListSource:
         if self.fail_on(day):
             raise RuntimeError(f"{self.name} is down")
         yield from (p for p in self.posts if p.created_at.date() == day)
+
+
+class MemoryS3:
+    """The S3 client calls `SiteBucket` makes (list, put, get), over a dict: the real bucket logic, no S3."""
+
+    class exceptions:  # noqa: N801 - botocore's spelling, which SiteBucket catches
+        class NoSuchKey(Exception):
+            pass
+
+    def __init__(self) -> None:
+        self.objects: dict[str, dict[str, Any]] = {}
+        self.puts: list[str] = []
+
+    def list_objects_v2(self, Bucket: str, **_: Any) -> dict[str, Any]:  # noqa: N803
+        return {
+            "Contents": [{"Key": key, "ETag": f'"{obj["etag"]}"'} for key, obj in sorted(self.objects.items())],
+            "IsTruncated": False,
+        }
+
+    def put_object(self, Bucket: str, Key: str, Body: bytes, ContentType: str, CacheControl: str) -> None:  # noqa: N803
+        etag = hashlib.md5(Body, usedforsecurity=False).hexdigest()
+        self.objects[Key] = {"body": Body, "etag": etag, "type": ContentType, "cache": CacheControl}
+        self.puts.append(Key)
+
+    def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:  # noqa: N803
+        if Key not in self.objects:
+            raise self.exceptions.NoSuchKey(Key)
+        obj = self.objects[Key]
+        return {"Body": io.BytesIO(obj["body"]), "ContentType": obj["type"], "CacheControl": obj["cache"]}
