@@ -54,13 +54,6 @@ def requests_by_source(upstreams) -> dict[str, int]:
     return {prefix: upstreams.count(prefix) for prefix in (*SOURCES, "/arxiv")}
 
 
-def items_by_sk(items: list[dict]) -> dict[str, list[dict]]:
-    grouped: dict[str, list[dict]] = {}
-    for item in items:
-        grouped.setdefault(item["entity"]["S"], []).append(item)
-    return grouped
-
-
 def test_a_day_out_of_time_stores_its_completed_sources_and_resumes_without_fetching_them(
     env: Settings, upstreams
 ) -> None:
@@ -71,11 +64,12 @@ def test_a_day_out_of_time_stores_its_completed_sources_and_resumes_without_fetc
     )
     assert answer["batchItemFailures"] == [{"itemIdentifier": "m-0"}]  # it comes back after the visibility timeout
     assert answer["days"] == []
-    stored = items_by_sk(scan_table(env))
-    assert len(stored["mention"]) == SAMPLE_TWEETS  # X's posts are stored ...
-    assert "run" not in stored and "day_paper" not in stored  # ... but the day is not claimed as collected
-    (progress,) = stored["progress"]
-    assert progress["open"]["BOOL"] is True and set(progress["completed"]["M"]) == {"x"}
+    store, collected = build_store(env, SystemClock()), date.fromisoformat(DAY)
+    records = store.day(collected)
+    assert len(records.mentions) == SAMPLE_TWEETS  # X's posts are stored ...
+    assert records.run is None and records.papers == []  # ... but the day is not claimed as collected
+    progress = store.progress(collected)
+    assert progress is not None and progress.open and set(progress.completed) == {"x"}
     first = requests_by_source(upstreams)
     assert first["/x"] > 0 and first["/bsky"] == first["/hn"] == first["/hf"] == first["/arxiv"] == 0
 
@@ -86,10 +80,12 @@ def test_a_day_out_of_time_stores_its_completed_sources_and_resumes_without_fetc
     assert second["/bsky"] > 0 and second["/hn"] > 0 and second["/hf"] > 0 and second["/arxiv"] > 0
     (day,) = answer["days"]
     assert (day["papers"], day["sources"]["x"]["posts"]) == (SAMPLE_PAPERS, SAMPLE_TWEETS)
-    stored = items_by_sk(scan_table(env))
-    assert len(stored["run"]) == 1 and len(stored["day_paper"]) == SAMPLE_PAPERS
-    assert len(stored["mention"]) == SAMPLE_TWEETS and len(stored["paper"]) == SAMPLE_PAPERS
-    assert stored["progress"][0]["open"]["BOOL"] is False  # closed: the next run of the day starts over
+    records = store.day(collected)
+    assert records.run is not None and len(records.papers) == SAMPLE_PAPERS
+    assert len(records.mentions) == SAMPLE_TWEETS
+    assert len(store.stored_papers([p.arxiv_id for p in records.papers])) == SAMPLE_PAPERS
+    progress = store.progress(collected)
+    assert progress is not None and not progress.open  # closed: the next run of the day starts over
 
     # A later repair of the day is a new run: every source is fetched again, and nothing is stored twice.
     before = scan_table(env)

@@ -16,6 +16,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
@@ -24,7 +25,9 @@ import pytest
 # imported: import it now (collection, pytest's session-long capture), not inside a test whose
 # capsys stream is closed afterwards.
 import hotpapers.core.observability  # noqa: F401
+from hotpapers.core.clock import SystemClock
 from hotpapers.core.settings import Settings
+from hotpapers.core.store import build_store
 from hotpapers_local.invoke import invoke
 from tests.reliability import ledger
 from tests.reliability.aws_proxy import (
@@ -249,7 +252,7 @@ def test_batch_write_throttled_persistently_fails_clearly_keeps_what_was_stored_
     left = normalised(raw_items(env))
     assert 0 < len(left) < len(reference)
     assert _stored_subset(left, reference) == [], "what was stored is exactly what a clean run stores"
-    assert not any(item["entity"]["S"] == "run" for item in left), "the day is not marked collected"
+    assert build_store(env, SystemClock()).day(date(2021, 6, 1)).run is None, "the day is not marked collected"
     assert any("collect failed" in line and THROTTLED in line for line in observe.errors()), observe.errors()
     assert observe.metric("CollectFailures") == 1
 
