@@ -23,7 +23,8 @@ from typing import Any
 import pytest
 
 from hotpapers.api import handler as api_handler
-from hotpapers.api.endpoints import encode_cursor, openapi_document
+from hotpapers.api.endpoints import openapi_document
+from hotpapers.api.parameters import encode_cursor
 from hotpapers.core import aws
 from hotpapers.core.settings import Settings
 from hotpapers_local.apigw import proxy_event

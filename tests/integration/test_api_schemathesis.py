@@ -29,7 +29,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from hotpapers.api.endpoints import encode_cursor, openapi_document
+from hotpapers.api.endpoints import openapi_document
+from hotpapers.api.parameters import encode_cursor
 from hotpapers.publish.handler import build_site_bucket
 from hotpapers_local.apigw import api_gateway_proxy
 from hotpapers_local.site_server import LocalServer

@@ -259,8 +259,8 @@ EVENT_FINDINGS = [
 API_FINDING = (
     "A malformed API Gateway proxy event (null, a list, no httpMethod or path, non-string query or header values) "
     "made Powertools' resolver raise TypeError/KeyError: a 502 in AWS",
-    "api.py malformed_event() + api_handler.handle: such an event is answered with a 400 in the Error shape, "
-    "and logged",
+    "api/proxy_events.py malformed_event() + api/handler.py handle: such an event is answered with a 400 "
+    "in the Error shape, and logged",
 )
 
 
