@@ -32,6 +32,7 @@ from hotpapers.api.parameters import (
     parse_day,
     parse_limit,
 )
+from hotpapers.api.routes import ANSWERED_METHODS, ROUTES, route_of
 from hotpapers.core.calendar_periods import PeriodError, PeriodKind, month_of, parse_period, week_of
 from hotpapers.core.clock import Clock, SystemClock
 from hotpapers.core.source_names import SOURCE_NAMES as SOURCES
@@ -42,20 +43,6 @@ RECENT_CACHE = "public, max-age=300"
 # A day this old is not collected again by the schedule, so its digest is final.
 PAST_DAY_AGE = timedelta(days=8)
 PAST_CACHE = "public, max-age=31536000, immutable"
-
-# Every route, as (regex over the path, its OpenAPI template): for 405 versus 404.
-ROUTES = [
-    (re.compile(r"^/digests$"), "/digests"),
-    (re.compile(r"^/digests/latest$"), "/digests/latest"),
-    (re.compile(r"^/digests/[^/]+$"), "/digests/{date}"),
-    (re.compile(r"^/papers/[^/]+$"), "/papers/{arxiv_id}"),
-    (re.compile(r"^/papers/[^/]+/mentions$"), "/papers/{arxiv_id}/mentions"),
-    (re.compile(r"^/papers/[^/]+/[^/]+$"), "/papers/{arxiv_id}"),
-    (re.compile(r"^/papers/[^/]+/[^/]+/mentions$"), "/papers/{arxiv_id}/mentions"),
-    (re.compile(r"^/weeks/[^/]+$"), "/weeks/{week}"),
-    (re.compile(r"^/months/[^/]+$"), "/months/{month}"),
-    (re.compile(r"^/openapi\.json$"), "/openapi.json"),
-]
 
 
 # ---------------------------------------------------------------- responses
@@ -253,33 +240,38 @@ def _mention(item: dict[str, Any]) -> dict[str, Any]:
 
 def build_app(api: Api) -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(cors=CORSConfig(allow_origin="*", allow_headers=["If-None-Match"], max_age=600))
-    methods = ["GET", "HEAD"]
 
-    app.route("/digests", method=methods)(lambda: api.digests(app))
-    app.route("/digests/latest", method=methods)(lambda: api.latest(app))
-    app.route("/digests/<day>", method=methods)(lambda day: api.digest(app, day))
-    app.route("/papers/<arxiv_id>/mentions", method=methods)(lambda arxiv_id: api.mentions(app, arxiv_id))
-    app.route("/papers/<archive>/<number>/mentions", method=methods)(
-        lambda archive, number: api.mentions(app, f"{archive}/{number}")
-    )
-    app.route("/papers/<arxiv_id>", method=methods)(lambda arxiv_id: api.paper(app, arxiv_id))
-    app.route("/papers/<archive>/<number>", method=methods)(
-        lambda archive, number: api.paper(app, f"{archive}/{number}")
-    )
-    app.route("/weeks/<week>", method=methods)(lambda week: api.period(app, "week", week))
-    app.route("/months/<month>", method=methods)(lambda month: api.period(app, "month", month))
-    app.route("/openapi.json", method=methods)(lambda: api.json(app, openapi_document(), "public, max-age=3600"))
+    def arxiv_id(params: dict[str, str]) -> str:
+        """The id from a paper route: an old-style one arrives as two segments (hep-th, 9901001)."""
+        return f"{params['arxiv_id']}/{params['number']}" if "number" in params else params["arxiv_id"]
+
+    operations: dict[str, Callable[[dict[str, str]], Response[str]]] = {
+        "listDigests": lambda params: api.digests(app),
+        "getLatestDigest": lambda params: api.latest(app),
+        "getDigest": lambda params: api.digest(app, params["date"]),
+        "getPaper": lambda params: api.paper(app, arxiv_id(params)),
+        "getPaperMentions": lambda params: api.mentions(app, arxiv_id(params)),
+        "getWeek": lambda params: api.period(app, "week", params["week"]),
+        "getMonth": lambda params: api.period(app, "month", params["month"]),
+        "getOpenApi": lambda params: api.json(app, openapi_document(), "public, max-age=3600"),
+    }
+    for route in ROUTES:  # in the table's order: the resolver takes the first route that matches
+        operation = operations[route.operation_id]
+        # The resolver passes the path parameters as keyword arguments.
+        app.route(route.resolver_path, method=list(ANSWERED_METHODS))(
+            lambda operation=operation, **params: operation(params)
+        )
 
     def api_error(error: ApiError) -> Response[str]:
         return error_response(error.status, error.code, error.message, error.cache)
 
     def not_found(_: Exception) -> Response[str]:
         path = app.current_event.path
-        if any(pattern.match(path) for pattern, _template in ROUTES):
+        if route_of(path) is not None:
             response = error_response(
                 405, "method_not_allowed", f"{app.current_event.http_method} is not allowed here; use GET", ERROR_CACHE
             )
-            response.headers["Allow"] = "GET, HEAD, OPTIONS"
+            response.headers["Allow"] = ", ".join((*ANSWERED_METHODS, "OPTIONS"))
             return response
         return error_response(404, "not_found", f"no such route: {path[:100]}", ERROR_CACHE)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from hotpapers.api.openapi_schemas import DATE, SCHEMAS, SOURCES, STRING, schema_ref
+from hotpapers.api.routes import ROUTES
 from hotpapers.core.calendar_periods import MONTH_PATTERN, WEEK_PATTERN
 
 DIGEST_LIMIT = {
@@ -127,6 +128,111 @@ DIGEST_LINKS = {
 }
 
 
+# Each operation's path item, by operationId; the route table (api/routes.py) says under which path.
+_PATH_ITEMS: list[dict[str, Any]] = [
+    _get(
+        "listDigests",
+        "Days that have a digest, newest first",
+        [LIMIT, CURSOR],
+        _json("DigestList", "A page of days"),
+        400,
+        links={
+            "NewestDigest": _link("getDigest", "The newest day of the page", date="$response.body#/digests/0/date"),
+            "SecondDigest": _link("getDigest", "The second day of the page", date="$response.body#/digests/1/date"),
+            "NewestTopPaper": _link(
+                "getPaper", "The newest day's top paper", arxiv_id="$response.body#/digests/0/top/0/arxiv_id"
+            ),
+            "SecondTopPaper": _link(
+                "getPaper", "The second day's top paper", arxiv_id="$response.body#/digests/1/top/0/arxiv_id"
+            ),
+            "NextPage": _link("listDigests", "The next page", cursor="$response.body#/next_cursor"),
+            "NewestWeek": _link("getWeek", "The newest day's week", week="$response.body#/digests/0/week"),
+            "NewestMonth": _link("getMonth", "The newest day's month", month="$response.body#/digests/0/month"),
+        },
+    ),
+    _get(
+        "getLatestDigest",
+        "The newest day's digest",
+        [
+            {"name": "category", "in": "query", "required": False, "schema": STRING},
+            DIGEST_LIMIT,
+        ],
+        _json("Digest", "The digest"),
+        400,
+        404,
+        links={**DIGEST_LINKS, "SameDay": _link("getDigest", "This day by its date", date="$response.body#/day")},
+    ),
+    _get(
+        "getDigest",
+        "One day's ranked papers",
+        [
+            {"name": "date", "in": "path", "required": True, "schema": DATE},
+            {
+                "name": "category",
+                "in": "query",
+                "required": False,
+                "description": "primary or any category, e.g. cs.LG",
+                "schema": STRING,
+            },
+            DIGEST_LIMIT,
+        ],
+        _json("Digest", "The digest"),
+        400,
+        404,
+        links=DIGEST_LINKS,
+    ),
+    _get(
+        "getPaper",
+        "A paper's metadata, its score on every day it appeared, its mentions by source, its digest history",
+        [ARXIV_ID],
+        _json("Paper", "The paper"),
+        400,
+        404,
+        links={
+            "Mentions": _link("getPaperMentions", "This paper's mentions", arxiv_id="$response.body#/arxiv_id"),
+            "FirstDay": _link("getDigest", "The first day it was ranked", date="$response.body#/days/0/date"),
+        },
+    ),
+    _get(
+        "getPaperMentions",
+        "A paper's mentions, page by page",
+        [
+            ARXIV_ID,
+            {"name": "source", "in": "query", "required": False, "schema": {"type": "string", "enum": SOURCES}},
+            LIMIT,
+            CURSOR,
+        ],
+        _json("MentionList", "A page of mentions"),
+        400,
+        links={
+            "NextPage": _link(
+                "getPaperMentions",
+                "The next page",
+                arxiv_id="$response.body#/arxiv_id",
+                cursor="$response.body#/next_cursor",
+            ),
+            "Paper": _link("getPaper", "The paper", arxiv_id="$response.body#/arxiv_id"),
+            "MentionDay": _link("getDigest", "The day of the first mention", date="$response.body#/mentions/0/day"),
+        },
+    ),
+    _period_operation("week", WEEK),
+    _period_operation("month", MONTH),
+    {
+        "get": {
+            "operationId": "getOpenApi",
+            "summary": "This document",
+            "responses": {
+                "200": {
+                    "description": "OpenAPI 3",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
+                "304": NOT_MODIFIED,
+            },
+        }
+    },
+]  # fmt: skip
+OPERATIONS = {item["get"]["operationId"]: item for item in _PATH_ITEMS}
+
 OPENAPI: dict[str, Any] = {
     "openapi": "3.0.3",
     "info": {
@@ -135,107 +241,6 @@ OPENAPI: dict[str, Any] = {
         "description": "The daily digests of the arXiv papers people are talking about, as JSON. "
         'Errors are {"error": {"code", "message"}}; every response has an ETag and Cache-Control.',
     },
-    "paths": {
-        "/digests": _get(
-            "listDigests",
-            "Days that have a digest, newest first",
-            [LIMIT, CURSOR],
-            _json("DigestList", "A page of days"),
-            400,
-            links={
-                "NewestDigest": _link("getDigest", "The newest day of the page", date="$response.body#/digests/0/date"),
-                "SecondDigest": _link("getDigest", "The second day of the page", date="$response.body#/digests/1/date"),
-                "NewestTopPaper": _link(
-                    "getPaper", "The newest day's top paper", arxiv_id="$response.body#/digests/0/top/0/arxiv_id"
-                ),
-                "SecondTopPaper": _link(
-                    "getPaper", "The second day's top paper", arxiv_id="$response.body#/digests/1/top/0/arxiv_id"
-                ),
-                "NextPage": _link("listDigests", "The next page", cursor="$response.body#/next_cursor"),
-                "NewestWeek": _link("getWeek", "The newest day's week", week="$response.body#/digests/0/week"),
-                "NewestMonth": _link("getMonth", "The newest day's month", month="$response.body#/digests/0/month"),
-            },
-        ),
-        "/digests/latest": _get(
-            "getLatestDigest",
-            "The newest day's digest",
-            [
-                {"name": "category", "in": "query", "required": False, "schema": STRING},
-                DIGEST_LIMIT,
-            ],
-            _json("Digest", "The digest"),
-            400,
-            404,
-            links={**DIGEST_LINKS, "SameDay": _link("getDigest", "This day by its date", date="$response.body#/day")},
-        ),
-        "/digests/{date}": _get(
-            "getDigest",
-            "One day's ranked papers",
-            [
-                {"name": "date", "in": "path", "required": True, "schema": DATE},
-                {
-                    "name": "category",
-                    "in": "query",
-                    "required": False,
-                    "description": "primary or any category, e.g. cs.LG",
-                    "schema": STRING,
-                },
-                DIGEST_LIMIT,
-            ],
-            _json("Digest", "The digest"),
-            400,
-            404,
-            links=DIGEST_LINKS,
-        ),
-        "/papers/{arxiv_id}": _get(
-            "getPaper",
-            "A paper's metadata, its score on every day it appeared, its mentions by source, its digest history",
-            [ARXIV_ID],
-            _json("Paper", "The paper"),
-            400,
-            404,
-            links={
-                "Mentions": _link("getPaperMentions", "This paper's mentions", arxiv_id="$response.body#/arxiv_id"),
-                "FirstDay": _link("getDigest", "The first day it was ranked", date="$response.body#/days/0/date"),
-            },
-        ),
-        "/papers/{arxiv_id}/mentions": _get(
-            "getPaperMentions",
-            "A paper's mentions, page by page",
-            [
-                ARXIV_ID,
-                {"name": "source", "in": "query", "required": False, "schema": {"type": "string", "enum": SOURCES}},
-                LIMIT,
-                CURSOR,
-            ],
-            _json("MentionList", "A page of mentions"),
-            400,
-            links={
-                "NextPage": _link(
-                    "getPaperMentions",
-                    "The next page",
-                    arxiv_id="$response.body#/arxiv_id",
-                    cursor="$response.body#/next_cursor",
-                ),
-                "Paper": _link("getPaper", "The paper", arxiv_id="$response.body#/arxiv_id"),
-                "MentionDay": _link("getDigest", "The day of the first mention", date="$response.body#/mentions/0/day"),
-            },
-        ),
-        "/weeks/{week}": _period_operation("week", WEEK),
-        "/months/{month}": _period_operation("month", MONTH),
-        "/openapi.json": {
-            "get": {
-                "operationId": "getOpenApi",
-                "summary": "This document",
-                "responses": {
-                    "200": {
-                        "description": "OpenAPI 3",
-                        "content": {"application/json": {"schema": {"type": "object"}}},
-                    },
-                    "304": NOT_MODIFIED,
-                },
-            }
-        },
-    },  # fmt: skip
+    "paths": {route.documented_as: OPERATIONS[route.operation_id] for route in ROUTES},
     "components": {"schemas": SCHEMAS},
 }
