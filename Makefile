@@ -97,12 +97,15 @@ $(CHECKOV_STAMP):
 
 # cfn-lint with its informational rules (I...: e.g. I3011, explicit DeletionPolicy/UpdateReplacePolicy
 # on stateful resources). In cfn-lint 1.x `-I` means --info (log level), not these rules.
+# bandit fails on a medium or high finding: one that does not apply carries `# nosec BXXX` with the
+# reason in a comment above it.
 # checkov fails on any failed check: a check the design rejects is skipped on its resource in
 # template.yaml (Metadata: checkov: skip:) with its reason. --skip-download and
 # CKV_SKIP_PACKAGE_UPDATE_CHECK: no call to Prisma Cloud or PyPI, so it runs offline.
 lint: $(STAMP) $(CHECKOV_STAMP)
 	$(VENV)/bin/ruff check layers local functions tests bench scripts
 	$(VENV)/bin/cfn-lint --include-checks I -- template.yaml
+	$(VENV)/bin/bandit --quiet --recursive --severity-level medium layers/hotpapers/hotpapers local/hotpapers_local
 	CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation \
 	  --quiet --compact --skip-download
 

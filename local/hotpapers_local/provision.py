@@ -44,7 +44,8 @@ def load_template(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise TemplateError(f"no template at {path}")
     with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - _CfnLoader is a SafeLoader
+        # Safe load (B506): _CfnLoader is a SafeLoader plus CloudFormation tags read as plain values.
+        return yaml.load(handle, Loader=_CfnLoader)  # noqa: S506  # nosec B506
 
 
 def default_template_path() -> Path:
