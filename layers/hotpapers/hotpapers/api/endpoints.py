@@ -214,7 +214,7 @@ class Api:
     # need the ranking code, so the digest routes' cold start does not import it.
     weights: dict[str, float] | None = None
 
-    def json(self, app: APIGatewayRestResolver, payload: Any | bytes, cache: str, status: int = 200) -> Response:
+    def json(self, app: APIGatewayRestResolver, payload: Any | bytes, cache: str, status: int = 200) -> Response[str]:
         body = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode("utf-8")
         etag = etag_of(body)
         headers = {"Cache-Control": cache, "ETag": etag}
@@ -224,7 +224,7 @@ class Api:
 
     # ---- digests
 
-    def digests(self, app: APIGatewayRestResolver) -> Response:
+    def digests(self, app: APIGatewayRestResolver) -> Response[str]:
         params = app.current_event.query_string_parameters or {}
         limit = parse_limit(params, DIGESTS_LIMIT) or DIGESTS_LIMIT[2]
         raw_before = decode_cursor(params.get("cursor"), "before", _DAY)
@@ -252,14 +252,14 @@ class Api:
         }
         return self.json(app, payload, LIST_CACHE)
 
-    def latest(self, app: APIGatewayRestResolver) -> Response:
+    def latest(self, app: APIGatewayRestResolver) -> Response[str]:
         filters = _paper_filters(app)
         body = self.store_factory().latest_digest_json()
         if body is None:
             raise ApiError(404, "not_found", "no digest has been published yet", LIST_CACHE)
         return self.json(app, _filtered(body, *filters), LIST_CACHE)
 
-    def digest(self, app: APIGatewayRestResolver, raw_day: str) -> Response:
+    def digest(self, app: APIGatewayRestResolver, raw_day: str) -> Response[str]:
         day = parse_day(raw_day)
         filters = _paper_filters(app)  # a malformed filter is a 400 before any read
         body = self.store_factory().digest_json(day)
@@ -268,7 +268,7 @@ class Api:
         final = day <= self.clock.now().date() - PAST_DAY_AGE
         return self.json(app, _filtered(body, *filters), PAST_CACHE if final else RECENT_CACHE)
 
-    def period(self, app: APIGatewayRestResolver, kind: PeriodKind, raw: str) -> Response:
+    def period(self, app: APIGatewayRestResolver, kind: PeriodKind, raw: str) -> Response[str]:
         """A week's or a month's digest: the day's shape and rules. Closed (its last day past
         PAST_DAY_AGE) it is final and cached for good; the open one for RECENT_CACHE."""
         try:
@@ -284,7 +284,7 @@ class Api:
 
     # ---- papers
 
-    def paper(self, app: APIGatewayRestResolver, raw_id: str) -> Response:
+    def paper(self, app: APIGatewayRestResolver, raw_id: str) -> Response[str]:
         from hotpapers.core.scoring import ranking_config_from_env, raw_score, weighted_score
 
         if self.weights is None:
@@ -315,7 +315,7 @@ class Api:
         }
         return self.json(app, payload, RECENT_CACHE)
 
-    def mentions(self, app: APIGatewayRestResolver, raw_id: str) -> Response:
+    def mentions(self, app: APIGatewayRestResolver, raw_id: str) -> Response[str]:
         arxiv_id = parse_arxiv_id(raw_id)
         params = app.current_event.query_string_parameters or {}
         source = params.get("source")
@@ -357,7 +357,7 @@ def _paper_filters(app: APIGatewayRestResolver) -> tuple[str | None, int | None]
 def _filtered(body: bytes, category: str | None, limit: int | None) -> bytes | dict[str, Any]:
     if category is None and limit is None:
         return body  # the stored document as it is: no parse, no re-serialisation
-    document = json.loads(body)
+    document: dict[str, Any] = json.loads(body)
     papers = document["papers"]
     if category is not None:
         papers = [paper for paper in papers if category in paper["categories"]]
@@ -405,12 +405,14 @@ def build_app(api: Api) -> APIGatewayRestResolver:
     app.route("/months/<month>", method=methods)(lambda month: api.period(app, "month", month))
     app.route("/openapi.json", method=methods)(lambda: api.json(app, openapi_document(), "public, max-age=3600"))
 
-    @app.exception_handler(ApiError)
-    def _api_error(error: ApiError) -> Response:
+    def _api_error(error: ApiError) -> Response[str]:
         return _error_response(error.status, error.code, error.message, error.cache)
 
+    # Registered by a call, as the routes are: Powertools leaves exception_handler's decorator untyped.
+    app.exception_handler(ApiError)(_api_error)
+
     @app.not_found
-    def _not_found(_: Exception) -> Response:
+    def _not_found(_: Exception) -> Response[str]:
         path = app.current_event.path
         if any(pattern.match(path) for pattern, _template in ROUTES):
             response = _error_response(
@@ -423,7 +425,7 @@ def build_app(api: Api) -> APIGatewayRestResolver:
     return app
 
 
-def _error_response(status: int, code: str, message: str, cache: str) -> Response:
+def _error_response(status: int, code: str, message: str, cache: str) -> Response[str]:
     body = json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False)
     return Response(status, JSON_TYPE, body, {"Cache-Control": cache})
 
