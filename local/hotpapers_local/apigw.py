@@ -79,6 +79,6 @@ def api_gateway_proxy(
     out_headers = {name: str(value) for name, value in (response.get("headers") or {}).items()}
     for name, values in (response.get("multiValueHeaders") or {}).items():
         out_headers[name] = ", ".join(str(value) for value in values)
-    payload = response.get("body") or ""
-    data = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode("utf-8")
+    answer = response.get("body") or ""
+    data = base64.b64decode(answer) if response.get("isBase64Encoded") else answer.encode("utf-8")
     return int(response["statusCode"]), out_headers, data

@@ -32,8 +32,10 @@ def _intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> Any
         value: Any = loader.construct_scalar(node)
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
-    else:
+    elif isinstance(node, yaml.MappingNode):
         value = loader.construct_mapping(node, deep=True)
+    else:
+        raise yaml.constructor.ConstructorError(None, None, f"!{tag_suffix} on an unexpected node", node.start_mark)
     return {f"Fn::{tag_suffix}" if tag_suffix != "Ref" else "Ref": value}
 
 
@@ -44,7 +46,8 @@ def load_template(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise TemplateError(f"no template at {path}")
     with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - _CfnLoader is a SafeLoader
+        # Safe load (B506): _CfnLoader is a SafeLoader plus CloudFormation tags read as plain values.
+        return yaml.load(handle, Loader=_CfnLoader)  # noqa: S506  # nosec B506
 
 
 def default_template_path() -> Path:

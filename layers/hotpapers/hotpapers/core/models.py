@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from hotpapers.core.arxiv_ids import ArxivRef  # defined there, so id parsing needs no other model
+# ArxivRef is defined there, so id parsing needs no other model; re-exported (`as`) for the models' users.
+from hotpapers.core.arxiv_ids import ArxivRef as ArxivRef
 
 
 @dataclass(frozen=True)
