@@ -1,6 +1,6 @@
 """Hostile text through the whole pipeline, opened in real headless Chromium.
 
-The hostile day (tests/reliability/hostile_dataset.py) is served by the fake upstreams in each
+The hostile day (tests/support/hostile_dataset.py) is served by the fake upstreams in each
 upstream's wire format: arXiv's Atom (titles, abstracts, authors, comments, journal refs, DOIs,
 categories) and the X, Bluesky, Hacker News and Hugging Face APIs (post texts, author names,
 handles, link targets, display URLs, hashtags, post ids). The real collect handler collects it
@@ -54,11 +54,8 @@ from hotpapers_local.invoke import invoke
 from hotpapers_local.provision import load_template, provision
 from hotpapers_local.relay import relay_collect_finished
 from hotpapers_local.site_server import LocalServer
-from tests.integration.conftest import BSKY
-from tests.stack import use_site_stack
-
-from . import ledger
-from .hostile_dataset import (
+from tests.support import ledger
+from tests.support.hostile_dataset import (
     DAY,
     LONG_TEXT_BYTES,
     MALFORMED_MARKERS,
@@ -75,6 +72,7 @@ from .hostile_dataset import (
     hostile_dataset,
     oversized_dataset,
 )
+from tests.support.site_stack import BSKY, use_site_stack
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.browser]
 

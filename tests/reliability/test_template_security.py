@@ -25,8 +25,8 @@ import pytest
 
 from hotpapers.core.items import HISTORY_ATTRIBUTES
 from hotpapers.core.source_names import SOURCE_NAMES
-from tests.reliability import ledger
-from tests.reliability import template_model as tm
+from tests.support import ledger
+from tests.support import template_model as tm
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 

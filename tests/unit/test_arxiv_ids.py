@@ -331,7 +331,7 @@ def test_a_post_naming_thousands_of_papers_counts_for_the_first_few_only() -> No
     # A later, higher version of an id already kept still wins.
     again = merge_refs([*refs, type(refs[0])(refs[0].arxiv_id, 3)])
     assert again[0].version == 3 and len(again) == MAX_PAPERS_PER_POST
-    from tests.reliability import ledger
+    from tests.support import ledger
 
     ledger.record(
         "findings",

@@ -24,8 +24,7 @@ from hotpapers.publish.site import (
     render_sitemaps,
 )
 from hotpapers.publish.site.chart import BOTTOM, HEIGHT, TOP, _nice_top, score_chart
-
-from .site_fixtures import SITE, by_key, sample_site_digests, scan, summaries_of
+from tests.support.site_data import SITE, by_key, sample_site_digests, scan, summaries_of
 
 pytestmark = pytest.mark.unit
 

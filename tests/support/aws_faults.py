@@ -27,7 +27,7 @@ import pytest
 from hotpapers.core import aws
 from hotpapers.core.settings import Settings
 from hotpapers_local.provision import TABLE_KEYS, _only, default_template_path, load_template
-from tests.reliability.aws_proxy import AwsFaultProxy
+from tests.support.aws_proxy import AwsFaultProxy
 
 _names = itertools.count()
 
@@ -362,3 +362,29 @@ def run_child(
         select.select([], [], [], 0.005)
     log_text = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
     return ChildRun(pid, status, time.monotonic() - started, log_text)
+
+
+# Fields that legitimately differ between two correct runs of the collector, and why:
+_NORMALISED = {
+    # When this process fetched the paper's metadata: wall-clock time of whichever run fetched it.
+    ("paper", "fetched_at"),
+    # When the post's metrics were observed: wall-clock time of the run that observed them.
+    ("mention", "observed_at"),
+    # The run record describes the latest run: its wall-clock times...
+    ("run", "started_at"),
+    ("run", "finished_at"),
+    ("run", "duration_seconds"),
+    # ...and the arXiv work *that run* did. A re-run after a kill finds the metadata the dead run
+    # already stored and fetches none (exactly as any second run of a day does), so these counters
+    # describe the run, not the data. The paper items themselves are compared in full.
+    ("run", "papers_fetched"),
+    ("run", "arxiv_requests"),
+}
+
+
+def normalised(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for item in items:
+        entity = item.get("entity", {}).get("S")
+        out.append({k: ("<normalised>" if (entity, k) in _NORMALISED else v) for k, v in item.items()})
+    return out
