@@ -56,7 +56,7 @@ class DynamoCounter:
     """Every request the store's DynamoDB client sends (each attempt), by operation."""
 
     def __init__(self, settings: Settings) -> None:
-        # The cached client build_store uses (wiring.build_store): same arguments, same object.
+        # The cached client build_store uses (core.store.build_store): same arguments, same object.
         self.client = aws.client("dynamodb", settings.endpoint_url, settings.region, parameter_validation=False)
         self.operations: list[str] = []
         self.client.meta.events.register("before-send.dynamodb", self._on_send, unique_id="api-test-counter")

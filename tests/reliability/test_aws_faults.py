@@ -199,7 +199,7 @@ def _nth(operation: str, numbers: Callable[[int], bool], action: Callable[[Call]
 
 
 THROTTLED = "ProvisionedThroughputExceededException"
-ATTEMPTS = 6  # hotpapers/aws.py: retries={"mode": "standard", "max_attempts": 5} is 1 attempt + 5 retries
+ATTEMPTS = 6  # hotpapers/core/aws.py: retries={"mode": "standard", "max_attempts": 5} is 1 attempt + 5 retries
 
 
 def test_batch_write_throttled_once_is_retried_and_the_day_is_complete(

@@ -146,7 +146,7 @@ FINDINGS: dict[str, list[tuple[str, str]]] = {
         (
             "The upstream timeout was fixed at 20 s with no setting: a hung upstream could only be tested by "
             "waiting 5 x 20 s",
-            "HOTPAPERS_HTTP_TIMEOUT (default 20 s) in settings.py, passed to every HttpClient by wiring.py",
+            "HOTPAPERS_HTTP_TIMEOUT (default 20 s) in settings.py, passed to every HttpClient by collect/handler.py",
         )
     ],
 }

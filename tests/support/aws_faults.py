@@ -274,7 +274,7 @@ class ChildRun:
 def child_proxy(moto_endpoint: str) -> Iterator[AwsFaultProxy]:
     """A proxy only forked children talk to, with their AWS clients built once, here, before any fork.
 
-    The clients are created exactly as wiring creates them (same cache keys), so each child finds
+    The clients are created as the handlers' build_* functions create them (same cache keys), so each child finds
     them ready instead of spending ~70 ms building three. This process never sends a request
     through them, so a child never inherits a pooled connection another process also uses.
     """

@@ -13,7 +13,7 @@ from hotpapers.core.models import ArxivRef
 
 pytestmark = pytest.mark.unit
 
-# Every URL form UPSTREAMS.md lists, plus the variants people paste (scheme-less,
+# Every URL form docs/upstreams.md lists, plus the variants people paste (scheme-less,
 # trailing slash, query, fragment, .pdf).
 URL_FORMS = [
     "https://arxiv.org/abs/{id}",

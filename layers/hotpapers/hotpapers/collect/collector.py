@@ -1,7 +1,7 @@
 """Collect one UTC day: posts from every enabled source, arXiv metadata, one idempotent write.
 
 The work function takes its dependencies (sources, arXiv client, store, bus,
-clock) as arguments; `wiring.build_collector` assembles the real ones.
+clock) as arguments; `collect.handler.build_collector` assembles the real ones.
 """
 
 from __future__ import annotations
