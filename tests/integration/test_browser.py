@@ -281,10 +281,12 @@ def test_a_csp_violation_would_be_caught(browser: Browser, site_url: str) -> Non
     page, observed = watched_page(browser, site_url)
     try:
         page.goto(site_url + DIGEST)
-        page.evaluate(
-            "() => { const s = document.createElement('style'); s.textContent = 'body{}'; document.head.append(s); }"
-        )
-        page.wait_for_timeout(200)
+        with page.expect_console_message(lambda message: "Content Security Policy" in message.text):
+            page.evaluate("""() => {
+                const style = document.createElement('style');
+                style.textContent = 'body{}';
+                document.head.append(style);
+            }""")
         assert any("Content Security Policy" in problem for problem in observed.problems), observed.problems
     finally:
         page.context.close()
