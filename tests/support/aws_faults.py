@@ -26,7 +26,7 @@ import pytest
 
 from hotpapers.core import aws
 from hotpapers.core.settings import Settings
-from hotpapers_local.provision import TABLE_KEYS, _only, default_template_path, load_template
+from hotpapers_local.provision import TABLE_KEYS, default_template_path, load_template, only_resource
 from tests.support.aws_proxy import AwsFaultProxy
 
 _names = itertools.count()
@@ -62,7 +62,7 @@ _TABLE_SPEC: dict[str, Any] = {}
 def fresh_resources(settings: Settings, prefix: str) -> Settings:
     """A new, empty table, bucket and bus at moto (cheaper than `provision`: no waiter, no relay)."""
     if not _TABLE_SPEC:
-        props = _only(load_template(default_template_path()), "AWS::DynamoDB::Table")
+        props = only_resource(load_template(default_template_path()), "AWS::DynamoDB::Table")
         _TABLE_SPEC.update({key: props[key] for key in TABLE_KEYS if key in props})
     name = f"{prefix}-{os.getpid()}-{next(_names)}"
     new = replace(settings, table=name, bucket=name, event_bus=name)

@@ -111,9 +111,9 @@ def test_hostile_tex_stays_text_and_benign_formulas_become_mathml(day) -> None:
     found = scan(day.body)
     math = [e for e in found.elements if e.tag == "math" or any(a.tag == "math" for a in e.ancestors)]
     assert len([e for e in math if e.tag == "math"]) >= 2 * len(TEX_BENIGN) + 100  # title twice, abstract; spam
-    allowed = set(site_math._ATTRIBUTES)
+    allowed = set(site_math.MATHML_ATTRIBUTES)
     assert {name for e in math for name in e.attrs} <= allowed
-    assert {e.tag for e in math} <= site_math._ELEMENTS
+    assert {e.tag for e in math} <= site_math.MATHML_ELEMENTS
     text = found.text
     for hostile in (TEX_HOSTILE[0], TEX_HOSTILE[5], TEX_HOSTILE[6]):
         assert hostile in text, hostile[:40]  # refused: shown as the source it was, escaped
