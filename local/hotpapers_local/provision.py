@@ -73,7 +73,7 @@ def _resources_of_type(template: dict[str, Any], kind: str) -> list[tuple[str, d
     return [(name, res.get("Properties", {})) for name, res in resources.items() if res.get("Type") == kind]
 
 
-def _only(template: dict[str, Any], kind: str) -> dict[str, Any]:
+def only_resource(template: dict[str, Any], kind: str) -> dict[str, Any]:
     found = _resources_of_type(template, kind)
     if len(found) != 1:
         raise TemplateError(f"expected exactly one {kind} in template.yaml, found {len(found)}")
@@ -83,9 +83,9 @@ def _only(template: dict[str, Any], kind: str) -> dict[str, Any]:
 def provision(settings: Settings, template_path: Path | None = None) -> Provisioned:
     """Idempotent: what exists already is left as it is."""
     template = load_template(template_path or default_template_path())
-    table_props = _only(template, "AWS::DynamoDB::Table")
-    _only(template, "AWS::S3::Bucket")
-    _only(template, "AWS::Events::EventBus")
+    table_props = only_resource(template, "AWS::DynamoDB::Table")
+    only_resource(template, "AWS::S3::Bucket")
+    only_resource(template, "AWS::Events::EventBus")
     created: list[str] = []
 
     dynamodb = client("dynamodb", settings.endpoint_url, settings.region)

@@ -34,8 +34,7 @@ from hotpapers.api.parameters import encode_cursor
 from hotpapers.publish.handler import build_site_bucket
 from hotpapers_local.apigw import api_gateway_proxy
 from hotpapers_local.site_server import LocalServer
-
-from .test_api_handler import sample_api_site
+from tests.support.api_site import sample_api_site
 
 pytestmark = pytest.mark.integration
 

@@ -22,39 +22,21 @@ from hotpapers.core.settings import Settings
 from hotpapers.core.store import Store
 from hotpapers_local.fakes import FakeUpstreams
 from hotpapers_local.invoke import invoke
-
-from .conftest import BSKY
+from tests.support.collected_day import SAMPLE_PAPERS, SAMPLE_TWEETS, fixed_clock, scan_table
+from tests.support.site_stack import BSKY
 
 pytestmark = pytest.mark.integration
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 DAY = date(2021, 6, 1)
-SAMPLE_PAPERS = 17
-SAMPLE_TWEETS = 21
 
 
 def store_for(settings: Settings) -> Store:
     return Store(settings.table, aws.client("dynamodb", settings.endpoint_url, settings.region), FakeClock())
 
 
-def scan_table(settings: Settings) -> list[dict]:
-    """Tests may Scan to see the whole table; the product never does."""
-    db = aws.client("dynamodb", settings.endpoint_url, settings.region)
-    items, params = [], {"TableName": settings.table}
-    while True:
-        page = db.scan(**params)
-        items.extend(page["Items"])
-        if "LastEvaluatedKey" not in page:
-            return sorted(items, key=lambda item: (item["PK"]["S"], item["SK"]["S"]))
-        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
 def by_entity(items: list[dict], entity: str) -> list[dict]:
     return [item for item in items if item["entity"] == entity]
-
-
-def fixed_clock() -> FakeClock:
-    return FakeClock(datetime(2021, 6, 2, 9, 38, 11, tzinfo=UTC))
 
 
 @pytest.mark.parametrize("event_file", sorted(p.name for p in EVENTS.glob("collect-*.json")))

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures imported from aws_support are named as test parameters
 """AWS faults: the real handlers against moto, through a proxy that fails chosen calls.
 
 The product reaches the proxy as it reaches AWS (`AWS_ENDPOINT_URL`); the proxy answers with
@@ -26,8 +25,18 @@ import pytest
 import hotpapers.core.observability  # noqa: F401
 from hotpapers.core.settings import Settings
 from hotpapers_local.invoke import invoke
-from tests.reliability import ledger
-from tests.reliability.aws_proxy import (
+from tests.support import ledger
+from tests.support.aws_faults import (
+    BodyCache,
+    bucket_etags,
+    copy_items,
+    copy_objects,
+    dangling_links,
+    fresh_resources,
+    normalised,
+    raw_items,
+)
+from tests.support.aws_proxy import (
     AwsFaultProxy,
     Call,
     Drop,
@@ -38,18 +47,6 @@ from tests.reliability.aws_proxy import (
     s3_error,
     with_crc32,
 )
-from tests.reliability.aws_support import (
-    BodyCache,
-    bucket_etags,
-    copy_items,
-    copy_objects,
-    dangling_links,
-    fault_proxy,  # noqa: F401 - fixture
-    fresh_resources,
-    proxy,  # noqa: F401 - fixture
-    raw_items,
-)
-from tests.reliability.test_crash_consistency import normalised
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 
@@ -202,7 +199,7 @@ def _nth(operation: str, numbers: Callable[[int], bool], action: Callable[[Call]
 
 
 THROTTLED = "ProvisionedThroughputExceededException"
-ATTEMPTS = 6  # hotpapers/aws.py: retries={"mode": "standard", "max_attempts": 5} is 1 attempt + 5 retries
+ATTEMPTS = 6  # hotpapers/core/aws.py: retries={"mode": "standard", "max_attempts": 5} is 1 attempt + 5 retries
 
 
 def test_batch_write_throttled_once_is_retried_and_the_day_is_complete(

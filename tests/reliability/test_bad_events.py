@@ -28,9 +28,9 @@ from hotpapers.core.settings import Settings
 from hotpapers_local.fakes import FakeUpstreams
 from hotpapers_local.invoke import invoke
 from hotpapers_local.relay import drain
-from tests.integration.conftest import BSKY
-from tests.integration.test_api_handler import sample_api_site
-from tests.reliability import ledger
+from tests.support import ledger
+from tests.support.api_site import sample_api_site
+from tests.support.site_stack import BSKY
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 

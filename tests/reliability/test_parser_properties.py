@@ -42,7 +42,7 @@ from hotpapers.core.arxiv_ids import OLD_STYLE_ARCHIVES, ArxivRef, extract_refs,
 from hotpapers.core.clock import FakeClock
 from hotpapers.core.events import EARLIEST_DAY, MAX_RANGE_DAYS, InvalidEvent, parse_collect_event, parse_publish_event
 from hotpapers_local.apigw import proxy_event
-from tests.reliability import ledger
+from tests.support import ledger
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 

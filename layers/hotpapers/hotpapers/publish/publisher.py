@@ -1,7 +1,7 @@
 """Publish: rank collected days into digests, store them, render the site, upload what changed.
 
 The work function takes its dependencies (store, bucket, configs) as
-arguments; `wiring.build_publisher` assembles the real ones.
+arguments; `publish.handler.build_publisher` assembles the real ones.
 """
 
 from __future__ import annotations
