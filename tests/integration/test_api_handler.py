@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 
-from hotpapers.api import handler as api_handler
 from hotpapers.api.endpoints import openapi_document
 from hotpapers.api.parameters import encode_cursor
 from hotpapers.core import aws
