@@ -280,3 +280,29 @@ def test_numbers_from_dynamodb_read_as_their_types() -> None:
     config = RankingConfig.from_dict({**CONFIG, "min_score": Decimal(40), "weights": {"x": Decimal("0.5")}})
     assert config.min_score == 40 and type(config.min_score) is int
     assert config.weights == {"x": 0.5} and type(config.weights["x"]) is float
+
+
+# ---------------------------------------------------------------- malformed documents fail loudly, naming the key
+
+
+@pytest.mark.parametrize(
+    ("model", "document", "path"),
+    [
+        (HistoryEntry, {"date": "2021-06-01", "rank": 3}, "score: missing"),
+        (HistoryEntry, {"date": "June 1st", "rank": 3, "score": 1}, "date: expected an ISO 8601 date"),
+        (HistoryEntry, {"date": "2021-06-01", "rank": "3", "score": 1}, "rank: expected an integer"),
+        (HistoryEntry, {"date": "2021-06-01", "rank": 2.5, "score": 1}, "rank: expected an integer"),
+        (HistoryEntry, {"date": "2021-06-01", "rank": True, "score": 1}, "rank: expected an integer"),
+        (TopPost, {**POST, "created_at": "yesterday"}, "created_at: expected an ISO 8601 time"),
+        (TopPost, {**POST, "metrics": {"likes": "many"}}, "metrics.likes: expected an integer"),
+        (TopPost, {**POST, "entities": [ENTITY_URL, {"kind": "url", "start": 0}]}, "entities[1].end: missing"),
+        (Digest, {**DIGEST, "papers": [PAPER, {**BARE_PAPER, "title": None}]}, "papers[1].title: expected a string"),
+        (Digest, {**DIGEST, "papers": {}}, "papers: expected a list"),
+        (Digest, {**DIGEST, "config": {**CONFIG, "weights": {"x": "heavy"}}}, "config.weights.x: expected a number"),
+        (PeriodDigest, {**PERIOD, "kind": "decade"}, "period"),
+        (PeriodDigest, {**PERIOD, "papers": [{**PAPER, "days": [{"date": "2021-05-31"}]}]}, "papers[0].days[0].rank"),
+    ],
+)
+def test_a_malformed_document_names_what_is_wrong(model: Any, document: dict[str, Any], path: str) -> None:
+    with pytest.raises(ValueError, match=path.replace("[", r"\[").replace("]", r"\]").replace(".", r"\.")):
+        model.from_dict(document)
