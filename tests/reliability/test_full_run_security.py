@@ -365,6 +365,8 @@ def _template_resource(call: AwsCall) -> str:
         # Reads of large digest bodies are granted on their prefix alone; writes go with the site's objects.
         if call.action == "s3:GetObject" and key.startswith("internal/digests/"):
             return "SiteBucket/internal/digests/*"
+        if call.action == "s3:GetObject" and key == "internal/manifest.json.gz":
+            return "SiteBucket/internal/manifest.json.gz"
         return "SiteBucket/*"
     if service == "events":
         return "EventBus"

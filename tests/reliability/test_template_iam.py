@@ -293,8 +293,9 @@ EXPECTED_GRANTS: dict[str, dict[str, set[str]]] = {
         "dynamodb:BatchWriteItem": {"Table"},
         "dynamodb:PutItem": {"Table"},
         "s3:PutObject": {"SiteBucket/*"},
-        # The body of a digest too large for its item, read back to render its day again.
-        "s3:GetObject": {"SiteBucket/internal/digests/*"},
+        # The body of a digest too large for its item, read back to render its day again, and the
+        # manifest of what the bucket holds (publish/bucket.py).
+        "s3:GetObject": {"SiteBucket/internal/digests/*", "SiteBucket/internal/manifest.json.gz"},
         "s3:ListBucket": {"SiteBucket"},
         "sqs:SendMessage": {"PublishDeadLetterQueue"},
         "sqs:ReceiveMessage": {"PublishQueue"},

@@ -106,6 +106,8 @@ class Publisher:
 
     def run(self, request: PublishRequest) -> PublishResult:
         result = PublishResult()
+        if request.everything:
+            self.bucket.relist()
         days = self.store.collected_days() if request.everything else list(request.days)
         digests: dict[date, Digest] = {}
         for day in days:
