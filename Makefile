@@ -80,11 +80,38 @@ test: $(STAMP) system-deps  ## pytest, offline (loopback only), with the browser
 reliability-doc:  ## after `make test`: write its reliability figures into docs/reliability.md
 	$(PY) scripts/reliability_report.py --out docs/reliability.md
 
+# checkov lives in its own virtualenv, .venv-checkov/, because its pins clash with the app's (as the
+# SAM CLI's do: .venv-sam/). Created on first use; a new CHECKOV_VERSION reinstalls it. Pinned, so a
+# checkov release with new checks cannot fail `make lint` unannounced: raise the pin on purpose.
+CHECKOV_VENV    := .venv-checkov
+CHECKOV_VERSION := 3.3.30
+CHECKOV_STAMP   := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
+
+$(CHECKOV_STAMP):
+	@if [ -z "$(PYTHON_MM)" ]; then echo "make needs Python 3.13: make PYTHON=/path/to/python3.13" >&2; exit 1; fi
+	rm -rf $(CHECKOV_VENV)
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	touch $(CHECKOV_STAMP)
+
 # cfn-lint with its informational rules (I...: e.g. I3011, explicit DeletionPolicy/UpdateReplacePolicy
 # on stateful resources). In cfn-lint 1.x `-I` means --info (log level), not these rules.
-lint: $(STAMP)
+# mypy reads its targets and settings from pyproject.toml ([tool.mypy]): strict on the hotpapers package.
+# lint-imports checks the import contracts of pyproject.toml ([tool.importlinter]).
+# bandit fails on a medium or high finding: one that does not apply carries `# nosec BXXX` with the
+# reason in a comment above it.
+# checkov fails on any failed check: a check the design rejects is skipped on its resource in
+# template.yaml (Metadata: checkov: skip:) with its reason. --skip-download and
+# CKV_SKIP_PACKAGE_UPDATE_CHECK: no call to Prisma Cloud or PyPI, so it runs offline.
+lint: $(STAMP) $(CHECKOV_STAMP)
 	$(VENV)/bin/ruff check layers local functions tests bench scripts
 	$(VENV)/bin/cfn-lint --include-checks I -- template.yaml
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/bandit --quiet --recursive --severity-level medium layers/hotpapers/hotpapers local/hotpapers_local
+	CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation \
+	  --quiet --compact --skip-download
 
 bench: $(STAMP)  ## benchmarks; figures go to bench/README.md
 	$(PY) bench/bench_collect.py

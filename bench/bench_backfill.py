@@ -140,9 +140,9 @@ class Backfill:
     def deliver(self) -> None:
         """The Collect Finished events the rule put on the publish queue, batched as the mapping does: a batch
         closes 60 simulated seconds after its first event, or at 100 events."""
-        from hotpapers_local.relay import _drain_messages
+        from hotpapers_local.relay import drain_messages
 
-        messages, self.publish_arn = _drain_messages(self.settings)
+        messages, self.publish_arn = drain_messages(self.settings)
         for message in messages:
             if self.pending and self.timeline - self.pending[0][0] >= WINDOW:
                 self.publish()
@@ -173,7 +173,13 @@ def run(args: argparse.Namespace, servers: h.Servers) -> dict[str, Any]:
     from hotpapers.core.store import build_store
     from hotpapers.core.store_codec import day_pk
     from hotpapers_local import invoke as invoke_module
-    from hotpapers_local.backfill import Progress, _depth, dead_letter_url, enqueue_days, relay_collect_queue
+    from hotpapers_local.backfill import (
+        Progress,
+        dead_letter_url,
+        enqueue_days,
+        queue_message_counts,
+        relay_collect_queue,
+    )
     from hotpapers_local.emulator import use_endpoint
 
     use_endpoint(servers.ready["aws_url"])
@@ -214,14 +220,14 @@ def run(args: argparse.Namespace, servers: h.Servers) -> dict[str, Any]:
         while True:
             progress.failures = 0
             relay_collect_queue(settings, progress, show)
-            if not progress.failures or sum(_depth(backfill._sqs(), dead_letter_url(settings) or "")) > 0:
+            if not progress.failures or sum(queue_message_counts(backfill._sqs(), dead_letter_url(settings) or "")) > 0:
                 break
         backfill.publish()  # the last batch (its window closes after the last event)
     collect_wall = time.perf_counter() - started
     sqs = backfill._sqs()
     dead = dead_letter_url(settings)
-    dead_depth = sum(_depth(sqs, dead)) if dead else None
-    queue_depth = sum(_depth(sqs, backfill._queue()))
+    dead_depth = sum(queue_message_counts(sqs, dead)) if dead else None
+    queue_depth = sum(queue_message_counts(sqs, backfill._queue()))
     store = build_store(settings, backfill.clock)
     runs = {item["PK"] for item in store.get_items([(day_pk(date.fromisoformat(d)), "RUN") for d in days])}
     print('full rebuild ({"all": true}) of the same data into an empty bucket ...', flush=True)

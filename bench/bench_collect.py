@@ -47,7 +47,7 @@ def phase_timer() -> h.PhaseTimer:
     timer.wrap(collector.Collector, "_collect_source", lambda args: f"source {args[1].name}")
     timer.wrap(Store, "papers_meta", PHASES_TOP[4])
     timer.wrap(arxiv.ArxivClient, "fetch", PHASES_TOP[5])
-    timer.wrap(collector, "_engagement_by_paper", PHASES_TOP[6])
+    timer.wrap(collector, "engagement_by_paper", PHASES_TOP[6])
     for builder in ("paper_item", "day_paper_item", "mention_item"):
         timer.wrap(collector, builder, PHASES_TOP[7])
     timer.wrap(Store, "write_items", PHASES_TOP[8], capture="items")

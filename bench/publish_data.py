@@ -1,7 +1,7 @@
 """The publisher benchmark's data: synthetic collected days, in the exact shape the collector stores them.
 
 `day_items(day)` is one day as `Store.day_items(day)` returns it, built by the real item builders
-(hotpapers.core.store_codec) and `_engagement_by_paper`; the same day and seed give the same items. `five_year_items`
+(hotpapers.core.store_codec) and `engagement_by_paper`; the same day and seed give the same items. `five_year_items`
 is 1,826 such days: 5 to 40 candidates a day (none on ~2% of days; ~10% under the threshold, ~8% seen before),
 1 + geometric posts per paper (75% X, 12% Bluesky, 8% HN, 5% HF) with heavy-tailed engagement, and texts of
 realistic length (6-14 word titles, 1-12 authors, now and then 40, 120-250 word abstracts, X posts up to 280
@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from hotpapers.collect.collector import _engagement_by_paper
+from hotpapers.collect.collector import engagement_by_paper
 from hotpapers.core.models import ArxivRef, Observation, Paper, Post, RunRecord, SourceOutcome, TextEntity
 from hotpapers.core.store_codec import day_paper_item, mention_item, run_item
 
@@ -204,7 +204,7 @@ def day_items(day: date, seed: int = SEED, earlier: list[Paper] | None = None) -
                 if not enters:
                     post = replace(post, metrics={"upvotes": rng.randint(0, 9), "comments": 0})
             observations.append(Observation(post, observed + timedelta(seconds=serial)))
-    engagement = _engagement_by_paper(observations)
+    engagement = engagement_by_paper(observations)
     items = [day_paper_item(day, paper.arxiv_id, paper, engagement.get(paper.arxiv_id, {})) for paper in papers]
     items += [mention_item(obs, ref.arxiv_id, day) for obs in observations for ref in obs.post.papers]
     run = RunRecord(day=day, started_at=observed, finished_at=observed + timedelta(seconds=42))

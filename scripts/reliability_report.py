@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.reliability import ledger  # noqa: E402
+from tests.support import ledger  # noqa: E402
 
 INTRO = """# Reliability and security
 

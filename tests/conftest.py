@@ -36,7 +36,7 @@ def fixtures() -> Path:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """A run's reliability document describes that run only (tests/reliability/ledger.py)."""
-    from tests.reliability import ledger
+    """A run's reliability document describes that run only (tests/support/ledger.py)."""
+    from tests.support import ledger
 
     ledger.clear()

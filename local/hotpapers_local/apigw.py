@@ -7,37 +7,17 @@ it for every request under /api/, so the same handler answers locally and in AWS
 from __future__ import annotations
 
 import base64
-import re
 import threading
 import time
 import uuid
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from hotpapers.api.routes import route_of
 from hotpapers_local.invoke import invoke
 
 STAGE = "api"
 
-# The template's resources, in API Gateway's order of preference (literal segments first).
-RESOURCES = [
-    "/digests",
-    "/digests/latest",
-    "/digests/{date}",
-    "/papers/{arxiv_id}/mentions",
-    "/papers/{arxiv_id}",
-    "/papers/{arxiv_id}/{number}/mentions",
-    "/papers/{arxiv_id}/{number}",
-    "/weeks/{week}",
-    "/months/{month}",
-    "/openapi.json",
-]
-
-
-def _pattern(resource: str) -> re.Pattern[str]:
-    return re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(resource)) + "$")
-
-
-_MATCHERS = [(resource, _pattern(resource)) for resource in RESOURCES]
 
 # One Lambda execution environment answers one request at a time, and the handler relies on it:
 # Powertools' resolver keeps the request being answered in a class attribute
@@ -53,10 +33,11 @@ def proxy_event(method: str, raw_path: str, headers: dict[str, str], body: bytes
     """The event API Gateway would send for this request, or None when no resource matches."""
     parts = urlsplit(raw_path)
     path = parts.path.removeprefix(f"/{STAGE}") or "/"
-    match = next(((resource, found) for resource, pattern in _MATCHERS if (found := pattern.match(path))), None)
+    match = route_of(path)  # the template's resources are the API's route table (tests/unit/test_api_routes.py)
     if match is None:
         return None
-    resource, found = match
+    route, parameters = match
+    resource = route.resource
     query = parse_qs(parts.query, keep_blank_values=True)
     return {
         "resource": resource,
@@ -66,7 +47,7 @@ def proxy_event(method: str, raw_path: str, headers: dict[str, str], body: bytes
         "multiValueHeaders": {name: [value] for name, value in headers.items()},
         "queryStringParameters": {name: values[-1] for name, values in query.items()} or None,
         "multiValueQueryStringParameters": query or None,
-        "pathParameters": found.groupdict() or None,
+        "pathParameters": parameters or None,
         "stageVariables": None,
         "requestContext": {
             "resourcePath": resource,
@@ -98,6 +79,6 @@ def api_gateway_proxy(
     out_headers = {name: str(value) for name, value in (response.get("headers") or {}).items()}
     for name, values in (response.get("multiValueHeaders") or {}).items():
         out_headers[name] = ", ".join(str(value) for value in values)
-    payload = response.get("body") or ""
-    data = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode("utf-8")
+    answer = response.get("body") or ""
+    data = base64.b64decode(answer) if response.get("isBase64Encoded") else answer.encode("utf-8")
     return int(response["statusCode"]), out_headers, data

@@ -107,7 +107,7 @@ def progress_bar(stream: Any = None) -> Show:
     return show
 
 
-def _depth(sqs: Any, url: str) -> tuple[int, int]:
+def queue_message_counts(sqs: Any, url: str) -> tuple[int, int]:
     """(visible, in flight) messages of the queue (SQS's approximate counts)."""
     attributes = sqs.get_queue_attributes(
         QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
@@ -138,7 +138,7 @@ def relay_collect_queue(
         messages = sqs.receive_message(
             QueueUrl=url, MaxNumberOfMessages=1, AttributeNames=["All"], WaitTimeSeconds=0
         ).get("Messages", [])
-        visible, in_flight = _depth(sqs, url)
+        visible, in_flight = queue_message_counts(sqs, url)
         progress.depth = visible + in_flight
         if not messages:
             if progress.depth == 0 or progress.failures or empty_polls >= 5:
@@ -179,13 +179,13 @@ def watch_queue(
     """In AWS the event source mapping collects: follow the queue (and its dead-letter queue) until it drains."""
     sqs = client("sqs", settings.endpoint_url, settings.region)
     url, dead = queue_url(settings), dead_letter_url(settings)
-    dead_before = sum(_depth(sqs, dead)) if dead else 0
+    dead_before = sum(queue_message_counts(sqs, dead)) if dead else 0
     while True:
-        visible, in_flight = _depth(sqs, url)
+        visible, in_flight = queue_message_counts(sqs, url)
         progress.depth = visible + in_flight
         # Other messages may share the queue (the daily schedule's): "done" counts this backfill's share.
         progress.done = max(progress.done, min(progress.total, progress.total - progress.depth))
-        progress.failures = (sum(_depth(sqs, dead)) - dead_before) if dead else 0
+        progress.failures = (sum(queue_message_counts(sqs, dead)) - dead_before) if dead else 0
         show(progress)
         if progress.depth == 0:
             return progress

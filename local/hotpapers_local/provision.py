@@ -32,8 +32,10 @@ def _intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> Any
         value: Any = loader.construct_scalar(node)
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
-    else:
+    elif isinstance(node, yaml.MappingNode):
         value = loader.construct_mapping(node, deep=True)
+    else:
+        raise yaml.constructor.ConstructorError(None, None, f"!{tag_suffix} on an unexpected node", node.start_mark)
     return {f"Fn::{tag_suffix}" if tag_suffix != "Ref" else "Ref": value}
 
 
@@ -44,7 +46,8 @@ def load_template(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise TemplateError(f"no template at {path}")
     with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - _CfnLoader is a SafeLoader
+        # Safe load (B506): _CfnLoader is a SafeLoader plus CloudFormation tags read as plain values.
+        return yaml.load(handle, Loader=_CfnLoader)  # noqa: S506  # nosec B506
 
 
 def default_template_path() -> Path:
@@ -70,7 +73,7 @@ def _resources_of_type(template: dict[str, Any], kind: str) -> list[tuple[str, d
     return [(name, res.get("Properties", {})) for name, res in resources.items() if res.get("Type") == kind]
 
 
-def _only(template: dict[str, Any], kind: str) -> dict[str, Any]:
+def only_resource(template: dict[str, Any], kind: str) -> dict[str, Any]:
     found = _resources_of_type(template, kind)
     if len(found) != 1:
         raise TemplateError(f"expected exactly one {kind} in template.yaml, found {len(found)}")
@@ -80,9 +83,9 @@ def _only(template: dict[str, Any], kind: str) -> dict[str, Any]:
 def provision(settings: Settings, template_path: Path | None = None) -> Provisioned:
     """Idempotent: what exists already is left as it is."""
     template = load_template(template_path or default_template_path())
-    table_props = _only(template, "AWS::DynamoDB::Table")
-    _only(template, "AWS::S3::Bucket")
-    _only(template, "AWS::Events::EventBus")
+    table_props = only_resource(template, "AWS::DynamoDB::Table")
+    only_resource(template, "AWS::S3::Bucket")
+    only_resource(template, "AWS::Events::EventBus")
     created: list[str] = []
 
     dynamodb = client("dynamodb", settings.endpoint_url, settings.region)

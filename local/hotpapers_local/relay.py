@@ -65,7 +65,7 @@ def ensure_relay(settings: Settings, pattern: dict[str, Any]) -> str:
     return queue_url
 
 
-def _drain_messages(settings: Settings) -> tuple[list[dict[str, Any]], str]:
+def drain_messages(settings: Settings) -> tuple[list[dict[str, Any]], str]:
     """Every message the rule has delivered so far, removed from the queue; and the queue's ARN."""
     _, queue_name = relay_names(settings)
     sqs = client("sqs", settings.endpoint_url, settings.region)
@@ -83,7 +83,7 @@ def _drain_messages(settings: Settings) -> tuple[list[dict[str, Any]], str]:
 
 def drain(settings: Settings) -> list[dict[str, Any]]:
     """Every event the rule has delivered so far, removed from the queue."""
-    return [json.loads(message["Body"]) for message in _drain_messages(settings)[0]]
+    return [json.loads(message["Body"]) for message in drain_messages(settings)[0]]
 
 
 def relay_collect_finished() -> list[dict[str, Any]]:
@@ -93,7 +93,7 @@ def relay_collect_finished() -> list[dict[str, Any]]:
     from hotpapers_local.invoke import invoke
 
     settings = Settings.from_env()
-    messages, queue_arn = _drain_messages(settings)
+    messages, queue_arn = drain_messages(settings)
     if not messages:
         return []
     days = sorted({json.loads(message["Body"]).get("detail", {}).get("date", "?") for message in messages})

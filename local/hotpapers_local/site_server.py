@@ -68,6 +68,8 @@ class LocalServer:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
+        if isinstance(host, bytes):  # a TCP server's host is a str; the type allows an AF_UNIX path too
+            host = host.decode()
         return f"http://{host}:{port}/"
 
     def start(self) -> LocalServer:

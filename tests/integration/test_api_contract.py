@@ -22,8 +22,7 @@ from referencing.jsonschema import DRAFT4
 
 from hotpapers.core.settings import Settings
 from hotpapers_local.invoke import invoke
-
-from .test_api_handler import API_EVENTS, EXPECTED, Answer, load_event, sample_api_site, with_path, with_query
+from tests.support.api_site import API_EVENTS, EXPECTED, Answer, load_event, sample_api_site, with_path, with_query
 
 pytestmark = pytest.mark.integration
 

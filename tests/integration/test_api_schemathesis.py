@@ -29,12 +29,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from hotpapers.api.endpoints import encode_cursor, openapi_document
+from hotpapers.api.endpoints import openapi_document
+from hotpapers.api.parameters import encode_cursor
 from hotpapers.publish.handler import build_site_bucket
 from hotpapers_local.apigw import api_gateway_proxy
 from hotpapers_local.site_server import LocalServer
-
-from .test_api_handler import sample_api_site
+from tests.support.api_site import sample_api_site
 
 pytestmark = pytest.mark.integration
 

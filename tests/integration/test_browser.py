@@ -10,7 +10,6 @@ and console checks. Screenshots go to test-output/ (git-ignored).
 
 from __future__ import annotations
 
-import struct
 import xml.etree.ElementTree as ET
 from collections import deque
 from collections.abc import Iterator
@@ -29,25 +28,13 @@ from hotpapers_local.invoke import invoke
 from hotpapers_local.provision import provision
 from hotpapers_local.relay import relay_collect_finished
 from hotpapers_local.site_server import LocalServer
-from tests.stack import use_site_stack
-
-from .conftest import BSKY
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, png_size
+from tests.support.site_stack import BSKY, use_site_stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "test-output"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DAY = "2021-06-01"
 DIGEST = f"digests/{DAY}/"
 SAMPLE_PAPERS = 17
@@ -294,10 +281,12 @@ def test_a_csp_violation_would_be_caught(browser: Browser, site_url: str) -> Non
     page, observed = watched_page(browser, site_url)
     try:
         page.goto(site_url + DIGEST)
-        page.evaluate(
-            "() => { const s = document.createElement('style'); s.textContent = 'body{}'; document.head.append(s); }"
-        )
-        page.wait_for_timeout(200)
+        with page.expect_console_message(lambda message: "Content Security Policy" in message.text):
+            page.evaluate("""() => {
+                const style = document.createElement('style');
+                style.textContent = 'body{}';
+                document.head.append(style);
+            }""")
         assert any("Content Security Policy" in problem for problem in observed.problems), observed.problems
     finally:
         page.context.close()
@@ -320,12 +309,6 @@ def test_sitemap_and_feed_name_only_pages_that_exist(browser: Browser, site_url:
             assert response.status == 200, f"{url} -> {response.status}"
     finally:
         page.context.close()
-
-
-def png_size(path: Path) -> tuple[int, int]:
-    data = path.read_bytes()[:24]
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
-    return struct.unpack(">II", data[16:24])
 
 
 @pytest.mark.parametrize(

@@ -22,15 +22,13 @@ from hotpapers.core.settings import Settings
 from hotpapers.core.store import Store
 from hotpapers_local.fakes import FakeUpstreams
 from hotpapers_local.invoke import invoke
-
-from .conftest import BSKY
+from tests.support.collected_day import SAMPLE_PAPERS, SAMPLE_TWEETS, fixed_clock, scan_table
+from tests.support.site_stack import BSKY
 
 pytestmark = pytest.mark.integration
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 DAY = date(2021, 6, 1)
-SAMPLE_PAPERS = 17
-SAMPLE_TWEETS = 21
 
 
 def store_for(settings: Settings) -> Store:

@@ -22,8 +22,7 @@ from hotpapers.publish.handler import build_publisher
 from hotpapers_local.backfill import Progress, days_between, enqueue_days, queue_url, relay_collect_queue
 from hotpapers_local.provision import provision
 from hotpapers_local.relay import relay_collect_finished
-
-from .test_collect_handler import SAMPLE_PAPERS, SAMPLE_TWEETS, fixed_clock, scan_table
+from tests.support.collected_day import SAMPLE_PAPERS, SAMPLE_TWEETS, fixed_clock, scan_table
 
 pytestmark = pytest.mark.integration
 

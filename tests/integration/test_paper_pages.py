@@ -26,8 +26,7 @@ from hotpapers.publish import publisher
 from hotpapers.publish.site import render_paper_pages
 from hotpapers_local.apigw import proxy_event
 from hotpapers_local.invoke import invoke
-
-from .test_publish_handler import bucket_objects, collect_sample_day, record_puts  # noqa: F401 - fixture
+from tests.support.published_site import bucket_objects, collect_sample_day
 
 pytestmark = pytest.mark.integration
 

@@ -27,8 +27,7 @@ from hotpapers.publish.markdown import render_markdown
 from hotpapers.publish.periods import plan_periods
 from hotpapers.publish.site import CACHE_PAST_DAY, CACHE_SHORT
 from hotpapers_local.invoke import invoke
-
-from .test_publish_handler import bucket_objects, collect_sample_day, record_puts  # noqa: F401 - a fixture
+from tests.support.published_site import bucket_objects, collect_sample_day
 
 pytestmark = pytest.mark.integration
 

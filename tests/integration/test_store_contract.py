@@ -16,7 +16,7 @@ from hotpapers.core.records import DayPaper, FetchedPaper, Mention
 from hotpapers.core.settings import Settings
 from hotpapers.core.store import Store
 from hotpapers.core.store_memory import MemoryStore
-from tests.unit.doubles import paper, post
+from tests.support.doubles import paper, post
 
 pytestmark = pytest.mark.integration
 

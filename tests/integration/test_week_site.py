@@ -32,10 +32,8 @@ from hotpapers_local.fakes import FakeUpstreams
 from hotpapers_local.provision import provision
 from hotpapers_local.sample import SAMPLE_WEEK, WEEK_DAYS, load_week_dataset
 from hotpapers_local.site_server import LocalServer
-from tests.stack import use_site_stack
-
-from .conftest import BSKY
-from .test_browser import CHROMIUM, CHROMIUM_ARGS, png_size
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, png_size
+from tests.support.site_stack import BSKY, use_site_stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures imported from aws_support are named as test parameters
 """AWS faults: the real handlers against moto, through a proxy that fails chosen calls.
 
 The product reaches the proxy as it reaches AWS (`AWS_ENDPOINT_URL`); the proxy answers with
@@ -29,8 +28,18 @@ from hotpapers.core.clock import SystemClock
 from hotpapers.core.settings import Settings
 from hotpapers.core.store import build_store
 from hotpapers_local.invoke import invoke
-from tests.reliability import ledger
-from tests.reliability.aws_proxy import (
+from tests.support import ledger
+from tests.support.aws_faults import (
+    BodyCache,
+    bucket_etags,
+    copy_items,
+    copy_objects,
+    dangling_links,
+    fresh_resources,
+    normalised,
+    raw_items,
+)
+from tests.support.aws_proxy import (
     AwsFaultProxy,
     Call,
     Drop,
@@ -41,18 +50,6 @@ from tests.reliability.aws_proxy import (
     s3_error,
     with_crc32,
 )
-from tests.reliability.aws_support import (
-    BodyCache,
-    bucket_etags,
-    copy_items,
-    copy_objects,
-    dangling_links,
-    fault_proxy,  # noqa: F401 - fixture
-    fresh_resources,
-    proxy,  # noqa: F401 - fixture
-    raw_items,
-)
-from tests.reliability.test_crash_consistency import normalised
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 
@@ -205,7 +202,7 @@ def _nth(operation: str, numbers: Callable[[int], bool], action: Callable[[Call]
 
 
 THROTTLED = "ProvisionedThroughputExceededException"
-ATTEMPTS = 6  # hotpapers/aws.py: retries={"mode": "standard", "max_attempts": 5} is 1 attempt + 5 retries
+ATTEMPTS = 6  # hotpapers/core/aws.py: retries={"mode": "standard", "max_attempts": 5} is 1 attempt + 5 retries
 
 
 def test_batch_write_throttled_once_is_retried_and_the_day_is_complete(

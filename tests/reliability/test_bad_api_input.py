@@ -38,8 +38,8 @@ from hotpapers.api.endpoints import openapi_document
 from hotpapers.publish.handler import build_site_bucket
 from hotpapers_local.apigw import api_gateway_proxy
 from hotpapers_local.site_server import LocalServer
-from tests.integration.test_api_handler import sample_api_site
-from tests.reliability import ledger
+from tests.support import ledger
+from tests.support.api_site import sample_api_site
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 

@@ -28,9 +28,9 @@ from hotpapers.core.settings import Settings
 from hotpapers_local.fakes import FakeUpstreams
 from hotpapers_local.invoke import invoke
 from hotpapers_local.relay import drain
-from tests.integration.conftest import BSKY
-from tests.integration.test_api_handler import sample_api_site
-from tests.reliability import ledger
+from tests.support import ledger
+from tests.support.api_site import sample_api_site
+from tests.support.site_stack import BSKY
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 
@@ -259,8 +259,8 @@ EVENT_FINDINGS = [
 API_FINDING = (
     "A malformed API Gateway proxy event (null, a list, no httpMethod or path, non-string query or header values) "
     "made Powertools' resolver raise TypeError/KeyError: a 502 in AWS",
-    "api.py malformed_event() + api_handler.handle: such an event is answered with a 400 in the Error shape, "
-    "and logged",
+    "api/proxy_events.py malformed_event() + api/handler.py handle: such an event is answered with a 400 "
+    "in the Error shape, and logged",
 )
 
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures imported from aws_support are named as test parameters
 """Crash consistency: the collector and the publisher SIGKILLed at seeded points, then re-run.
 
 Each trial runs the real Lambda handler (functions/<name>/app.py) in a child process forked from
@@ -32,23 +31,23 @@ import pytest
 from hotpapers.core.clock import SystemClock
 from hotpapers.core.settings import Settings
 from hotpapers.core.store import build_store
-from tests.reliability import ledger
-from tests.reliability.aws_proxy import AwsFaultProxy, Call, Forward, Kill, with_crc32
-from tests.reliability.aws_support import (
+from tests.support import ledger
+from tests.support.aws_faults import (
     BodyCache,
     bucket_etags,
     bucket_objects,
     child_env,
-    child_proxy,  # noqa: F401 - fixture
     copy_items,
     copy_objects,
     dangling_links,
     fresh_resources,
     has_item,
     item_count,
+    normalised,
     raw_items,
     run_child,
 )
+from tests.support.aws_proxy import AwsFaultProxy, Call, Forward, Kill, with_crc32
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 
@@ -56,31 +55,6 @@ TRIALS = int(os.environ.get("HOTPAPERS_CRASH_TRIALS", "50"))  # fewer only while
 DAY = {"date": "2021-06-01"}
 EARLIER_DAY = {"date": "2021-05-31"}  # no post of the sample data falls on it: an empty, but collected, day
 NEXT_DAY = {"date": "2021-06-02"}  # empty too
-
-# Fields that legitimately differ between two correct runs of the collector, and why:
-_NORMALISED = {
-    # When this process fetched the paper's metadata: wall-clock time of whichever run fetched it.
-    ("paper", "fetched_at"),
-    # When the post's metrics were observed: wall-clock time of the run that observed them.
-    ("mention", "observed_at"),
-    # The run record describes the latest run: its wall-clock times...
-    ("run", "started_at"),
-    ("run", "finished_at"),
-    ("run", "duration_seconds"),
-    # ...and the arXiv work *that run* did. A re-run after a kill finds the metadata the dead run
-    # already stored and fetches none (exactly as any second run of a day does), so these counters
-    # describe the run, not the data. The paper items themselves are compared in full.
-    ("run", "papers_fetched"),
-    ("run", "arxiv_requests"),
-}
-
-
-def normalised(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for item in items:
-        entity = item.get("entity", {}).get("S")
-        out.append({k: ("<normalised>" if (entity, k) in _NORMALISED else v) for k, v in item.items()})
-    return out
 
 
 def _kill_rule(pid: int, at: int, after: bool) -> Callable[[Call], Kill | None]:

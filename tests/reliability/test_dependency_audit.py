@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.reliability import ledger
+from tests.support import ledger
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 

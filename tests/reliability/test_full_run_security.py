@@ -36,9 +36,9 @@ from hotpapers_local.fakes import FakeUpstreams
 from hotpapers_local.invoke import invoke, load_handler
 from hotpapers_local.provision import provision
 from hotpapers_local.relay import drain
-from tests.reliability import ledger
-from tests.reliability import template_model as tm
-from tests.reliability.full_run import AwsCall, RecordingProxy, capture_everything, find_leaks
+from tests.support import ledger
+from tests.support import template_model as tm
+from tests.support.recorded_run import AwsCall, RecordingProxy, capture_everything, find_leaks
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 
@@ -365,6 +365,8 @@ def _template_resource(call: AwsCall) -> str:
         # Reads of large digest bodies are granted on their prefix alone; writes go with the site's objects.
         if call.action == "s3:GetObject" and key.startswith("internal/digests/"):
             return "SiteBucket/internal/digests/*"
+        if call.action == "s3:GetObject" and key == "internal/manifest.json.gz":
+            return "SiteBucket/internal/manifest.json.gz"
         return "SiteBucket/*"
     if service == "events":
         return "EventBus"

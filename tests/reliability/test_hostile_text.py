@@ -1,6 +1,6 @@
 """Hostile text through the whole pipeline, opened in real headless Chromium.
 
-The hostile day (tests/reliability/hostile_dataset.py) is served by the fake upstreams in each
+The hostile day (tests/support/hostile_dataset.py) is served by the fake upstreams in each
 upstream's wire format: arXiv's Atom (titles, abstracts, authors, comments, journal refs, DOIs,
 categories) and the X, Bluesky, Hacker News and Hugging Face APIs (post texts, author names,
 handles, link targets, display URLs, hashtags, post ids). The real collect handler collects it
@@ -48,17 +48,14 @@ from hotpapers.core.calendar_periods import week_of
 from hotpapers.core.settings import Settings
 from hotpapers.publish.handler import build_site_bucket
 from hotpapers.publish.site import TEXT_LIMIT, content_security_policy
-from hotpapers.publish.site.sanitize import _shorten
+from hotpapers.publish.site.sanitize import shorten
 from hotpapers_local.fakes import FakeUpstreams
 from hotpapers_local.invoke import invoke
 from hotpapers_local.provision import load_template, provision
 from hotpapers_local.relay import relay_collect_finished
 from hotpapers_local.site_server import LocalServer
-from tests.integration.conftest import BSKY
-from tests.stack import use_site_stack
-
-from . import ledger
-from .hostile_dataset import (
+from tests.support import ledger
+from tests.support.hostile_dataset import (
     DAY,
     LONG_TEXT_BYTES,
     MALFORMED_MARKERS,
@@ -75,6 +72,7 @@ from .hostile_dataset import (
     hostile_dataset,
     oversized_dataset,
 )
+from tests.support.site_stack import BSKY, use_site_stack
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.browser]
 
@@ -264,7 +262,8 @@ def watched(
 
 def audit(page: Page, report: Report) -> None:
     report.audit = page.evaluate(AUDIT_JS)
-    page.wait_for_timeout(50)  # let anything the events triggered run
+    # Let anything the events triggered run: the next frame, then the tasks queued before it.
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => setTimeout(done, 0)))")
     report.pwned = page.evaluate("window.__pwned")
 
 
@@ -558,13 +557,14 @@ def test_tex_becomes_mathml_in_chromium_and_hostile_tex_stays_text(
     # Chromium finds exactly the formulas the publisher wrote: the title's three, and of the abstract's first
     # MAX_FORMULAS spans (benign, harmless hostile ones, 100 KB of $a$) those the whitelist did not refuse.
     paper = next(p for p in json.loads(reports["json export"].raw)["papers"] if p["arxiv_id"] == PAPER_LONG_POST)
-    written = str(site_math.tex_markup(_shorten(paper["abstract"], TEXT_LIMIT))).count("<math>")
+    written = str(site_math.tex_markup(shorten(paper["abstract"], TEXT_LIMIT))).count("<math>")
     assert site_math.MAX_FORMULAS - len(TEX_HOSTILE) <= written <= site_math.MAX_FORMULAS
     assert found["count"] == len(TEX_BENIGN) + written, found["count"]
     assert found["namespaces"] == ["http://www.w3.org/1998/Math/MathML"] and found["foreign"] == []
     assert all("math" in display for display in found["displays"]), found["displays"]  # laid out as MathML
     assert found["empty"] == 0 and found["links"] == 0
-    assert set(found["tags"]) <= site_math._ELEMENTS and set(found["attributes"]) <= set(site_math._ATTRIBUTES)
+    assert set(found["tags"]) <= site_math.MATHML_ELEMENTS
+    assert set(found["attributes"]) <= set(site_math.MATHML_ATTRIBUTES)
     # Refused TeX reads as the source it was: the javascript: link, \style, \text with markup, 3,000 braces.
     for source in (MARKERS["arxiv tex"], TEX_HOSTILE[4], TEX_HOSTILE[5]):
         assert source in found["abstract"], source
@@ -592,6 +592,14 @@ def test_tex_becomes_mathml_in_chromium_and_hostile_tex_stays_text(
 
 
 # Text nodes holding bidi controls, and whether each sits inside an isolate (<bdi> or an element with dir).
+# Counts the page's CSP refusals, so a test waits for them instead of for a fixed time.
+COUNT_CSP_VIOLATIONS_JS = """
+() => {
+  window.__cspViolations = 0;
+  document.addEventListener('securitypolicyviolation', () => { window.__cspViolations += 1; });
+}
+"""
+
 BIDI_JS = """
 () => {
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -767,6 +775,7 @@ def test_the_server_sends_the_sites_csp_and_it_refuses_inline_script(
     try:
         page.goto(hostile_site.url + HTML_PAGES["day page"])
         meta = page.locator("meta[http-equiv=Content-Security-Policy]").get_attribute("content")
+        page.evaluate(COUNT_CSP_VIOLATIONS_JS)
         page.evaluate(
             """() => {
                 const s = document.createElement('script');
@@ -778,7 +787,8 @@ def test_the_server_sends_the_sites_csp_and_it_refuses_inline_script(
                 document.body.append(img);
             }"""
         )
-        page.wait_for_timeout(200)
+        # The policy refused both (the inline script and the inline handler) before they could run.
+        page.wait_for_function("window.__cspViolations >= 2")
         pwned = page.evaluate("window.__pwned")
     finally:
         page.context.close()
@@ -844,6 +854,7 @@ def test_with_x_widgets_the_csp_admits_platform_twitter_com_only(browser: Browse
         frames = page.locator("iframe[src^='https://platform.twitter.com/embed/']").count()
         audit(page, report)
         clean_load = list(report.console_errors)
+        page.evaluate(COUNT_CSP_VIOLATIONS_JS)
         page.evaluate(
             """() => {
                 const inline = document.createElement('script');
@@ -854,7 +865,8 @@ def test_with_x_widgets_the_csp_admits_platform_twitter_com_only(browser: Browse
                 document.head.append(other);
             }"""
         )
-        page.wait_for_timeout(300)
+        # The policy refused both scripts (the inline one and the one from another origin).
+        page.wait_for_function("window.__cspViolations >= 2")
         pwned = page.evaluate("window.__pwned")
     finally:
         page.context.close()

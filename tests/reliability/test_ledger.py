@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability import ledger
+from tests.support import ledger
 
 pytestmark = pytest.mark.reliability
 

@@ -34,7 +34,7 @@ from hotpapers.core.settings import Settings
 from hotpapers_local.invoke import invoke
 from hotpapers_local.relay import relay_collect_finished
 from hotpapers_local.sample import SAMPLE_DAY
-from tests.reliability import ledger
+from tests.support import ledger
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 

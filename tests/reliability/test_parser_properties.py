@@ -7,7 +7,7 @@ what they accept is canonical:
 - arXiv ids (arxiv_ids.py): mutated ids, URLs and free text. Whatever is recognised is canonical.
 - event dates (events.py): any JSON value as a collect or publish event: a request inside the
   documented bounds, or InvalidEvent.
-- the API's date, id, limit, category and source parameters and its cursors (api.py), through the
+- the API's date, id, limit, category and source parameters and its cursors (api/parameters.py), through the
   real resolver with proxy events: a documented status whose error body is the Error schema.
   Cursors are taken from real pages and tampered with, truncated, re-encoded; whatever a cursor
   decodes to must be a key DynamoDB accepts (a Query with any other ExclusiveStartKey is a
@@ -33,22 +33,16 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from openapi_schema_validator import OAS30Validator
 
-from hotpapers.api.endpoints import (
-    _DAY,
-    Api,
-    ApiError,
-    build_app,
-    decode_cursor,
-    encode_cursor,
-    malformed_event,
-    openapi_document,
-)
+from hotpapers.api.endpoints import Api, build_app, openapi_document
+from hotpapers.api.errors import ApiError
+from hotpapers.api.parameters import DAY_FORMAT, decode_cursor, encode_cursor
+from hotpapers.api.proxy_events import malformed_event
 from hotpapers.collect.arxiv import ArxivFeed, parse_feed
 from hotpapers.core.arxiv_ids import OLD_STYLE_ARCHIVES, ArxivRef, extract_refs, normalize_id, ref_from_url
 from hotpapers.core.clock import FakeClock
 from hotpapers.core.events import EARLIEST_DAY, MAX_RANGE_DAYS, InvalidEvent, parse_collect_event, parse_publish_event
 from hotpapers_local.apigw import proxy_event
-from tests.reliability import ledger
+from tests.support import ledger
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 
@@ -375,7 +369,7 @@ def prop_cursors_tampered_are_a_400_or_a_key_dynamodb_takes(case: tuple[str, str
     SEEN[f"cursor {status}"] += 1
     if status == 400:
         assert "cursor" in body["error"]["message"]
-    for field, pattern in (("before", _DAY), ("after", MENTIONS_PATTERN)):
+    for field, pattern in (("before", DAY_FORMAT), ("after", MENTIONS_PATTERN)):
         try:
             value = decode_cursor(cursor, field, pattern)
         except ApiError as error:
@@ -406,7 +400,8 @@ def test_cursors() -> None:
         finding="A forged mentions cursor could hold a lone surrogate or 300 astral characters (1,200 bytes): "
         "sent as ExclusiveStartKey, DynamoDB refuses it (sort keys are UTF-8, at most 1,024 bytes): a 500 in AWS. "
         "moto does not enforce the limit, so the property test is the proof",
-        fix="api.py decode_cursor: the position must encode as UTF-8 in at most 1,024 bytes, or the cursor is a 400",
+        fix="api/parameters.py decode_cursor: the position must encode as UTF-8 in at most 1,024 bytes, "
+        "or the cursor is a 400",
         test=THIS + "test_cursors",
     )
 

@@ -1,6 +1,6 @@
 """Upstream faults, for each source: injected by a misbehaving server on loopback, driven through the real handler.
 
-Every upstream base URL points at `FaultyUpstreams` (tests/reliability/faulty_upstream.py), a proxy in
+Every upstream base URL points at `FaultyUpstreams` (tests/support/faulty_upstreams.py), a proxy in
 front of FakeUpstreams that answers chosen requests of one source with a fault. For each fault:
 
 - once, for every source in the same run: the product retries and the run stores exactly what a
@@ -41,9 +41,9 @@ from hotpapers.publish import handler as publish_handler
 from hotpapers_local.fakes import FakeUpstreams
 from hotpapers_local.provision import TABLE_KEYS, default_template_path, load_template, provision
 from hotpapers_local.sample import synthetic_heavy_day
-from tests.integration.conftest import BSKY
-from tests.reliability import ledger
-from tests.reliability.faulty_upstream import FAULTS, SOURCES, FaultyUpstreams
+from tests.support import ledger
+from tests.support.faulty_upstreams import FAULTS, SOURCES, FaultyUpstreams
+from tests.support.site_stack import BSKY
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 
@@ -146,7 +146,7 @@ FINDINGS: dict[str, list[tuple[str, str]]] = {
         (
             "The upstream timeout was fixed at 20 s with no setting: a hung upstream could only be tested by "
             "waiting 5 x 20 s",
-            "HOTPAPERS_HTTP_TIMEOUT (default 20 s) in settings.py, passed to every HttpClient by wiring.py",
+            "HOTPAPERS_HTTP_TIMEOUT (default 20 s) in settings.py, passed to every HttpClient by collect/handler.py",
         )
     ],
 }

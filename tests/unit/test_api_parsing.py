@@ -12,12 +12,12 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from hotpapers.api.endpoints import (
-    _DAY,
+from hotpapers.api.errors import ApiError
+from hotpapers.api.parameters import (
+    DAY_FORMAT,
     DIGESTS_LIMIT,
     MENTIONS_LIMIT,
     PAPERS_LIMIT,
-    ApiError,
     decode_cursor,
     encode_cursor,
     parse_arxiv_id,
@@ -204,7 +204,7 @@ def test_any_other_limit_is_a_400(bounds: tuple[int, int, int | None], raw: str)
 def test_a_digests_cursor_round_trips(day: date) -> None:
     cursor = encode_cursor({"before": day.isoformat()})
     assert re.fullmatch(r"[A-Za-z0-9_-]+", cursor), "a cursor needs no escaping in a URL"
-    assert decode_cursor(cursor, "before", _DAY) == day.isoformat()
+    assert decode_cursor(cursor, "before", DAY_FORMAT) == day.isoformat()
 
 
 @given(st.sampled_from(["x", "bluesky", "hackernews", "huggingface"]), st.text(min_size=1, max_size=200))
@@ -220,7 +220,7 @@ def test_a_mentions_cursor_round_trips(source: str, post_id: str) -> None:
 
 
 def test_no_cursor_is_the_first_page() -> None:
-    assert decode_cursor(None, "before", _DAY) is None
+    assert decode_cursor(None, "before", DAY_FORMAT) is None
 
 
 json_values = st.recursive(
@@ -249,7 +249,7 @@ json_values = st.recursive(
 @example(b64(b"[" * 2000))  # nested past the JSON parser's recursion limit
 @example(b64(b'{"before":' * 2000))
 def test_any_other_cursor_is_a_400(raw: str) -> None:
-    for field, pattern in (("before", _DAY), ("after", MENTION_CURSOR)):
+    for field, pattern in (("before", DAY_FORMAT), ("after", MENTION_CURSOR)):
         try:
             value = decode_cursor(raw, field, pattern)
         except ApiError as error:

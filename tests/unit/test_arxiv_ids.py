@@ -13,7 +13,7 @@ from hotpapers.core.models import ArxivRef
 
 pytestmark = pytest.mark.unit
 
-# Every URL form UPSTREAMS.md lists, plus the variants people paste (scheme-less,
+# Every URL form docs/upstreams.md lists, plus the variants people paste (scheme-less,
 # trailing slash, query, fragment, .pdf).
 URL_FORMS = [
     "https://arxiv.org/abs/{id}",
@@ -331,7 +331,7 @@ def test_a_post_naming_thousands_of_papers_counts_for_the_first_few_only() -> No
     # A later, higher version of an id already kept still wins.
     again = merge_refs([*refs, type(refs[0])(refs[0].arxiv_id, 3)])
     assert again[0].version == 3 and len(again) == MAX_PAPERS_PER_POST
-    from tests.reliability import ledger
+    from tests.support import ledger
 
     ledger.record(
         "findings",

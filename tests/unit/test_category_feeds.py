@@ -10,8 +10,7 @@ import feedparser
 
 from hotpapers.core.digest import DigestSummary, SummaryPaper
 from hotpapers.publish.site import CATEGORY_FEED_ENTRIES, SiteConfig, render_categories, render_category_feeds
-
-from .site_fixtures import SITE, big_category_summaries, sample_site_digests, scan, summaries_of
+from tests.support.site_data import SITE, big_category_summaries, sample_site_digests, scan, summaries_of
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -10,7 +10,7 @@ import pytest
 from hotpapers.collect.collector import Collector, DayInterrupted
 from hotpapers.core.clock import FakeClock
 from hotpapers.core.store_memory import MemoryStore
-from tests.unit.doubles import FakeArxiv, ListSource, paper, post
+from tests.support.doubles import FakeArxiv, ListSource, paper, post
 
 pytestmark = pytest.mark.unit
 

@@ -8,7 +8,7 @@ For each post in tests/fixtures/hotpapers-posts (the shared fixtures, byte for b
    entries for its papers (`sample.day.dataset_from_post`);
 3. run that input through the real parsers (`sources.x.parse_x_page`, `arxiv.parse_feed`)
    and the collector's item builders (`items.mention_item`, `items.day_paper_item` with
-   `collect._engagement_by_paper`), each observation stamped with the time the post printed
+   `collect.engagement_by_paper`), each observation stamped with the time the post printed
    for its paper's counts;
 4. `ranking.rank_day` with the default (the blog's) rules, then `markdown.render_markdown`;
 5. compare: the order of the papers, each paper's retweets and favorites, and every
@@ -55,7 +55,7 @@ from typing import Any
 import pytest
 
 from hotpapers.collect.arxiv import parse_feed
-from hotpapers.collect.collector import _engagement_by_paper
+from hotpapers.collect.collector import engagement_by_paper
 from hotpapers.collect.sources.x import parse_x_page
 from hotpapers.core.digest import Digest, RankingConfig
 from hotpapers.core.models import Observation, RunRecord
@@ -113,7 +113,7 @@ def rebuild_items(post: HotPapersPost) -> list[dict[str, Any]]:
     papers = {paper.arxiv_id: paper for paper in feed.papers}
     stamps = {paper.arxiv_id: paper.observed_at for paper in post.papers}
     observations = [Observation(p, max(stamps[ref.arxiv_id] for ref in p.papers)) for p in posts]
-    engagement = _engagement_by_paper(observations)
+    engagement = engagement_by_paper(observations)
     items = [day_paper_item(post.day, arxiv_id, papers.get(arxiv_id), engagement[arxiv_id]) for arxiv_id in engagement]
     items += [mention_item(obs, ref.arxiv_id, post.day) for obs in observations for ref in obs.post.papers]
     started = min([post.generated_at, *(obs.observed_at for obs in observations)])

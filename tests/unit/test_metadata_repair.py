@@ -17,7 +17,7 @@ from hotpapers.core.clock import FakeClock
 from hotpapers.core.models import RunRecord
 from hotpapers.core.records import DayPaper
 from hotpapers.core.store_memory import MemoryStore
-from tests.unit.doubles import FakeArxiv, ListSource, paper, post
+from tests.support.doubles import FakeArxiv, ListSource, paper, post
 
 pytestmark = pytest.mark.unit
 

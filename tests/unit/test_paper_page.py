@@ -23,9 +23,8 @@ from hotpapers.publish.site import (
     render_site,
     render_sitemaps,
 )
-from hotpapers.publish.site.chart import BOTTOM, HEIGHT, TOP, _nice_top, score_chart
-
-from .site_fixtures import SITE, by_key, sample_site_digests, scan, summaries_of
+from hotpapers.publish.site.chart import BOTTOM, HEIGHT, TOP, nice_top, score_chart
+from tests.support.site_data import SITE, by_key, sample_site_digests, scan, summaries_of
 
 pytestmark = pytest.mark.unit
 
@@ -91,13 +90,13 @@ def test_the_history_item_lives_in_the_papers_partition() -> None:
     ("highest", "top"), [(0, 4), (1, 4), (5, 8), (60, 80), (100, 100), (301, 400), (1327, 2000), (10047, 20000)]
 )
 def test_the_score_axis_ends_at_a_round_number_above_the_highest_score(highest: int, top: int) -> None:
-    assert _nice_top(highest) == top
+    assert nice_top(highest) == top
 
 
 def test_chart_points_are_placed_by_date_and_score() -> None:
     history = [HistoryEntry(D1, 2, 100), HistoryEntry(date(2021, 5, 30), 1, 300), HistoryEntry(D2, 5, 50)]
     chart = score_chart(history)
-    top = _nice_top(300)
+    top = nice_top(300)
     baseline = HEIGHT - BOTTOM
     span = (D2 - D1).days
     for entry, point in zip(history, chart.points, strict=True):

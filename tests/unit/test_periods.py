@@ -19,8 +19,7 @@ from hotpapers.core.calendar_periods import (
 )
 from hotpapers.core.digest import Digest, RankedPaper, RankingConfig, TopPost
 from hotpapers.core.period_digest import PeriodDigest, build_period_digest, rank_period
-
-from .site_fixtures import sample_digest
+from tests.support.site_data import sample_digest
 
 pytestmark = pytest.mark.unit
 

@@ -15,7 +15,7 @@ from hotpapers.core.store_memory import MemoryStore
 from hotpapers.publish.bucket import SiteBucket
 from hotpapers.publish.publisher import Publisher
 from hotpapers.publish.site import day_page_key, site_config_from_env
-from tests.unit.doubles import FakeArxiv, ListSource, MemoryS3, paper, post
+from tests.support.doubles import FakeArxiv, ListSource, MemoryS3, paper, post
 
 pytestmark = pytest.mark.unit
 

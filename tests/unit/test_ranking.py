@@ -79,10 +79,10 @@ def items_for(
     posts: list[Post], papers: dict[str, Paper | None], seen: datetime = SEEN, run: bool = True
 ) -> list[dict[str, Any]]:
     """The day's items as the collector writes them (engagement sums as collect computes them)."""
-    from hotpapers.collect.collector import _engagement_by_paper
+    from hotpapers.collect.collector import engagement_by_paper
 
     observations = [Observation(p, seen) for p in posts]
-    engagement = _engagement_by_paper(observations)
+    engagement = engagement_by_paper(observations)
     items = [day_paper_item(DAY, arxiv_id, papers.get(arxiv_id), engagement.get(arxiv_id, {})) for arxiv_id in papers]
     items += [mention_item(obs, ref.arxiv_id, DAY) for obs in observations for ref in obs.post.papers]
     if run:

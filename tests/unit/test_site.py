@@ -34,8 +34,7 @@ from hotpapers.publish.site import (
     site_config_from_env,
     stylesheet_key,
 )
-
-from .site_fixtures import (
+from tests.support.site_data import (
     SAMPLE_DAY,
     SITE,
     big_category_summaries,

@@ -30,8 +30,8 @@ from hotpapers.publish.site.math import (
     split_tex,
     tex_markup,
 )
-
-from .site_fixtures import SITE, by_key, sample_digest, sample_papers, scan
+from tests.support.edge_case_digests import FORMULAS
+from tests.support.site_data import SITE, by_key, sample_digest, sample_papers, scan
 
 pytestmark = pytest.mark.unit
 
@@ -265,7 +265,7 @@ def test_a_value_outside_its_pattern_is_left_out(monkeypatch: pytest.MonkeyPatch
     assert formula_markup("a") == '<math><mi>a</mi><mo form="prefix" stretchy="true">(</mo><mspace></mspace></math>'
 
 
-ALLOWED_ATTRIBUTE = re.compile(rf"\s+({'|'.join(site_math._ATTRIBUTES)})=\"[^\"<>&]*\"")
+ALLOWED_ATTRIBUTE = re.compile(rf"\s+({'|'.join(site_math.MATHML_ATTRIBUTES)})=\"[^\"<>&]*\"")
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -278,45 +278,13 @@ ALLOWED_ATTRIBUTE = re.compile(rf"\s+({'|'.join(site_math._ATTRIBUTES)})=\"[^\"<
 def test_any_input_gives_well_formed_whitelisted_markup(text: str) -> None:
     markup = str(tex_markup(text))
     for _closing, name, attributes in TAG.findall(markup):
-        assert name in site_math._ELEMENTS, name
+        assert name in site_math.MATHML_ELEMENTS, name
         assert ALLOWED_ATTRIBUTE.sub("", attributes).strip() == "", attributes
     tree(markup)  # well-formed: every < is a tag of ours, every & an entity
     assert not re.search(r"<(?!/?m|/?none)", markup)
 
 
 # ------------------------------------------------------------------ pages, feeds and exports
-
-
-# Constructs latex2mathml writes for arXiv-style TeX: scripts, fractions, roots, fences, accents,
-# matrices, spaces, fonts, operators with limits, \not, \boxed, and a display formula.
-FORMULAS = (
-    r"$\omega$",
-    r"$10~\rm{fb}^{-1}$",
-    r"$\sqrt{s}=13$",
-    r"$\frac{1}{2}\sqrt[3]{x}$",
-    r"$\left(\frac{a}{b}\right)^{2}$",
-    r"$\hat{x}\,\bar{y}\;\vec{v}\!\tilde{O}(\varepsilon^{-2})$",
-    r"$\begin{pmatrix}a&b\\c&d\end{pmatrix}$",
-    r"$\mathbb{R}^n\mathcal{O}(n\log n)\mathbf{x}\mathrm{d}x$",
-    r"$\sum_{i=1}^{n}x_i^2\lim_{n\to\infty}\int_0^1$",
-    r"$a\not=b\leq c\lesssim d$",
-    r"$\boxed{x}\cancel{y}\overbrace{z}^{3}\underbrace{w}_{4}$",
-    r"$\binom{n}{k}\text{ for all } k\quad\|x\|_2$",
-    r"$\color{red}{x}\textstyle\displaystyle\sum x$",
-    r"$$E=mc^2$$",
-    r"\(x^2\) and \[y_1\]",
-)
-
-
-def formula_digest():
-    """A day whose first paper's title and abstract carry the formulas above (for the Nu checker)."""
-    digest = sample_digest()
-    first = replace(
-        digest.papers[0],
-        title=r"On $\omega$-regular games at $\sqrt{s}=13$ TeV with \textapprox 2\% loss",
-        abstract=" text, ".join(FORMULAS) + r" and $\bertbase$, an unknown macro, and $a unbalanced dollar.",
-    )
-    return replace(digest, papers=(first, *digest.papers[1:]))
 
 
 def test_every_formula_of_the_validator_page_converts() -> None:

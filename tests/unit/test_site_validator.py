@@ -30,10 +30,15 @@ from hotpapers.publish.site import (
     render_period,
     render_site,
 )
-
-from .site_fixtures import SITE, big_category_summaries, empty_digest, sample_site_digests, summaries_of, write_site
-from .test_site_math import formula_digest
-from .test_site_xss import hostile_digest, long_text_digest
+from tests.support.edge_case_digests import formula_digest, hostile_digest, long_text_digest
+from tests.support.site_data import (
+    SITE,
+    big_category_summaries,
+    empty_digest,
+    sample_site_digests,
+    summaries_of,
+    write_site,
+)
 
 pytestmark = pytest.mark.unit
 

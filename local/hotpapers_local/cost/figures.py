@@ -12,7 +12,7 @@ GB = 1024**3
 
 # --- X -------------------------------------------------------------------------------------------------
 # X is pay-per-use: every post a search returns is billed, a post read twice in one UTC day once
-# (shared/docs/UPSTREAMS.md). No price is written in the project's upstream notes: like the README's
+# (docs/upstreams.md). No price is written in the project's upstream notes: like the README's
 # "X's cost" section (branch ops-upstreams), assume 0.005 USD per post read; check your X developer console.
 X_PRICE_PER_POST_USD = 0.005
 # HOTPAPERS_X_MAX_POSTS (posts read per collected day, 0 = no cap); the default the X source documents.

@@ -13,6 +13,7 @@ def _usd(value: float) -> str:
 
 def render(result: Estimate) -> str:
     header = ("service", "item", "usage a month", "price", "USD/month", "always-free", "first year")
+    rows: list[tuple[str, ...]]
     rows = [(line.service, line.item, line.usage, line.price, _usd(line.monthly), _usd(line.always_free),
              _usd(line.first_year)) for line in result.lines]  # fmt: skip
     aws = [result.total(col) for col in ("monthly", "always_free", "first_year")]

@@ -146,7 +146,7 @@ class FakeArxiv:
             f"https://arxiv.org/api/query?search_query={search_query}"
             f"&start={start}&max_results={max_results}&id_list={id_list}"
         )
-        feed_id = base64.b64encode(hashlib.sha1(echo.encode()).digest()).decode().rstrip("=")
+        feed_id = base64.b64encode(hashlib.sha1(echo.encode(), usedforsecurity=False).digest()).decode().rstrip("=")
         parts = [
             FEED_OPEN,
             f"  <id>https://arxiv.org/api/{feed_id}</id>\n",

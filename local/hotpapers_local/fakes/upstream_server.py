@@ -1,7 +1,7 @@
 """The loopback server behind the fakes: it routes each request to its upstream's fake, records it, injects faults.
 
 One small `http.server` answers every upstream the collector talks to, in the
-exact response shapes of the real services (see docs UPSTREAMS.md and the
+exact response shapes of the real services (see docs/upstreams.md and the
 recorded responses under tests/fixtures/); each upstream's routes live in its own
 module (x, bluesky, hackernews, huggingface, arxiv). Point the collector at it with
 `FakeUpstreams.env()` and it runs offline: tests, the demo and the benchmark

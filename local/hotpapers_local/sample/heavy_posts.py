@@ -301,7 +301,7 @@ class HeavyDay:
 
     def huggingface(self, dataset: UpstreamDataset, day: date, papers: list[str]) -> None:
         rng = self.rng
-        items = []
+        items: list[dict[str, Any]] = []
         for arxiv_id in papers:
             listed = _iso_ms(self.moment_ms())
             submitter = f"hf{_random_chars(rng, _TID_ALPHABET, 6)}"

@@ -1,16 +1,14 @@
-"""The JSON API: routes, validation, caching headers and errors, over the Powertools REST resolver.
+"""The JSON API's routes over the Powertools REST resolver: what each answers, its caching headers and ETags.
 
 Every digest route costs at most one DynamoDB request (docs/api.md). Client
 mistakes get a 4xx with {"error": {"code", "message"}}; nothing a client sends
-can produce a 5xx. Validation is done by the typed parsers below rather than
+can produce a 5xx. Validation is done by the typed parsers (api/parameters.py) rather than
 the resolver's pydantic validation (`enable_validation=True`), which adds
 ~90 ms to every cold start, past the API's budget (bench/README.md, docs/api.md).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import re
@@ -18,176 +16,33 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 
+from hotpapers.api.errors import ERROR_CACHE, JSON_TYPE, ApiError, bad_request, error_response
+from hotpapers.api.parameters import (
+    DAY_FORMAT,
+    DIGESTS_LIMIT,
+    MENTIONS_LIMIT,
+    PAPERS_LIMIT,
+    decode_cursor,
+    encode_cursor,
+    parse_arxiv_id,
+    parse_category,
+    parse_day,
+    parse_limit,
+)
+from hotpapers.api.routes import ANSWERED_METHODS, ROUTES, route_of
 from hotpapers.core.calendar_periods import PeriodError, PeriodKind, month_of, parse_period, week_of
 from hotpapers.core.clock import Clock, SystemClock
 from hotpapers.core.source_names import SOURCE_NAMES as SOURCES
 from hotpapers.core.store import Store
 
-JSON_TYPE = "application/json; charset=utf-8"
 LIST_CACHE = "public, max-age=60"
 RECENT_CACHE = "public, max-age=300"
 # A day this old is not collected again by the schedule, so its digest is final.
 PAST_DAY_AGE = timedelta(days=8)
 PAST_CACHE = "public, max-age=31536000, immutable"
-ERROR_CACHE = "no-store"
-DIGESTS_LIMIT = (1, 100, 20)  # min, max, default
-MENTIONS_LIMIT = (1, 100, 50)
-PAPERS_LIMIT = (1, 1000, None)
-_CATEGORY = re.compile(r"^[A-Za-z-]+(\.[A-Za-z-]+)?$")
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
-_LIMIT = re.compile(r"[0-9]{1,4}\Z")
-MAX_CURSOR = 4096  # characters: a cursor this API issues is far shorter
-MAX_SORT_KEY_BYTES = 1024  # DynamoDB's limit on a sort key value
-
-# Every route, as (regex over the path, its OpenAPI template): for 405 versus 404.
-ROUTES = [
-    (re.compile(r"^/digests$"), "/digests"),
-    (re.compile(r"^/digests/latest$"), "/digests/latest"),
-    (re.compile(r"^/digests/[^/]+$"), "/digests/{date}"),
-    (re.compile(r"^/papers/[^/]+$"), "/papers/{arxiv_id}"),
-    (re.compile(r"^/papers/[^/]+/mentions$"), "/papers/{arxiv_id}/mentions"),
-    (re.compile(r"^/papers/[^/]+/[^/]+$"), "/papers/{arxiv_id}"),
-    (re.compile(r"^/papers/[^/]+/[^/]+/mentions$"), "/papers/{arxiv_id}/mentions"),
-    (re.compile(r"^/weeks/[^/]+$"), "/weeks/{week}"),
-    (re.compile(r"^/months/[^/]+$"), "/months/{month}"),
-    (re.compile(r"^/openapi\.json$"), "/openapi.json"),
-]
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, cache: str = ERROR_CACHE) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.cache = status, code, message, cache
-
-
-def bad_request(message: str) -> ApiError:
-    return ApiError(400, "bad_request", message)
-
-
-# ---------------------------------------------------------------- parsing of what clients send
-
-
-def parse_day(value: str) -> date:
-    if not _DAY.match(value):
-        raise bad_request(f"date must be YYYY-MM-DD, got {value[:40]!r}")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise bad_request(f"{value!r} is not a calendar date") from None
-
-
-def parse_arxiv_id(raw: str) -> str:
-    """New- or old-style, with or without a version; an old-style slash raw or as %2F."""
-    from hotpapers.core.arxiv_ids import (
-        normalize_id,  # only the paper routes parse ids: keep it off the digest cold path
-    )
-
-    candidate = unquote(raw).strip()
-    ref = normalize_id(candidate)
-    if ref is None:
-        raise bad_request(
-            f"{candidate[:60]!r} is not an arXiv id (expected e.g. 2105.14103, 2105.14103v2 or hep-th/9901001)"
-        )
-    return ref.arxiv_id
-
-
-def parse_limit(params: dict[str, str], bounds: tuple[int, int, int | None]) -> int | None:
-    low, high, default = bounds
-    raw = params.get("limit")
-    if raw is None:
-        return default
-    if not _LIMIT.match(raw) or not low <= int(raw) <= high:
-        raise bad_request(f"limit must be a whole number from {low} to {high}, got {raw[:20]!r}")
-    return int(raw)
-
-
-def encode_cursor(position: dict[str, str]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(position, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def decode_cursor(raw: str | None, field: str, pattern: re.Pattern[str]) -> str | None:
-    """The position a cursor this API issued holds; anything else is a 400."""
-    if raw is None:
-        return None
-    try:
-        if len(raw) > MAX_CURSOR:
-            raise ValueError("too long")
-        padded = raw + "=" * (-len(raw) % 4)
-        position = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, UnicodeError, binascii.Error, RecursionError):
-        position = None
-    value = position.get(field) if isinstance(position, dict) else None
-    if not isinstance(value, str) or not pattern.match(value) or not _is_key(value):
-        raise bad_request("cursor is not one this API issued; use next_cursor from the previous page")
-    return value
-
-
-def _is_key(value: str) -> bool:
-    """Whether DynamoDB takes `value` as a sort key: UTF-8 (JSON can spell a lone surrogate, "\\ud800"),
-    at most 1024 bytes. A forged cursor past either went out as ExclusiveStartKey: a ValidationException, a 500."""
-    try:
-        return len(value.encode("utf-8")) <= MAX_SORT_KEY_BYTES
-    except UnicodeEncodeError:
-        return False
-
-
-# ---------------------------------------------------------------- the event itself
-
-# API Gateway never sends a malformed proxy event, but a test, a console "Test" button or a wrong
-# integration can; Powertools' resolver then raised (KeyError, TypeError: a 502 in AWS) instead of
-# answering. The request is refused with a 400 in the Error shape, before any route runs.
-MAX_EVENT_BYTES = 256 * 1024  # every field of a GET request we answer fits easily; a bigger body is refused
-_STRING_MAPS = ("headers", "queryStringParameters", "pathParameters", "stageVariables")
-_LIST_MAPS = ("multiValueHeaders", "multiValueQueryStringParameters")
-
-
-def malformed_event(event: Any) -> str | None:
-    """Why `event` is not an API Gateway (REST, proxy) event this API can read, or None when it is."""
-    if not isinstance(event, dict):
-        kind = "null" if event is None else type(event).__name__
-        return f"expected an API Gateway proxy event (a JSON object), got {kind}"
-    for key in ("httpMethod", "path"):
-        if not isinstance(event.get(key), str) or not event[key]:
-            return f'the event has no "{key}" string'
-    for key in _STRING_MAPS:
-        value = event.get(key)
-        if value is not None and not (
-            isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
-        ):
-            return f'"{key}" must be null or an object of strings'
-    for key in _LIST_MAPS:
-        value = event.get(key)
-        if value is not None and not (
-            isinstance(value, dict)
-            and all(
-                isinstance(k, str) and isinstance(v, list) and all(isinstance(item, str) for item in v)
-                for k, v in value.items()
-            )
-        ):
-            return f'"{key}" must be null or an object of lists of strings'
-    if event.get("requestContext") is not None and not isinstance(event["requestContext"], dict):
-        return '"requestContext" must be an object'
-    if event.get("body") is not None and not isinstance(event["body"], str):
-        return '"body" must be null or a string'
-    if event.get("isBase64Encoded") is not None and not isinstance(event["isBase64Encoded"], bool):
-        return '"isBase64Encoded" must be a boolean'
-    if len((event.get("body") or "").encode("utf-8", "surrogatepass")) > MAX_EVENT_BYTES:
-        return f"the request body is over {MAX_EVENT_BYTES} bytes; this API takes no body"
-    return None
-
-
-def bad_event_response(reason: str) -> dict[str, Any]:
-    """The proxy response for an event `malformed_event` refused: a 400 with the Error body."""
-    return {
-        "statusCode": 400,
-        "headers": {"Content-Type": JSON_TYPE, "Cache-Control": ERROR_CACHE, "Access-Control-Allow-Origin": "*"},
-        "body": json.dumps({"error": {"code": "bad_request", "message": reason}}, ensure_ascii=False),
-        "isBase64Encoded": False,
-    }
 
 
 # ---------------------------------------------------------------- responses
@@ -214,7 +69,7 @@ class Api:
     # need the ranking code, so the digest routes' cold start does not import it.
     weights: dict[str, float] | None = None
 
-    def json(self, app: APIGatewayRestResolver, payload: Any | bytes, cache: str, status: int = 200) -> Response:
+    def json(self, app: APIGatewayRestResolver, payload: Any | bytes, cache: str, status: int = 200) -> Response[str]:
         body = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode("utf-8")
         etag = etag_of(body)
         headers = {"Cache-Control": cache, "ETag": etag}
@@ -224,10 +79,10 @@ class Api:
 
     # ---- digests
 
-    def digests(self, app: APIGatewayRestResolver) -> Response:
+    def digests(self, app: APIGatewayRestResolver) -> Response[str]:
         params = app.current_event.query_string_parameters or {}
         limit = parse_limit(params, DIGESTS_LIMIT) or DIGESTS_LIMIT[2]
-        raw_before = decode_cursor(params.get("cursor"), "before", _DAY)
+        raw_before = decode_cursor(params.get("cursor"), "before", DAY_FORMAT)
         try:
             before = date.fromisoformat(raw_before) if raw_before else None
         except ValueError:
@@ -252,14 +107,14 @@ class Api:
         }
         return self.json(app, payload, LIST_CACHE)
 
-    def latest(self, app: APIGatewayRestResolver) -> Response:
+    def latest(self, app: APIGatewayRestResolver) -> Response[str]:
         filters = _paper_filters(app)
         body = self.store_factory().latest_digest_json()
         if body is None:
             raise ApiError(404, "not_found", "no digest has been published yet", LIST_CACHE)
         return self.json(app, _filtered(body, *filters), LIST_CACHE)
 
-    def digest(self, app: APIGatewayRestResolver, raw_day: str) -> Response:
+    def digest(self, app: APIGatewayRestResolver, raw_day: str) -> Response[str]:
         day = parse_day(raw_day)
         filters = _paper_filters(app)  # a malformed filter is a 400 before any read
         body = self.store_factory().digest_json(day)
@@ -268,7 +123,7 @@ class Api:
         final = day <= self.clock.now().date() - PAST_DAY_AGE
         return self.json(app, _filtered(body, *filters), PAST_CACHE if final else RECENT_CACHE)
 
-    def period(self, app: APIGatewayRestResolver, kind: PeriodKind, raw: str) -> Response:
+    def period(self, app: APIGatewayRestResolver, kind: PeriodKind, raw: str) -> Response[str]:
         """A week's or a month's digest: the day's shape and rules. Closed (its last day past
         PAST_DAY_AGE) it is final and cached for good; the open one for RECENT_CACHE."""
         try:
@@ -284,7 +139,7 @@ class Api:
 
     # ---- papers
 
-    def paper(self, app: APIGatewayRestResolver, raw_id: str) -> Response:
+    def paper(self, app: APIGatewayRestResolver, raw_id: str) -> Response[str]:
         from hotpapers.core.scoring import ranking_config_from_env, raw_score, weighted_score
 
         if self.weights is None:
@@ -315,7 +170,7 @@ class Api:
         }
         return self.json(app, payload, RECENT_CACHE)
 
-    def mentions(self, app: APIGatewayRestResolver, raw_id: str) -> Response:
+    def mentions(self, app: APIGatewayRestResolver, raw_id: str) -> Response[str]:
         arxiv_id = parse_arxiv_id(raw_id)
         params = app.current_event.query_string_parameters or {}
         source = params.get("source")
@@ -348,16 +203,13 @@ def _periods_of(day: str) -> dict[str, str]:
 
 def _paper_filters(app: APIGatewayRestResolver) -> tuple[str | None, int | None]:
     params = app.current_event.query_string_parameters or {}
-    category = params.get("category")
-    if category is not None and not _CATEGORY.match(category):
-        raise bad_request(f"category must look like cs.LG or hep-th, got {category[:40]!r}")
-    return category, parse_limit(params, PAPERS_LIMIT)
+    return parse_category(params.get("category")), parse_limit(params, PAPERS_LIMIT)
 
 
 def _filtered(body: bytes, category: str | None, limit: int | None) -> bytes | dict[str, Any]:
     if category is None and limit is None:
         return body  # the stored document as it is: no parse, no re-serialisation
-    document = json.loads(body)
+    document: dict[str, Any] = json.loads(body)
     papers = document["papers"]
     if category is not None:
         papers = [paper for paper in papers if category in paper["categories"]]
@@ -388,44 +240,45 @@ def _mention(item: dict[str, Any]) -> dict[str, Any]:
 
 def build_app(api: Api) -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(cors=CORSConfig(allow_origin="*", allow_headers=["If-None-Match"], max_age=600))
-    methods = ["GET", "HEAD"]
 
-    app.route("/digests", method=methods)(lambda: api.digests(app))
-    app.route("/digests/latest", method=methods)(lambda: api.latest(app))
-    app.route("/digests/<day>", method=methods)(lambda day: api.digest(app, day))
-    app.route("/papers/<arxiv_id>/mentions", method=methods)(lambda arxiv_id: api.mentions(app, arxiv_id))
-    app.route("/papers/<archive>/<number>/mentions", method=methods)(
-        lambda archive, number: api.mentions(app, f"{archive}/{number}")
-    )
-    app.route("/papers/<arxiv_id>", method=methods)(lambda arxiv_id: api.paper(app, arxiv_id))
-    app.route("/papers/<archive>/<number>", method=methods)(
-        lambda archive, number: api.paper(app, f"{archive}/{number}")
-    )
-    app.route("/weeks/<week>", method=methods)(lambda week: api.period(app, "week", week))
-    app.route("/months/<month>", method=methods)(lambda month: api.period(app, "month", month))
-    app.route("/openapi.json", method=methods)(lambda: api.json(app, openapi_document(), "public, max-age=3600"))
+    def arxiv_id(params: dict[str, str]) -> str:
+        """The id from a paper route: an old-style one arrives as two segments (hep-th, 9901001)."""
+        return f"{params['arxiv_id']}/{params['number']}" if "number" in params else params["arxiv_id"]
 
-    @app.exception_handler(ApiError)
-    def _api_error(error: ApiError) -> Response:
-        return _error_response(error.status, error.code, error.message, error.cache)
+    operations: dict[str, Callable[[dict[str, str]], Response[str]]] = {
+        "listDigests": lambda params: api.digests(app),
+        "getLatestDigest": lambda params: api.latest(app),
+        "getDigest": lambda params: api.digest(app, params["date"]),
+        "getPaper": lambda params: api.paper(app, arxiv_id(params)),
+        "getPaperMentions": lambda params: api.mentions(app, arxiv_id(params)),
+        "getWeek": lambda params: api.period(app, "week", params["week"]),
+        "getMonth": lambda params: api.period(app, "month", params["month"]),
+        "getOpenApi": lambda params: api.json(app, openapi_document(), "public, max-age=3600"),
+    }
+    for route in ROUTES:  # in the table's order: the resolver takes the first route that matches
+        operation = operations[route.operation_id]
+        # The resolver passes the path parameters as keyword arguments.
+        app.route(route.resolver_path, method=list(ANSWERED_METHODS))(
+            lambda operation=operation, **params: operation(params)
+        )
 
-    @app.not_found
-    def _not_found(_: Exception) -> Response:
+    def api_error(error: ApiError) -> Response[str]:
+        return error_response(error.status, error.code, error.message, error.cache)
+
+    def not_found(_: Exception) -> Response[str]:
         path = app.current_event.path
-        if any(pattern.match(path) for pattern, _template in ROUTES):
-            response = _error_response(
+        if route_of(path) is not None:
+            response = error_response(
                 405, "method_not_allowed", f"{app.current_event.http_method} is not allowed here; use GET", ERROR_CACHE
             )
-            response.headers["Allow"] = "GET, HEAD, OPTIONS"
+            response.headers["Allow"] = ", ".join((*ANSWERED_METHODS, "OPTIONS"))
             return response
-        return _error_response(404, "not_found", f"no such route: {path[:100]}", ERROR_CACHE)
+        return error_response(404, "not_found", f"no such route: {path[:100]}", ERROR_CACHE)
 
+    # Registered by call, not as decorators: Powertools' decorators are untyped, and would make these untyped.
+    app.exception_handler(ApiError)(api_error)
+    app.not_found(not_found)
     return app
-
-
-def _error_response(status: int, code: str, message: str, cache: str) -> Response:
-    body = json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False)
-    return Response(status, JSON_TYPE, body, {"Cache-Control": cache})
 
 
 def openapi_document() -> dict[str, Any]:

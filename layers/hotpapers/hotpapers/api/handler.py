@@ -16,7 +16,7 @@ def app() -> APIGatewayRestResolver:
 
 
 def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from hotpapers.api.endpoints import bad_event_response, malformed_event
+    from hotpapers.api.proxy_events import bad_event_response, malformed_event
 
     reason = malformed_event(event)  # the resolver raises on these: answer them with a 400 instead
     if reason is not None:

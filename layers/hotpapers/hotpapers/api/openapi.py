@@ -1,255 +1,24 @@
-"""The API's OpenAPI 3 document, served at /openapi.json.
+"""The API's OpenAPI 3 document, served at /openapi.json: its paths, parameters and links.
 
-It is kept beside the routes (api.py) and proven against them: the contract
-tests validate every response the handler gives against these schemas, and
-schemathesis fuzzes the local server from this document in CI.
+It is kept beside the routes (api/endpoints.py) and proven against them: the contract
+tests validate every response the handler gives against the schemas (api/openapi_schemas.py),
+and schemathesis fuzzes the local server from this document in CI.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from hotpapers.api.openapi_schemas import DATE, SCHEMAS, SOURCES, STRING, schema_ref
+from hotpapers.api.routes import ROUTES
 from hotpapers.core.calendar_periods import MONTH_PATTERN, WEEK_PATTERN
-from hotpapers.core.source_names import SOURCE_NAMES
 
-SOURCES = list(SOURCE_NAMES)
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _object(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "object", "required": required, "properties": properties}
-
-
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    return {**schema, "nullable": True}
-
-
-STRING = {"type": "string"}
-INTEGER = {"type": "integer"}
-DATE = {"type": "string", "format": "date"}
-DATETIME = {"type": "string", "format": "date-time"}
-COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
 DIGEST_LIMIT = {
     "name": "limit",
     "in": "query",
     "required": False,
     "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
 }
-
-SCHEMAS: dict[str, Any] = {
-    "Error": _object(["error"], {"error": _object(["code", "message"], {"code": STRING, "message": STRING})}),
-    "TextEntity": _object(
-        ["kind", "start", "end"],
-        {
-            "kind": {"type": "string", "enum": ["url", "mention", "hashtag"]},
-            "start": INTEGER,
-            "end": INTEGER,
-            "url": STRING,
-            "expanded_url": STRING,
-            "display_url": STRING,
-            "username": STRING,
-            "tag": STRING,
-        },
-    ),
-    "TopPost": _object(
-        [
-            "source",
-            "post_id",
-            "url",
-            "author_name",
-            "author_handle",
-            "text",
-            "created_at",
-            "metrics",
-            "score",
-        ],
-        {
-            "source": {"type": "string", "enum": SOURCES},
-            "post_id": STRING,
-            "url": STRING,
-            "author_name": STRING,
-            "author_handle": STRING,
-            "text": STRING,
-            "created_at": DATETIME,
-            "kind": STRING,
-            "metrics": COUNTS,
-            "score": INTEGER,
-            "lang": _nullable(STRING),
-            "entities": {"type": "array", "items": _ref("TextEntity")},
-        },
-    ),
-    "Engagement": {
-        "description": "Per source: posts, the sum of each metric (x: retweets, likes, quotes, replies), score.",
-        "type": "object",
-        "additionalProperties": COUNTS,
-    },
-    "DigestPaper": _object(
-        [
-            "rank",
-            "arxiv_id",
-            "title",
-            "authors",
-            "categories",
-            "abs_url",
-            "pdf_url",
-            "score",
-            "engagement",
-            "top_posts",
-        ],
-        {
-            "rank": {"type": "integer", "minimum": 1},
-            "arxiv_id": STRING,
-            "version": INTEGER,
-            "title": STRING,
-            "authors": {"type": "array", "items": STRING},
-            "categories": {"type": "array", "items": STRING},
-            "primary_category": _nullable(STRING),
-            "abstract": STRING,
-            "abs_url": STRING,
-            "pdf_url": STRING,
-            "published": DATETIME,
-            "score": INTEGER,
-            "engagement": _ref("Engagement"),
-            "top_posts": {"type": "array", "items": _ref("TopPost")},
-            "as_of": _nullable(DATETIME),
-            "comment": _nullable(STRING),
-            "journal_ref": _nullable(STRING),
-            "doi": _nullable(STRING),
-        },
-    ),  # fmt: skip
-    "Digest": _object(
-        ["day", "candidates", "papers"],
-        {
-            "day": DATE,
-            "as_of": _nullable(DATETIME),
-            "candidates": INTEGER,
-            "config": {"type": "object"},
-            "papers": {"type": "array", "items": _ref("DigestPaper")},
-        },
-    ),
-    "DigestList": _object(
-        ["digests", "next_cursor"],
-        {
-            "digests": {
-                "type": "array",
-                "items": _object(
-                    ["date", "papers", "candidates", "top"],
-                    {
-                        "date": DATE,
-                        "papers": INTEGER,
-                        "candidates": INTEGER,
-                        "as_of": _nullable(DATETIME),
-                        "week": {"type": "string", "pattern": WEEK_PATTERN},
-                        "month": {"type": "string", "pattern": MONTH_PATTERN},
-                        "top": {
-                            "type": "array",
-                            "items": _object(
-                                ["rank", "arxiv_id", "title", "score"],
-                                {"rank": INTEGER, "arxiv_id": STRING, "title": STRING, "score": INTEGER},
-                            ),
-                        },
-                    },
-                ),
-            },
-            "next_cursor": _nullable(STRING),
-        },
-    ),
-    "Paper": _object(
-        ["arxiv_id", "metadata", "days", "mentions", "history"],
-        {
-            "arxiv_id": STRING,
-            "metadata": _nullable(
-                {
-                    "type": "object",
-                    "properties": {
-                        "version": INTEGER,
-                        "title": STRING,
-                        "authors": {"type": "array", "items": STRING},
-                        "categories": {"type": "array", "items": STRING},
-                        "primary_category": _nullable(STRING),
-                        "abstract": _nullable(STRING),
-                        "abs_url": STRING,
-                        "pdf_url": _nullable(STRING),
-                        "published": DATETIME,
-                        "updated": DATETIME,
-                        "comment": _nullable(STRING),
-                        "journal_ref": _nullable(STRING),
-                        "doi": _nullable(STRING),
-                    },
-                }
-            ),
-            "days": {
-                "type": "array",
-                "items": _object(
-                    ["date", "score", "engagement"], {"date": DATE, "score": INTEGER, "engagement": _ref("Engagement")}
-                ),
-            },
-            "mentions": _object(["total", "by_source"], {"total": INTEGER, "by_source": COUNTS}),
-            "history": {
-                "type": "array",
-                "description": "Every day the paper entered a digest, oldest first, with its rank and score that day "
-                "([] when it never did)",
-                "items": _object(["date", "rank", "score"], {"date": DATE, "rank": INTEGER, "score": INTEGER}),
-            },
-        },
-    ),
-    "MentionList": _object(
-        ["arxiv_id", "mentions", "next_cursor"],
-        {
-            "arxiv_id": STRING,
-            "mentions": {
-                "type": "array",
-                "items": _object(
-                    ["source", "post_id", "url", "created_at", "metrics", "day"],
-                    {
-                        "source": {"type": "string", "enum": SOURCES},
-                        "post_id": STRING,
-                        "url": STRING,
-                        "author_name": _nullable(STRING),
-                        "author_handle": _nullable(STRING),
-                        "text": _nullable(STRING),
-                        "created_at": DATETIME,
-                        "kind": _nullable(STRING),
-                        "metrics": COUNTS,
-                        "observed_at": DATETIME,
-                        "day": DATE,
-                    },
-                ),
-            },
-            "next_cursor": _nullable(STRING),
-        },
-    ),
-}
-
-
-# A week's or month's digest: a day's document (without `day`) plus the period, its days, and
-# where each paper stood on each of them.
-_PERIOD_DAY = _object(
-    ["date", "rank", "score"], {"date": DATE, "rank": {"type": "integer", "minimum": 1}, "score": INTEGER}
-)
-SCHEMAS["PeriodPaper"] = {
-    **SCHEMAS["DigestPaper"],
-    "description": "A paper of the period: score is the sum of its daily scores; engagement summed; top posts merged.",
-    "required": [*SCHEMAS["DigestPaper"]["required"], "days"],
-    "properties": {**SCHEMAS["DigestPaper"]["properties"], "days": {"type": "array", "items": _PERIOD_DAY}},
-}
-SCHEMAS["PeriodDigest"] = _object(
-    ["period", "kind", "from", "to", "days", "candidates", "papers"],
-    {
-        "period": STRING,
-        "kind": {"type": "string", "enum": ["week", "month"]},
-        "from": DATE,
-        "to": DATE,
-        "days": {"type": "array", "items": DATE},
-        "as_of": _nullable(DATETIME),
-        "candidates": INTEGER,
-        "config": {"type": "object"},
-        "papers": {"type": "array", "items": _ref("PeriodPaper")},
-    },
-)
 
 
 def _json(schema_name: str, description: str) -> dict[str, Any]:
@@ -259,12 +28,12 @@ def _json(schema_name: str, description: str) -> dict[str, Any]:
             "ETag": {"schema": STRING},
             "Cache-Control": {"schema": STRING},
         },
-        "content": {"application/json": {"schema": _ref(schema_name)}},
+        "content": {"application/json": {"schema": schema_ref(schema_name)}},
     }
 
 
 def _error(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
+    return {"description": description, "content": {"application/json": {"schema": schema_ref("Error")}}}
 
 
 NOT_MODIFIED = {"description": "Not modified: the If-None-Match ETag still holds"}
@@ -359,6 +128,111 @@ DIGEST_LINKS = {
 }
 
 
+# Each operation's path item, by operationId; the route table (api/routes.py) says under which path.
+_PATH_ITEMS: list[dict[str, Any]] = [
+    _get(
+        "listDigests",
+        "Days that have a digest, newest first",
+        [LIMIT, CURSOR],
+        _json("DigestList", "A page of days"),
+        400,
+        links={
+            "NewestDigest": _link("getDigest", "The newest day of the page", date="$response.body#/digests/0/date"),
+            "SecondDigest": _link("getDigest", "The second day of the page", date="$response.body#/digests/1/date"),
+            "NewestTopPaper": _link(
+                "getPaper", "The newest day's top paper", arxiv_id="$response.body#/digests/0/top/0/arxiv_id"
+            ),
+            "SecondTopPaper": _link(
+                "getPaper", "The second day's top paper", arxiv_id="$response.body#/digests/1/top/0/arxiv_id"
+            ),
+            "NextPage": _link("listDigests", "The next page", cursor="$response.body#/next_cursor"),
+            "NewestWeek": _link("getWeek", "The newest day's week", week="$response.body#/digests/0/week"),
+            "NewestMonth": _link("getMonth", "The newest day's month", month="$response.body#/digests/0/month"),
+        },
+    ),
+    _get(
+        "getLatestDigest",
+        "The newest day's digest",
+        [
+            {"name": "category", "in": "query", "required": False, "schema": STRING},
+            DIGEST_LIMIT,
+        ],
+        _json("Digest", "The digest"),
+        400,
+        404,
+        links={**DIGEST_LINKS, "SameDay": _link("getDigest", "This day by its date", date="$response.body#/day")},
+    ),
+    _get(
+        "getDigest",
+        "One day's ranked papers",
+        [
+            {"name": "date", "in": "path", "required": True, "schema": DATE},
+            {
+                "name": "category",
+                "in": "query",
+                "required": False,
+                "description": "primary or any category, e.g. cs.LG",
+                "schema": STRING,
+            },
+            DIGEST_LIMIT,
+        ],
+        _json("Digest", "The digest"),
+        400,
+        404,
+        links=DIGEST_LINKS,
+    ),
+    _get(
+        "getPaper",
+        "A paper's metadata, its score on every day it appeared, its mentions by source, its digest history",
+        [ARXIV_ID],
+        _json("Paper", "The paper"),
+        400,
+        404,
+        links={
+            "Mentions": _link("getPaperMentions", "This paper's mentions", arxiv_id="$response.body#/arxiv_id"),
+            "FirstDay": _link("getDigest", "The first day it was ranked", date="$response.body#/days/0/date"),
+        },
+    ),
+    _get(
+        "getPaperMentions",
+        "A paper's mentions, page by page",
+        [
+            ARXIV_ID,
+            {"name": "source", "in": "query", "required": False, "schema": {"type": "string", "enum": SOURCES}},
+            LIMIT,
+            CURSOR,
+        ],
+        _json("MentionList", "A page of mentions"),
+        400,
+        links={
+            "NextPage": _link(
+                "getPaperMentions",
+                "The next page",
+                arxiv_id="$response.body#/arxiv_id",
+                cursor="$response.body#/next_cursor",
+            ),
+            "Paper": _link("getPaper", "The paper", arxiv_id="$response.body#/arxiv_id"),
+            "MentionDay": _link("getDigest", "The day of the first mention", date="$response.body#/mentions/0/day"),
+        },
+    ),
+    _period_operation("week", WEEK),
+    _period_operation("month", MONTH),
+    {
+        "get": {
+            "operationId": "getOpenApi",
+            "summary": "This document",
+            "responses": {
+                "200": {
+                    "description": "OpenAPI 3",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
+                "304": NOT_MODIFIED,
+            },
+        }
+    },
+]  # fmt: skip
+OPERATIONS = {item["get"]["operationId"]: item for item in _PATH_ITEMS}
+
 OPENAPI: dict[str, Any] = {
     "openapi": "3.0.3",
     "info": {
@@ -367,107 +241,6 @@ OPENAPI: dict[str, Any] = {
         "description": "The daily digests of the arXiv papers people are talking about, as JSON. "
         'Errors are {"error": {"code", "message"}}; every response has an ETag and Cache-Control.',
     },
-    "paths": {
-        "/digests": _get(
-            "listDigests",
-            "Days that have a digest, newest first",
-            [LIMIT, CURSOR],
-            _json("DigestList", "A page of days"),
-            400,
-            links={
-                "NewestDigest": _link("getDigest", "The newest day of the page", date="$response.body#/digests/0/date"),
-                "SecondDigest": _link("getDigest", "The second day of the page", date="$response.body#/digests/1/date"),
-                "NewestTopPaper": _link(
-                    "getPaper", "The newest day's top paper", arxiv_id="$response.body#/digests/0/top/0/arxiv_id"
-                ),
-                "SecondTopPaper": _link(
-                    "getPaper", "The second day's top paper", arxiv_id="$response.body#/digests/1/top/0/arxiv_id"
-                ),
-                "NextPage": _link("listDigests", "The next page", cursor="$response.body#/next_cursor"),
-                "NewestWeek": _link("getWeek", "The newest day's week", week="$response.body#/digests/0/week"),
-                "NewestMonth": _link("getMonth", "The newest day's month", month="$response.body#/digests/0/month"),
-            },
-        ),
-        "/digests/latest": _get(
-            "getLatestDigest",
-            "The newest day's digest",
-            [
-                {"name": "category", "in": "query", "required": False, "schema": STRING},
-                DIGEST_LIMIT,
-            ],
-            _json("Digest", "The digest"),
-            400,
-            404,
-            links={**DIGEST_LINKS, "SameDay": _link("getDigest", "This day by its date", date="$response.body#/day")},
-        ),
-        "/digests/{date}": _get(
-            "getDigest",
-            "One day's ranked papers",
-            [
-                {"name": "date", "in": "path", "required": True, "schema": DATE},
-                {
-                    "name": "category",
-                    "in": "query",
-                    "required": False,
-                    "description": "primary or any category, e.g. cs.LG",
-                    "schema": STRING,
-                },
-                DIGEST_LIMIT,
-            ],
-            _json("Digest", "The digest"),
-            400,
-            404,
-            links=DIGEST_LINKS,
-        ),
-        "/papers/{arxiv_id}": _get(
-            "getPaper",
-            "A paper's metadata, its score on every day it appeared, its mentions by source, its digest history",
-            [ARXIV_ID],
-            _json("Paper", "The paper"),
-            400,
-            404,
-            links={
-                "Mentions": _link("getPaperMentions", "This paper's mentions", arxiv_id="$response.body#/arxiv_id"),
-                "FirstDay": _link("getDigest", "The first day it was ranked", date="$response.body#/days/0/date"),
-            },
-        ),
-        "/papers/{arxiv_id}/mentions": _get(
-            "getPaperMentions",
-            "A paper's mentions, page by page",
-            [
-                ARXIV_ID,
-                {"name": "source", "in": "query", "required": False, "schema": {"type": "string", "enum": SOURCES}},
-                LIMIT,
-                CURSOR,
-            ],
-            _json("MentionList", "A page of mentions"),
-            400,
-            links={
-                "NextPage": _link(
-                    "getPaperMentions",
-                    "The next page",
-                    arxiv_id="$response.body#/arxiv_id",
-                    cursor="$response.body#/next_cursor",
-                ),
-                "Paper": _link("getPaper", "The paper", arxiv_id="$response.body#/arxiv_id"),
-                "MentionDay": _link("getDigest", "The day of the first mention", date="$response.body#/mentions/0/day"),
-            },
-        ),
-        "/weeks/{week}": _period_operation("week", WEEK),
-        "/months/{month}": _period_operation("month", MONTH),
-        "/openapi.json": {
-            "get": {
-                "operationId": "getOpenApi",
-                "summary": "This document",
-                "responses": {
-                    "200": {
-                        "description": "OpenAPI 3",
-                        "content": {"application/json": {"schema": {"type": "object"}}},
-                    },
-                    "304": NOT_MODIFIED,
-                },
-            }
-        },
-    },  # fmt: skip
+    "paths": {route.documented_as: OPERATIONS[route.operation_id] for route in ROUTES},
     "components": {"schemas": SCHEMAS},
 }

@@ -1,7 +1,7 @@
 """Collect one UTC day: posts from every enabled source, arXiv metadata, one idempotent write.
 
 The work function takes its dependencies (sources, arXiv client, store, bus,
-clock) as arguments; `wiring.build_collector` assembles the real ones.
+clock) as arguments; `collect.handler.build_collector` assembles the real ones.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ class Collector:
         # never deleted and ranking counts them all, so the day items stay consistent with them.
         if stored is None:
             stored = self._stored_observations(day)
-        engagement = _engagement_by_paper({**stored, **observations}.values())
+        engagement = engagement_by_paper({**stored, **observations}.values())
         records: list[CollectedRecord] = [FetchedPaper(paper, run.started_at) for paper in papers.fresh.values()]
         records += [DayPaper(day, arxiv_id, papers.known.get(arxiv_id), engagement[arxiv_id]) for arxiv_id in refs]
         records += _mentions(observations.values(), day)
@@ -259,7 +259,7 @@ def _latest_versions(posts: Iterable[Post]) -> dict[str, ArxivRef]:
     return dict(sorted(refs.items()))
 
 
-def _engagement_by_paper(observations: Iterable[Observation]) -> dict[str, dict[str, dict[str, int]]]:
+def engagement_by_paper(observations: Iterable[Observation]) -> dict[str, dict[str, dict[str, int]]]:
     """Per paper and source: how many posts, and the sum of each metric over them."""
     totals: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     for obs in observations:

@@ -79,39 +79,47 @@ def _handle_queue(
     A malformed body is one too: it can never succeed, and the dead-letter queue is where an operator
     sees it. After the first failure the rest of the batch is not started: in a FIFO message group, a
     later day must not be deleted while an earlier one is still to come back (AWS's rule for FIFO batches).
+    Powertools' SqsFifoPartialProcessor applies that rule and builds the partial batch response.
     """
+    from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
     from hotpapers.collect.collector import DayInterrupted, summarize
-    from hotpapers.core.events import parse_collect_record
+    from hotpapers.core.events import SqsRecord, parse_collect_record
 
     with logged_rejection("collect"):
-        records = sqs_records(event)
+        sqs_records(event)  # a broken envelope is refused whole: it has no message id to report a failure under
     settings = settings or Settings.from_env()
-    failures: list[str] = []
     runs: list[RunRecord] = []
-    for record in records:
-        if failures:
-            failures.append(record.message_id)
-            continue
+
+    def collect_day(record: SQSRecord) -> None:
+        """Collect the day `record` names; raising makes it (and every later record) a batch item failure."""
         try:
-            request = parse_collect_record(record, today=clock.now().date())
+            request = parse_collect_record(SqsRecord(record.message_id, record.body), today=clock.now().date())
         except InvalidEvent as error:
             reason = str(error)
             logger.warning("rejected a malformed message", extra={"message_id": record.message_id, "reason": reason})
-            failures.append(record.message_id)
-            continue
+            raise
         logger.append_keys(trigger=request.trigger, days=[day.isoformat() for day in request.days])
         try:
             collector = make_collector(settings, clock, request)
             collector.remaining = remaining
-            runs += collector.run(request)
+            runs.extend(collector.run(request))
         except DayInterrupted:  # planned: stored so far, logged by the collector; the message comes back
-            failures.append(record.message_id)
-        except Exception as exc:  # noqa: BLE001 - reported as this message's failure; SQS retries it
+            raise
+        except Exception as exc:
             record_failure("CollectFailures", "collect failed", exc)
-            failures.append(record.message_id)
+            raise
+
+    processor = SqsFifoPartialProcessor()
+    # A batch whose every day failed is answered with its item failures, like any other, rather than
+    # raised: the invocation then is no Lambda error, and the days come back through SQS all the same.
+    processor.raise_on_entire_batch_failure = False
+    with processor(records=event["Records"], handler=collect_day):
+        processor.process()
     for run in runs:
         _emit_metrics(run)
-    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failures], **summarize(runs)}
+    return {**processor.response(), **summarize(runs)}
 
 
 def _emit_metrics(run: RunRecord) -> None:

@@ -51,4 +51,5 @@ class DigestBodies:
 
     def get(self, key: str) -> bytes:
         self.requests += 1
-        return self._client().get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        body: bytes = self._client().get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        return body

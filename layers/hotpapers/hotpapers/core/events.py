@@ -334,11 +334,21 @@ def _parse_publish_batch(event: Any, today: date) -> PublishRequest:
     rejected: list[RejectedRecord] = []
     for record in sqs_records(event):
         try:
-            body = _record_body(record)
-            if not isinstance(body, dict) or body.get("detail-type") != "Collect Finished":
-                raise InvalidEvent('the body is not a "Collect Finished" event')
-            days.add(_collect_finished_day(body, today))
+            days.add(parse_publish_record(record, today))
         except InvalidEvent as error:
-            reason = str(error).removeprefix(f"message {_shown(record.message_id)}: ")
-            rejected.append(RejectedRecord(record.message_id, reason))
+            rejected.append(RejectedRecord(record.message_id, str(error)))
     return PublishRequest(tuple(sorted(days)), False, "queue", tuple(rejected))
+
+
+def parse_publish_record(record: SqsRecord, today: date) -> date:
+    """One publish-queue message: the day of the "Collect Finished" event it holds.
+
+    InvalidEvent's message is the reason alone (not prefixed with the message id, which is logged beside it).
+    """
+    try:
+        body = _record_body(record)
+        if not isinstance(body, dict) or body.get("detail-type") != "Collect Finished":
+            raise InvalidEvent('the body is not a "Collect Finished" event')
+        return _collect_finished_day(body, today)
+    except InvalidEvent as error:
+        raise InvalidEvent(str(error).removeprefix(f"message {_shown(record.message_id)}: ")) from None

@@ -8,26 +8,20 @@ the API serves it with the paper, and the site draws it on the paper's page.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from hotpapers.core.digest import DigestSummary
+from hotpapers.core.json_codec import JsonModel, json_field
 
 
 @dataclass(frozen=True, order=True)
-class HistoryEntry:
-    day: date
+class HistoryEntry(JsonModel):
+    """The shape the HISTORY item and the API carry: `{"date", "rank", "score"}`."""
+
+    day: date = field(metadata=json_field(name="date"))
     rank: int
     score: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """The shape the HISTORY item and the API carry: `{"date", "rank", "score"}`."""
-        return {"date": self.day.isoformat(), "rank": self.rank, "score": self.score}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> HistoryEntry:
-        return cls(date.fromisoformat(data["date"]), int(data["rank"]), int(data["score"]))
 
 
 def paper_histories(summaries: Iterable[DigestSummary]) -> dict[str, list[HistoryEntry]]:

@@ -31,6 +31,11 @@ RETRYABLE_ERRORS = (
 T = TypeVar("T")
 
 
+def _whole_response(response: requests.Response) -> requests.Response:
+    """`request`'s parser: the response itself, which never raises, so nothing is retried for its body."""
+    return response
+
+
 class BadBody(ValueError):
     """A parser's verdict on a body it cannot read (see `HttpClient.fetch`); the message says what it is."""
 
@@ -133,7 +138,9 @@ class HttpClient:
         json: Mapping[str, Any] | None = None,
         ok_status: frozenset[int] = frozenset({200}),
     ) -> requests.Response:
-        return self._send(method, url, params=params, headers=headers, json=json, ok_status=ok_status, parse=None)
+        return self._send(
+            method, url, params=params, headers=headers, json=json, ok_status=ok_status, parse=_whole_response
+        )
 
     def _send(
         self,
@@ -144,8 +151,8 @@ class HttpClient:
         headers: Mapping[str, str] | None,
         json: Mapping[str, Any] | None,
         ok_status: frozenset[int],
-        parse: Callable[[requests.Response], Any] | None,
-    ) -> Any:
+        parse: Callable[[requests.Response], T],
+    ) -> T:
         last_problem = ""
         for attempt in range(1, self.policy.attempts + 1):
             self.requests_made += 1
@@ -162,8 +169,6 @@ class HttpClient:
                 continue
 
             if response.status_code in ok_status:
-                if parse is None:
-                    return response
                 try:
                     return parse(response)
                 except ValueError as exc:

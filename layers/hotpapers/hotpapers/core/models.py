@@ -8,37 +8,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
-from hotpapers.core.arxiv_ids import ArxivRef  # defined there, so id parsing needs no other model
+from hotpapers.core.arxiv_ids import (
+    ArxivRef as ArxivRef,  # defined there (id parsing needs no other model); re-exported
+)
+from hotpapers.core.json_codec import JsonModel, json_field
+
+_UNLESS_NONE = json_field(omit_none=True)
 
 
 @dataclass(frozen=True)
-class TextEntity:
+class TextEntity(JsonModel):
     """A span of a post's text that links somewhere: a URL, a mentioned account or a hashtag.
 
     `start`/`end` count Unicode code points of the post's (unescaped) text,
     `Post.text`. Renderers turn spans into links; everything else is escaped text.
     """
 
+    # Written without the fields that do not apply (None).
     kind: str  # url | mention | hashtag
     start: int
     end: int
-    url: str | None = None  # url: the short link as it appears in the text (t.co)
-    expanded_url: str | None = None  # url: where it leads
-    display_url: str | None = None  # url: what X shows (pic.twitter.com/… for media)
-    username: str | None = None  # mention
-    tag: str | None = None  # hashtag
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe, in field order, without the fields that do not apply."""
-        return {key: value for key, value in vars(self).items() if value is not None}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TextEntity:
-        values = {key: data[key] for key in cls.__dataclass_fields__ if key in data}
-        values["start"], values["end"] = int(values["start"]), int(values["end"])
-        return cls(**values)
+    url: str | None = field(default=None, metadata=_UNLESS_NONE)  # url: the short link in the text (t.co)
+    expanded_url: str | None = field(default=None, metadata=_UNLESS_NONE)  # url: where it leads
+    display_url: str | None = field(default=None, metadata=_UNLESS_NONE)  # url: what X shows (pic.twitter.com/…)
+    username: str | None = field(default=None, metadata=_UNLESS_NONE)  # mention
+    tag: str | None = field(default=None, metadata=_UNLESS_NONE)  # hashtag
 
 
 @dataclass(frozen=True)

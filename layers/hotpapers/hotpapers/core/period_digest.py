@@ -20,10 +20,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from hotpapers.core.calendar_periods import Period, parse_period
-from hotpapers.core.digest import Digest, RankedPaper, RankingConfig, TopPost, iso_time, parse_time
+from hotpapers.core.digest import Digest, RankedPaper, RankingConfig, TopPost
+from hotpapers.core.json_codec import JsonModel, json_field
 
 __all__ = ["PERIOD_PAPERS_LIMIT", "PeriodDay", "PeriodDigest", "PeriodPaper", "build_period_digest", "rank_period"]
 
@@ -46,15 +47,12 @@ class _Listed(Protocol):
 
 
 @dataclass(frozen=True)
-class PeriodDay:
+class PeriodDay(JsonModel):
     """Where a paper stood on one day of the period."""
 
-    day: date
+    day: date = field(metadata=json_field(name="date"))
     rank: int
     score: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"date": self.day.isoformat(), "rank": self.rank, "score": self.score}
 
 
 def rank_period[P: _Listed](
@@ -77,24 +75,33 @@ def rank_period[P: _Listed](
 
 
 @dataclass(frozen=True)
-class PeriodPaper:
+class PeriodPaper(JsonModel):
     """A paper of a period: a day's fields (`paper`, score = the period's sum) and its `days`."""
 
-    paper: RankedPaper
+    paper: RankedPaper = field(metadata=json_field(inline=True))
     days: tuple[PeriodDay, ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {**self.paper.to_dict(), "days": [day.to_dict() for day in self.days]}
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PeriodPaper:
-        days = tuple(PeriodDay(date.fromisoformat(d["date"]), int(d["rank"]), int(d["score"])) for d in data["days"])
-        return cls(RankedPaper.from_dict(data), days)
+def _period_keys(period: Period) -> dict[str, Any]:
+    return {"period": period.name, "kind": period.kind, "from": period.first.isoformat(), "to": period.last.isoformat()}
+
+
+def _period_of(document: Mapping[str, Any]) -> Period:
+    """The period its `kind` and name say (`from` and `to` follow from them)."""
+    return parse_period(document["kind"], document["period"])
 
 
 @dataclass(frozen=True)
-class PeriodDigest:
-    period: Period
+class PeriodDigest(JsonModel):
+    """The API's period document (what the publisher stores): keys in a fixed order."""
+
+    JSON_KEYS: ClassVar[tuple[str, ...] | None] = (
+        "period", "kind", "from", "to", "days", "as_of", "candidates", "config", "papers",
+    )  # fmt: skip
+
+    period: Period = field(
+        metadata=json_field(encode=_period_keys, decode=_period_of, keys=("period", "kind", "from", "to"))
+    )
     as_of: datetime | None  # the newest `as_of` of its days: no wall clock
     papers: tuple[PeriodPaper, ...]
     candidates: int  # distinct papers listed on at least one of its days, before the threshold and the cap
@@ -106,36 +113,10 @@ class PeriodDigest:
         """The papers as a day lists them (score = the period's sum), for the shared paper cards."""
         return tuple(entry.paper for entry in self.papers)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The API's period document (what the publisher stores): JSON-safe, keys in a fixed order."""
-        return {
-            "period": self.period.name,
-            "kind": self.period.kind,
-            "from": self.period.first.isoformat(),
-            "to": self.period.last.isoformat(),
-            "days": [day.isoformat() for day in self.days],
-            "as_of": iso_time(self.as_of) if self.as_of is not None else None,
-            "candidates": self.candidates,
-            "config": self.config.to_dict(),
-            "papers": [paper.to_dict() for paper in self.papers],
-        }
-
     @cached_property
     def document(self) -> bytes:
         """`to_dict` as compact UTF-8 JSON: the stored body (what the API answers)."""
         return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PeriodDigest:
-        as_of = data.get("as_of")
-        return cls(
-            period=parse_period(data["kind"], data["period"]),
-            as_of=parse_time(as_of) if as_of is not None else None,
-            papers=tuple(PeriodPaper.from_dict(paper) for paper in data["papers"]),
-            candidates=int(data["candidates"]),
-            days=tuple(date.fromisoformat(day) for day in data["days"]),
-            config=RankingConfig.from_dict(data["config"]),
-        )
 
 
 def build_period_digest(

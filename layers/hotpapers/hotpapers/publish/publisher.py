@@ -1,7 +1,7 @@
 """Publish: rank collected days into digests, store them, render the site, upload what changed.
 
 The work function takes its dependencies (store, bucket, configs) as
-arguments; `wiring.build_publisher` assembles the real ones.
+arguments; `publish.handler.build_publisher` assembles the real ones.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from hotpapers.core.digest import Digest, DigestSummary, RankedPaper, RankingConfig
 from hotpapers.core.events import PublishRequest
 from hotpapers.core.history import HistoryEntry, paper_histories
+from hotpapers.core.json_codec import JsonModel
 from hotpapers.core.observability import logger
 from hotpapers.core.period_digest import PeriodDigest
 from hotpapers.core.store import Store
@@ -56,19 +57,11 @@ JSON_TYPE = "application/json; charset=utf-8"
 
 
 @dataclass
-class PublishResult:
+class PublishResult(JsonModel):
     days: list[dict[str, Any]] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # day → why it was not published
     objects_put: int = 0
     objects_unchanged: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "days": self.days,
-            "skipped": self.skipped,
-            "objects_put": self.objects_put,
-            "objects_unchanged": self.objects_unchanged,
-        }
 
 
 def day_exports(digest: Digest, cache_control: str) -> list[SiteObject]:
@@ -113,6 +106,8 @@ class Publisher:
 
     def run(self, request: PublishRequest) -> PublishResult:
         result = PublishResult()
+        if request.everything:
+            self.bucket.relist()
         days = self.store.collected_days() if request.everything else list(request.days)
         digests: dict[date, Digest] = {}
         for day in days:

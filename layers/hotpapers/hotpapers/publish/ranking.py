@@ -100,7 +100,9 @@ def _ranked_paper(
 def _copied[T](target: type[T], source: object, **values: Any) -> T:
     """A `target` with every field it shares by name with `source`, then `values` on top: the digest
     keeps the stored paper's and post's fields as they are, so a field added to both is carried over."""
-    shared = {name: getattr(source, name) for name in _field_names(target) if name not in values}
+    # type[T] is hashable, as every class is, but mypy does not see it through the TypeVar.
+    names = _field_names(target)  # type: ignore[arg-type]
+    shared = {name: getattr(source, name) for name in names if name not in values}
     return target(**shared, **values)
 
 

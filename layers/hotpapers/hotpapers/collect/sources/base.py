@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 
 import requests
 
@@ -56,13 +56,18 @@ def format_rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def is_count(value: Any) -> bool:
+def is_count(value: Any) -> TypeGuard[int]:
     """Whether a JSON value is a usable counter: a non-negative int.
 
     `bool` is refused explicitly because it subclasses `int`: a `true` in a
     payload would otherwise pass as a count of 1.
     """
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def text_or_empty(value: Any) -> str:
+    """A JSON value that should be text: itself when it is a string, else "" (absent, null or another type)."""
+    return value if isinstance(value, str) else ""
 
 
 def wrap_upstream_error(source: str, exc: UpstreamError) -> SourceError:

@@ -13,6 +13,7 @@ from hotpapers.collect.sources.base import (
     format_rfc3339,
     is_count,
     parse_rfc3339,
+    text_or_empty,
     wrap_upstream_error,
 )
 from hotpapers.core.arxiv_ids import extract_refs, merge_refs, ref_from_url
@@ -138,7 +139,7 @@ def _parse_post(item: Any) -> Post | None:
         return None
     uri, author, record = item.get("uri"), item.get("author"), item.get("record")
     at_uri = _POST_URI.fullmatch(uri) if isinstance(uri, str) else None
-    if at_uri is None or not isinstance(author, dict):
+    if not isinstance(uri, str) or at_uri is None or not isinstance(author, dict):
         return None
     if not isinstance(record, dict):
         return None
@@ -147,8 +148,8 @@ def _parse_post(item: Any) -> Post | None:
     metrics = _metrics(item)
     if not isinstance(handle, str) or not handle or created_at is None or metrics is None:
         return None
-    text = record.get("text") if isinstance(record.get("text"), str) else ""
-    display_name = author.get("displayName") if isinstance(author.get("displayName"), str) else ""
+    text = text_or_empty(record.get("text"))
+    display_name = text_or_empty(author.get("displayName"))
     did, rkey = at_uri.groups()
     # The post's URL names the author by handle when it is one, else by DID (bsky.app takes either):
     # a handle such as "javascript:alert(1)" must not make a link to nowhere.

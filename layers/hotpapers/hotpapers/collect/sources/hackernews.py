@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from hotpapers.collect.sources.base import SourceError, get_json, is_count, parse_rfc3339
+from hotpapers.collect.sources.base import SourceError, get_json, is_count, parse_rfc3339, text_or_empty
 from hotpapers.core.arxiv_ids import ref_from_url
 from hotpapers.core.http import HttpClient
 from hotpapers.core.models import ArxivRef, Post, day_window
@@ -123,8 +123,8 @@ def _parse_hit(hit: dict[str, Any], paper: ArxivRef) -> Post | None:
         return None
     if not is_count(points) or not is_count(comments):
         return None
-    author = hit.get("author") if isinstance(hit.get("author"), str) else ""
-    title = hit.get("title") if isinstance(hit.get("title"), str) else ""
+    author = text_or_empty(hit.get("author"))
+    title = text_or_empty(hit.get("title"))
     return Post(
         source="hackernews",
         post_id=object_id,

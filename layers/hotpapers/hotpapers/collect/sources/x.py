@@ -7,7 +7,14 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from hotpapers.collect.sources.base import SourceError, format_rfc3339, is_count, parse_rfc3339, wrap_upstream_error
+from hotpapers.collect.sources.base import (
+    SourceError,
+    format_rfc3339,
+    is_count,
+    parse_rfc3339,
+    text_or_empty,
+    wrap_upstream_error,
+)
 from hotpapers.core.arxiv_ids import extract_refs, merge_refs, ref_from_url
 from hotpapers.core.clock import Clock
 from hotpapers.core.http import HttpClient, UpstreamError
@@ -158,12 +165,12 @@ def _parse_tweet(tweet: dict[str, Any], ref_types: set[str], users: dict[str, di
     metrics = _metrics(tweet.get("public_metrics"))
     if not isinstance(tweet_id, str) or not _TWEET_ID.fullmatch(tweet_id) or created_at is None or metrics is None:
         return None
-    raw_text = tweet.get("text") if isinstance(tweet.get("text"), str) else ""
+    raw_text = text_or_empty(tweet.get("text"))
     text, offsets = unescape_x_text(raw_text)
     lang = tweet.get("lang")
     user = users.get(str(tweet.get("author_id")), {})
-    username = user.get("username") if isinstance(user.get("username"), str) else ""
-    name = user.get("name") if isinstance(user.get("name"), str) else ""
+    username = text_or_empty(user.get("username"))
+    name = text_or_empty(user.get("name"))
     # The username goes into the post's URL only when it is one (X's are letters, digits and "_"): a
     # payload such as "javascript:alert(1)" or '"><img …>' would make a link to nowhere. X's own
     # username-free form then leads to the same post.

@@ -54,7 +54,7 @@ class _Chart:
     summary: str  # the chart's text alternative (its <title>)
 
 
-def _nice_top(highest: int) -> int:
+def nice_top(highest: int) -> int:
     """The axis' top: the smallest 1, 2, 2.5 or 5 × 10^k step times TICKS that reaches `highest`."""
     if highest <= 0:
         return TICKS
@@ -79,7 +79,7 @@ def score_chart(history: Sequence[HistoryEntry]) -> _Chart:
     span = (last - first).days
     right = WIDTH - RIGHT
     baseline = HEIGHT - BOTTOM
-    top = _nice_top(max(entry.score for entry in history))
+    top = nice_top(max(entry.score for entry in history))
 
     def x_of(entry: HistoryEntry) -> float:
         if span == 0:  # one day: the point in the middle

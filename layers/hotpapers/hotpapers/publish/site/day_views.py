@@ -29,7 +29,7 @@ from hotpapers.publish.site.keys import (
     paper_page_key,
 )
 from hotpapers.publish.site.posts import _post_view, _PostView
-from hotpapers.publish.site.sanitize import TEXT_LIMIT, _shorten, safe_url
+from hotpapers.publish.site.sanitize import TEXT_LIMIT, safe_url, shorten
 from hotpapers.publish.site.source_wording import _metric_parts, _source_label, _source_order
 
 
@@ -134,7 +134,7 @@ def _paper_view(
     if paper.doi and not any(ch.isspace() for ch in paper.doi):
         doi_url = safe_url("https://doi.org/" + quote(paper.doi.strip(), safe="/:;()._-"))
     published = _utc(paper.published)
-    abstract = _shorten(paper.abstract, TEXT_LIMIT)
+    abstract = shorten(paper.abstract, TEXT_LIMIT)
     return _PaperView(
         rank=paper.rank,
         anchor=anchor,

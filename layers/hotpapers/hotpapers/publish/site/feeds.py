@@ -49,7 +49,7 @@ def render_feed(summaries: list[DigestSummary], site: SiteConfig) -> SiteObject:
     entries = []
     for summary in ordered:
         row = _summary_row(summary, FEED_ENTRY_PAPERS)
-        updated = _day_updated(summary.day, summary.as_of)
+        day_updated = _day_updated(summary.day, summary.as_of)
         content = _environment().get_template("feed_entry.html").render(site=site, row=row)
         if summary.papers:
             first = _plain(summary.papers[0].title)
@@ -62,7 +62,7 @@ def render_feed(summaries: list[DigestSummary], site: SiteConfig) -> SiteObject:
                 "id": _feed_entry_id(site, summary.day),
                 "title": f"Hot papers of {_medium_date(summary.day)}: {headline}",
                 "link": site.absolute(_day_path(summary.day)),
-                "updated": _rfc3339(updated),
+                "updated": _rfc3339(day_updated),
                 "content": content,
             }
         )

@@ -28,18 +28,10 @@ from hotpapers.publish.site.keys import _paper_anchors, _paper_path, paper_page_
 from hotpapers.publish.site.posts import _post_view, _PostView
 from hotpapers.publish.site.render import _page, _page_context
 from hotpapers.publish.site.sanitize import safe_url
-from hotpapers.publish.site.summaries import _day_link, _DayLink
+from hotpapers.publish.site.summaries import ListedDay, _day_link
 
 # The most posts a paper's page shows: the highest-scoring of all its days' top posts.
 PAPER_PAGE_POSTS = 20
-
-
-@dataclass(frozen=True)
-class _ListedDay:
-    link: _DayLink
-    anchor: str  # the paper's element id on that day's page
-    rank: int
-    score: int
 
 
 @dataclass(frozen=True)
@@ -53,7 +45,7 @@ class _PaperPage:
     path: str
     paper: _PaperView  # the newest listing: metadata, categories, abstract (its day's posts unused)
     other_sites: list[_OtherSite]
-    days: list[_ListedDay]
+    days: list[ListedDay]
     best_rank: int
     best_score: int
     chart: _Chart
@@ -130,7 +122,7 @@ def _paper_page(
         paper=_paper_view(newest, newest_anchor, linkable),
         other_sites=_other_sites(arxiv_id),
         days=[
-            _ListedDay(link, anchor, entry.rank, entry.score)
+            ListedDay(link, anchor, entry.rank, entry.score)
             for entry, (_, anchor) in listed
             if (link := _day_link(entry.day)) is not None
         ],

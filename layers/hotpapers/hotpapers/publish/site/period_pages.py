@@ -21,7 +21,7 @@ from hotpapers.publish.site.formatting import _count, _join_and, _medium_date, _
 from hotpapers.publish.site.keys import _month_digest_path, _paper_anchor, _paper_anchors, _week_path
 from hotpapers.publish.site.render import _page, _page_context
 from hotpapers.publish.site.source_wording import _source_label, _source_order
-from hotpapers.publish.site.summaries import _day_link, _DayLink
+from hotpapers.publish.site.summaries import ListedDay, _day_link
 
 HOME_PERIOD_PAPERS = 5  # how many of this week's and this month's top papers the front page shows
 
@@ -54,17 +54,9 @@ def _period_link(period: Period | None) -> _PeriodLink | None:
 
 
 @dataclass(frozen=True)
-class _ListedDay:
-    link: _DayLink
-    anchor: str  # the paper's card on that day's page
-    rank: int
-    score: str
-
-
-@dataclass(frozen=True)
 class _PeriodPaper:
     card: _PaperView
-    days: list[_ListedDay]
+    days: list[ListedDay]
 
 
 @dataclass(frozen=True)
@@ -84,12 +76,12 @@ class _PeriodView:
     has_x_posts: bool
 
 
-def _listed_day(day: date, arxiv_id: str, rank: int, score: int) -> _ListedDay:
+def _listed_day(day: date, arxiv_id: str, rank: int, score: int) -> ListedDay:
     link = _day_link(day)
     assert link is not None
     # A day page's card ids come from `_paper_anchors`; normalised arXiv ids never collide there,
     # so a paper's anchor on any day is its id's.
-    return _ListedDay(link, _paper_anchor(arxiv_id), rank, _count(score))
+    return ListedDay(link, _paper_anchor(arxiv_id), rank, score)
 
 
 def _period_view(digest: PeriodDigest, linkable: CategoryFilter = None) -> _PeriodView:

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from hotpapers.core.digest import TextEntity, TopPost
 from hotpapers.publish.site.formatting import _MONTHS, _plural, _rfc3339, _utc
-from hotpapers.publish.site.sanitize import _FORBIDDEN, TEXT_LIMIT, _plain, _shorten, safe_url
+from hotpapers.publish.site.sanitize import _FORBIDDEN, TEXT_LIMIT, _plain, safe_url, shorten
 from hotpapers.publish.site.source_wording import _KIND_LABELS, _POST_LINK_LABELS, _metric_parts, _source_label
 
 
@@ -120,7 +120,7 @@ def _shorten_segments(segments: list[_Segment], limit: int) -> tuple[list[_Segme
             used += len(segment.text)
             continue
         if segment.href is None and room > 0:
-            text = _shorten(segment.text, room)
+            text = shorten(segment.text, room)
             if text:
                 shown.append(_Segment(text))
                 used += len(text)

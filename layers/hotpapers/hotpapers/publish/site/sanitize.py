@@ -48,7 +48,7 @@ TEXT_LIMIT = 4000
 _CUT_SLACK = 200  # how far before the limit a cut may move back to end on a word boundary
 
 
-def _shorten(text: str, limit: int) -> str:
+def shorten(text: str, limit: int) -> str:
     """`text` if it fits in `limit` characters, else its start cut at the last space near the limit."""
     if len(text) <= limit:
         return text

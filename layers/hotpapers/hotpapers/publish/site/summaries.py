@@ -29,6 +29,19 @@ def _day_link(day: date | None) -> _DayLink | None:
 
 
 @dataclass(frozen=True)
+class ListedDay:
+    """A day a paper was listed on, as a paper's page and a week's or month's page link it.
+
+    `score` stays a number; templates format it (the `count` filter).
+    """
+
+    link: _DayLink
+    anchor: str  # the paper's card id on that day's page
+    rank: int
+    score: int
+
+
+@dataclass(frozen=True)
 class _SummaryRow:
     link: _DayLink
     count: int

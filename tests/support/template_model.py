@@ -176,3 +176,50 @@ def has_wildcard(value: Any) -> bool:
     """A `*` or `?` in an action or resource (after ${...} substitutions, which hold none)."""
     text = re.sub(r"\$\{[^}]*\}", "", text_of(value))
     return "*" in text or "?" in text
+
+
+# What the security tests read of the template: the functions, the fields of a policy statement.
+FUNCTIONS = ("CollectFunction", "PublishFunction", "ApiFunction")
+POLICY_FIELDS = ("Action", "NotAction", "Resource", "NotResource")
+# Actions that change data, by verb; an API that only reads has none of them.
+WRITE_VERBS = re.compile(r":(Put|Update|Delete|BatchWrite|Create|Write|Send|Start|Invoke|Publish|Restore|Tag)")
+
+
+def props(template: dict[str, Any], name: str) -> dict[str, Any]:
+    return template["Resources"][name]["Properties"]
+
+
+def ref_name(value: Any) -> str | None:
+    """The logical id a !Ref / !GetAtt points at."""
+    if isinstance(value, dict) and "Ref" in value:
+        return value["Ref"]
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        target = value["Fn::GetAtt"]
+        return target[0] if isinstance(target, list) else target.split(".")[0]
+    return None
+
+
+def allow_statements(template: dict[str, Any], role: str) -> list[PolicyStatement]:
+    return [
+        s
+        for s in statements(template)
+        if s.owner == role and s.document != "AssumeRolePolicyDocument" and s.effect == "Allow"
+    ]
+
+
+def dead_letter_queues(expanded: dict[str, Any]) -> set[str]:
+    """The queues that hold failed work: schedule and rule dead letters, Lambda's OnFailure, SQS redrive."""
+    queues: set[str] = set()
+    for schedule in resources(expanded, "AWS::Scheduler::Schedule").values():
+        queues.add(ref_name(schedule["Properties"]["Target"]["DeadLetterConfig"]["Arn"]))
+    for rule in resources(expanded, "AWS::Events::Rule").values():
+        for target in rule["Properties"]["Targets"]:
+            if "DeadLetterConfig" in target:
+                queues.add(ref_name(target["DeadLetterConfig"]["Arn"]))
+    for config in resources(expanded, "AWS::Lambda::EventInvokeConfig").values():
+        queues.add(ref_name(config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]))
+    for queue in resources(expanded, "AWS::SQS::Queue").values():
+        redrive = queue["Properties"].get("RedrivePolicy")
+        if redrive:
+            queues.add(ref_name(redrive["deadLetterTargetArn"]))
+    return queues
