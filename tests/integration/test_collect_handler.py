@@ -35,22 +35,6 @@ def store_for(settings: Settings) -> Store:
     return Store(settings.table, aws.client("dynamodb", settings.endpoint_url, settings.region), FakeClock())
 
 
-def scan_table(settings: Settings) -> list[dict]:
-    """Tests may Scan to see the whole table; the product never does."""
-    db = aws.client("dynamodb", settings.endpoint_url, settings.region)
-    items, params = [], {"TableName": settings.table}
-    while True:
-        page = db.scan(**params)
-        items.extend(page["Items"])
-        if "LastEvaluatedKey" not in page:
-            return sorted(items, key=lambda item: (item["PK"]["S"], item["SK"]["S"]))
-        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def fixed_clock() -> FakeClock:
-    return FakeClock(datetime(2021, 6, 2, 9, 38, 11, tzinfo=UTC))
-
-
 @pytest.mark.parametrize("event_file", sorted(p.name for p in EVENTS.glob("collect-*.json")))
 def test_every_sample_event_runs_through_the_real_handler(env: Settings, event_file: str) -> None:
     event = json.loads((EVENTS / event_file).read_text())

@@ -22,8 +22,7 @@ from hotpapers.core.history import HistoryEntry, paper_histories
 from hotpapers.core.models import TextEntity
 from hotpapers.core.period_digest import PeriodDay, PeriodDigest, PeriodPaper, build_period_digest
 from hotpapers.publish.publisher import PublishResult
-
-from .site_fixtures import SAMPLE_DAY, sample_digest, sample_site_digests, summaries_of
+from tests.support.site_data import SAMPLE_DAY, sample_digest, sample_site_digests, summaries_of
 
 GOLDEN = Path(__file__).parent.parent / "fixtures" / "json-documents"
 
