@@ -232,7 +232,11 @@ def worker_daily(args: argparse.Namespace) -> dict[str, Any]:
     daily = publish(event, wire)
     after = listing(clients["s3"], settings.bucket)
     digest = store.get_digest(args.daily_day)
-    papers = [{"arxiv_id": p.arxiv_id, "categories": list(p.categories)} for p in digest.papers] if digest else []
+    papers = (
+        [{"arxiv_id": p.paper.arxiv_id, "categories": list(p.paper.categories)} for p in digest.papers]
+        if digest
+        else []
+    )
     written = sorted(key for key, (etag, _) in after.items() if before.get(key, ("",))[0] != etag)
     return {"daily": {**daily, "day": args.daily_day.isoformat(), "written": written, "papers": papers}}
 

@@ -101,12 +101,12 @@ def test_a_paper_has_history_across_days_and_sources(env: Settings, monkeypatch:
         ("2021-06-04", "bluesky"),
     }
     later = _digest(env, date(2021, 6, 4))
-    decision = next(paper for paper in later.papers if paper.arxiv_id == "2106.01345")
+    decision = next(paper for paper in later.papers if paper.paper.arxiv_id == "2106.01345")
     assert set(decision.engagement) == {"bluesky"} and decision.score == 173 + 41
     # ByT5: listed on Monday 2021-05-31 (May), talked about on Hacker News on Tuesday (June).
     byt5 = "2105.13626"
-    assert byt5 in {p.arxiv_id for p in _digest(env, date(2021, 5, 31)).papers}
-    tuesday = next(p for p in _digest(env, date(2021, 6, 1)).papers if p.arxiv_id == byt5)
+    assert byt5 in {p.paper.arxiv_id for p in _digest(env, date(2021, 5, 31)).papers}
+    tuesday = next(p for p in _digest(env, date(2021, 6, 1)).papers if p.paper.arxiv_id == byt5)
     assert set(tuesday.engagement) == {"hackernews"}
 
 
@@ -118,7 +118,7 @@ def test_without_illustrations_each_day_ranks_as_its_post_did(env: Settings, mon
         _publish_week_for(local_site_url(PORT), monkeypatch)
     for post in load_week_posts():
         digest = _digest(env, post.day)
-        ours = [paper.arxiv_id for paper in digest.papers]
+        ours = [paper.paper.arxiv_id for paper in digest.papers]
         theirs = [paper.arxiv_id for paper in post.papers]
         if post.day == date(2021, 6, 4):
             assert ours.index(MOVED_BY_THE_NEXT_DAY) == 14 and theirs.index(MOVED_BY_THE_NEXT_DAY) == 6
@@ -127,5 +127,5 @@ def test_without_illustrations_each_day_ranks_as_its_post_did(env: Settings, mon
         assert ours == theirs, post.day
         assert all(set(paper.engagement) == {"x"} for paper in digest.papers)
         listed = {paper.arxiv_id: paper.score for paper in post.papers}
-        differing = {p.arxiv_id for p in digest.papers if p.score != listed[p.arxiv_id]}
+        differing = {p.paper.arxiv_id for p in digest.papers if p.score != listed[p.paper.arxiv_id]}
         assert differing == ({"2106.01465", "2106.01784"} if post.day == date(2021, 6, 4) else set()), post.day

@@ -96,7 +96,7 @@ def _expected_history(store: Store, arxiv_id: str) -> list[dict[str, Any]]:
         digest = store.get_digest(summary.day)
         assert digest is not None
         for paper in digest.papers:
-            if paper.arxiv_id == arxiv_id:
+            if paper.paper.arxiv_id == arxiv_id:
                 found.append({"date": summary.day.isoformat(), "rank": paper.rank, "score": paper.score})
     return found
 
@@ -121,7 +121,7 @@ def test_a_paper_listed_on_two_days_has_one_page_history_item_and_api_history(en
     assert rows == [(e["date"], e["rank"], e["score"]) for e in expected]
     # Every paper of either day has its page, and the day pages link their titles to them.
     digests = [store.get_digest(day) for day in (DAY, DAY2)]
-    papers = {p.arxiv_id for digest in digests if digest is not None for p in digest.papers}
+    papers = {p.paper.arxiv_id for digest in digests if digest is not None for p in digest.papers}
     assert len(papers) == 17
     assert {key for key in objects if key.startswith("papers/")} == {f"papers/{p}/index.html" for p in papers}
     day2 = objects[f"digests/{DAY2.isoformat()}/index.html"]["body"].decode()

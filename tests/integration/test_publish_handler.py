@@ -88,7 +88,7 @@ def test_the_digest_is_stored_once_and_matches_the_exports(env: Settings) -> Non
     digest = store.get_digest(DAY)
     assert digest is not None and len(digest.papers) == 17
     assert [paper.rank for paper in digest.papers] == list(range(1, 18))
-    assert digest.papers[0].arxiv_id == "2105.14103" and digest.papers[0].score == 10042 + 5
+    assert digest.papers[0].paper.arxiv_id == "2105.14103" and digest.papers[0].score == 10042 + 5
     scores = [paper.score for paper in digest.papers]
     assert scores == sorted(scores, reverse=True)
     assert [summary.day for summary in store.digest_summaries()] == [DAY]

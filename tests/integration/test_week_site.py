@@ -110,11 +110,11 @@ def test_every_internal_link_and_fragment_resolves_and_every_feed_parses(crawl, 
     # Every day, every paper of the week, the week and both months are reachable by links alone.
     store = build_store(served[1], SystemClock())
     digests = store.get_digests(WEEK_DAYS)
-    papers = {paper.arxiv_id for digest in digests.values() for paper in digest.papers}
+    papers = {paper.paper.arxiv_id for digest in digests.values() for paper in digest.papers}
     assert {site + f"papers/{arxiv_id}/" for arxiv_id in papers} <= pages
     assert {site + "months/2021-05/", site + "months/2021-06/"} <= pages
     # The daily feed and one feed per category, each parsed without bozo and with entries.
-    categories = {c for digest in digests.values() for paper in digest.papers for c in paper.categories}
+    categories = {c for digest in digests.values() for paper in digest.papers for c in paper.paper.categories}
     feeds = {url for url in crawl.feeds}
     assert site + "feed.xml" in feeds
     assert {site + f"categories/{c}/feed.xml" for c in categories} <= feeds
@@ -169,7 +169,7 @@ def test_each_papers_history_on_its_page_and_in_the_api_is_the_stored_digests(se
     expected: dict[str, list[dict[str, object]]] = {}
     for day in sorted(digests):
         for paper in digests[day].papers:
-            expected.setdefault(paper.arxiv_id, []).append(
+            expected.setdefault(paper.paper.arxiv_id, []).append(
                 {"date": day.isoformat(), "rank": paper.rank, "score": paper.score}
             )
     assert any(len(rows) > 1 for rows in expected.values()), "no paper of the week is listed on two days"

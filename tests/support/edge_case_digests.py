@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 from hotpapers.core.digest import Digest, TextEntity, TopPost
 from hotpapers.publish.site import TEXT_LIMIT
-from tests.support.site_data import sample_digest
+from tests.support.site_data import sample_digest, with_paper
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
@@ -69,7 +69,7 @@ FORMULAS = (
 def formula_digest():
     """A day whose first paper's title and abstract carry the formulas above (for the Nu checker)."""
     digest = sample_digest()
-    first = replace(
+    first = with_paper(
         digest.papers[0],
         title=r"On $\omega$-regular games at $\sqrt{s}=13$ TeV with \textapprox 2\% loss",
         abstract=" text, ".join(FORMULAS) + r" and $\bertbase$, an unknown macro, and $a unbalanced dollar.",
@@ -105,7 +105,7 @@ def hostile_digest() -> Digest:
             metrics={"points": 5},
         ),
     )
-    paper = replace(
+    paper = with_paper(
         base,
         rank=1,
         arxiv_id="2105.14103",
@@ -121,7 +121,7 @@ def hostile_digest() -> Digest:
         engagement={"x": {"posts": 2, "retweets": 20, "likes": 40, "score": 60}, f"{SCRIPT}": {"posts": 1, IMG: 3}},
         top_posts=posts,
     )
-    tex = replace(
+    tex = with_paper(
         base,
         rank=3,
         arxiv_id="2106.00004",
@@ -132,8 +132,8 @@ def hostile_digest() -> Digest:
         top_posts=(),
         engagement={},
     )
-    spam = replace(tex, rank=4, arxiv_id="2106.00005", title=TEX_SPAM, abstract=TEX_SPAM)
-    second = replace(
+    spam = with_paper(tex, rank=4, arxiv_id="2106.00005", title=TEX_SPAM, abstract=TEX_SPAM)
+    second = with_paper(
         base,
         rank=2,
         arxiv_id="hep-th/9901001",
@@ -165,7 +165,7 @@ def long_text_digest() -> Digest:
         TextEntity("url", len(text) - 18, len(text), "https://t.co/after", "https://example.org/b"),
     )
     post = post_with(text, entities, author_name="Long", author_handle="long_poster")
-    paper = replace(base, abstract="the model reads every word " * 4_000 + "x" * 5000, top_posts=(post,))
+    paper = with_paper(base, abstract="the model reads every word " * 4_000 + "x" * 5000, top_posts=(post,))
     return Digest(day=date(2021, 6, 1), as_of=None, papers=(paper,), candidates=1)
 
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 from hotpapers.core.digest import Digest, DigestSummary, RankedPaper, SummaryPaper, TextEntity, TopPost
+from hotpapers.core.models import Paper, PaperHeadline
 from hotpapers.publish.site import SiteConfig, SiteObject
 from hotpapers_local.sample import SamplePaper, allocate_metrics, parse_hot_papers_post, snowflake_time
 
@@ -154,24 +156,29 @@ def ranked_paper(paper: SamplePaper, rank: int, day: date = SAMPLE_DAY, extras: 
         posts += extra_posts
     return RankedPaper(
         rank=rank,
-        arxiv_id=paper.arxiv_id,
-        version=1,
-        title=paper.title,
-        authors=paper.authors,
-        categories=paper.categories,
-        abstract=paper.abstract,
-        abs_url=f"https://arxiv.org/abs/{paper.arxiv_id}",
-        pdf_url=f"https://arxiv.org/pdf/{paper.arxiv_id}",
-        published=datetime(2021, 5, 31, 17, 0, tzinfo=UTC),
+        paper=Paper(
+            arxiv_id=paper.arxiv_id,
+            version=1,
+            title=paper.title,
+            authors=paper.authors,
+            categories=paper.categories,
+            abstract=paper.abstract,
+            abs_url=f"https://arxiv.org/abs/{paper.arxiv_id}",
+            pdf_url=f"https://arxiv.org/pdf/{paper.arxiv_id}",
+            published=datetime(2021, 5, 31, 17, 0, tzinfo=UTC),
+            updated=None,  # a digest carries none
+            comment="12 pages, 4 figures" if paper.rank == 1 else None,
+        ),
         score=sum(e["score"] for e in engagement.values()),
         engagement=engagement,
         top_posts=posts,
-        comment="12 pages, 4 figures" if paper.rank == 1 else None,
     )
 
 
 def digest_of(day: date, papers: Iterable[SamplePaper], candidates: int | None = None, extras: bool = True) -> Digest:
-    ranked = sorted((ranked_paper(paper, 0, day, extras) for paper in papers), key=lambda p: (-p.score, p.arxiv_id))
+    ranked = sorted(
+        (ranked_paper(paper, 0, day, extras) for paper in papers), key=lambda p: (-p.score, p.paper.arxiv_id)
+    )
     ranked = [replace(paper, rank=number) for number, paper in enumerate(ranked, 1)]
     return Digest(
         day=day,
@@ -219,10 +226,12 @@ def big_category_summaries(papers: int, category: str = "cs.LG", per_day: int = 
                 papers=tuple(
                     SummaryPaper(
                         rank=n - index + 1,
-                        arxiv_id=f"2101.{n:05d}",
-                        title=f"Synthetic paper {n}",
-                        authors=("A. Author",),
-                        categories=(category, "stat.ML"),
+                        paper=PaperHeadline(
+                            arxiv_id=f"2101.{n:05d}",
+                            title=f"Synthetic paper {n}",
+                            authors=("A. Author",),
+                            categories=(category, "stat.ML"),
+                        ),
                         score=1000 - (n - index),
                     )
                     for n in chunk
@@ -230,6 +239,14 @@ def big_category_summaries(papers: int, category: str = "cs.LG", per_day: int = 
             )
         )
     return summaries
+
+
+def with_paper[Listed: (RankedPaper, SummaryPaper)](listed: Listed, **changes: Any) -> Listed:
+    """`dataclasses.replace` for a listed paper: a change to one of its paper's fields (title, …) goes to
+    its `paper`, any other (rank, score, …) to the listing itself."""
+    own = {spec.name for spec in fields(listed)}
+    paper = replace(listed.paper, **{name: value for name, value in changes.items() if name not in own})
+    return replace(listed, paper=paper, **{name: value for name, value in changes.items() if name in own})
 
 
 def by_key(objects: list[SiteObject]) -> dict[str, SiteObject]:

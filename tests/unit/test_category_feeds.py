@@ -3,26 +3,33 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from dataclasses import replace
 from datetime import date, timedelta
 
 import feedparser
 
 from hotpapers.core.digest import DigestSummary, SummaryPaper
+from hotpapers.core.models import PaperHeadline
 from hotpapers.publish.site import CATEGORY_FEED_ENTRIES, SiteConfig, render_categories, render_category_feeds
-from tests.support.site_data import SITE, big_category_summaries, sample_site_digests, scan, summaries_of
+from tests.support.site_data import (
+    SITE,
+    big_category_summaries,
+    sample_site_digests,
+    scan,
+    summaries_of,
+    with_paper,
+)
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 def _paper(arxiv_id: str, rank: int, score: int, categories: tuple[str, ...]) -> SummaryPaper:
-    return SummaryPaper(rank, arxiv_id, f"Paper {arxiv_id}", ("A. Author",), categories, score)
+    return SummaryPaper(rank, PaperHeadline(arxiv_id, f"Paper {arxiv_id}", ("A. Author",), categories), score)
 
 
 def test_every_category_of_the_sample_site_has_a_feed_that_parses_without_bozo() -> None:
     summaries = summaries_of(sample_site_digests())
     feeds = render_category_feeds(summaries, SITE)
-    categories = {c for s in summaries for p in s.papers for c in p.categories}
+    categories = {c for s in summaries for p in s.papers for c in p.paper.categories}
     assert set(feeds) == categories and len(feeds) > 5
     for category, feed_object in feeds.items():
         assert feed_object.key == f"categories/{category}/feed.xml"
@@ -34,8 +41,8 @@ def test_every_category_of_the_sample_site_has_a_feed_that_parses_without_bozo()
         links = {link.rel: link.href for link in feed.feed.links}
         assert links["self"] == f"https://hotpapers.example.org/categories/{category}/feed.xml"
         assert links["alternate"] == f"https://hotpapers.example.org/categories/{category}/"
-        expected = [p.arxiv_id for s in sorted(summaries, key=lambda s: s.day, reverse=True)
-                    for p in s.papers if category in p.categories]  # fmt: skip
+        expected = [p.paper.arxiv_id for s in sorted(summaries, key=lambda s: s.day, reverse=True)
+                    for p in s.papers if category in p.paper.categories]  # fmt: skip
         assert [e.link for e in feed.entries] == [
             f"https://hotpapers.example.org/papers/{i}/" for i in dict.fromkeys(expected)
         ]
@@ -73,7 +80,7 @@ def test_a_feed_keeps_the_newest_50_papers_and_its_updated_is_the_newest_entry()
     feed = feedparser.parse(render_category_feeds(summaries, SITE)["cs.LG"].body)
     assert feed.bozo == 0 and len(feed.entries) == CATEGORY_FEED_ENTRIES == 50
     newest_day = [s for s in summaries if s.day == date(2021, 1, 10)][0]
-    assert feed.entries[0].link.endswith(f"/papers/{newest_day.papers[0].arxiv_id}/")
+    assert feed.entries[0].link.endswith(f"/papers/{newest_day.papers[0].paper.arxiv_id}/")
     assert feed.feed.updated == "2021-01-11T00:00:00Z" == feed.entries[0].updated
     # Newest first: the days never go up along the feed.
     days = [e.updated for e in feed.entries]
@@ -84,7 +91,7 @@ def test_hostile_titles_stay_text_and_odd_categories_get_no_feed() -> None:
     hostile = '<script>alert(1)</script> & "quotes" ]]> \u202e'
     summary = DigestSummary(
         date(2021, 6, 1), None, 3,
-        (replace(_paper("2105.00001", 1, 100, ("cs.LG", "../etc", "cs LG")), title=hostile, authors=("<b>x</b>",)),),
+        (with_paper(_paper("2105.00001", 1, 100, ("cs.LG", "../etc", "cs LG")), title=hostile, authors=("<b>x</b>",)),),
     )  # fmt: skip
     feeds = render_category_feeds([summary], SITE)
     assert set(feeds) == {"cs.LG"}

@@ -175,7 +175,7 @@ def test_there_are_fourteen_reference_posts_among_them_the_week_2021_w22() -> No
 
 
 def test_the_order_and_the_counts_match(golden: Golden) -> None:
-    assert [p.arxiv_id for p in golden.digest.papers] == [p.arxiv_id for p in golden.post.papers]
+    assert [p.paper.arxiv_id for p in golden.digest.papers] == [p.arxiv_id for p in golden.post.papers]
     assert [p.rank for p in golden.digest.papers] == [p.rank for p in golden.post.papers]
     for ranked, listed in zip(golden.digest.papers, golden.post.papers, strict=True):
         x = ranked.engagement["x"]
@@ -191,7 +191,7 @@ def test_ties_are_broken_by_arxiv_id_as_the_blog_happened_to(golden: Golden) -> 
     papers = {paper.rank: paper for paper in golden.digest.papers}
     for first, second in BLOG_TIES.get(golden.name, []):
         assert papers[first].score == papers[second].score
-        assert papers[first].arxiv_id < papers[second].arxiv_id
+        assert papers[first].paper.arxiv_id < papers[second].paper.arxiv_id
 
 
 def test_the_top_posts_are_the_embedded_tweets(golden: Golden) -> None:

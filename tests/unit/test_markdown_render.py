@@ -8,7 +8,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from hotpapers.core.digest import Digest, RankedPaper, TextEntity, TopPost
+from hotpapers.core.models import Paper
 from hotpapers.publish.markdown import WIDGETS_SCRIPT, render_markdown, safe_url
+from tests.support.site_data import with_paper
 
 pytestmark = pytest.mark.unit
 
@@ -35,8 +37,8 @@ def tweet(text: str, entities: tuple[TextEntity, ...] = (), **changes: object) -
 
 
 def ranked(**changes: object) -> RankedPaper:
-    base = RankedPaper(
-        rank=1,
+    """The sample paper, with `changes` to its ranking's fields or to its paper's (title, abstract, …)."""
+    paper = Paper(
         arxiv_id="2105.14103",
         version=1,
         title="An Attention Free Transformer",
@@ -46,12 +48,17 @@ def ranked(**changes: object) -> RankedPaper:
         abs_url="https://arxiv.org/abs/2105.14103",
         pdf_url="https://arxiv.org/pdf/2105.14103",
         published=datetime(2021, 5, 31, 17, tzinfo=UTC),
+        updated=None,
+    )
+    base = RankedPaper(
+        rank=1,
+        paper=paper,
         score=10047,
         engagement={"x": {"posts": 1, "retweets": 10042, "likes": 5, "quotes": 0, "replies": 0, "score": 10047}},
         top_posts=(tweet("An Attention Free Transformer"),),
         as_of=AS_OF,
     )
-    return replace(base, **changes)  # type: ignore[arg-type]
+    return with_paper(base, **changes)
 
 
 def render(*papers: RankedPaper, as_of: datetime | None = AS_OF) -> str:

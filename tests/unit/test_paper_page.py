@@ -12,6 +12,7 @@ import pytest
 
 from hotpapers.core.digest import DigestSummary, SummaryPaper
 from hotpapers.core.history import HistoryEntry, paper_histories
+from hotpapers.core.models import PaperHeadline
 from hotpapers.core.store_codec import history_item
 from hotpapers.publish.site import (
     PAPER_PAGE_POSTS,
@@ -38,7 +39,7 @@ def _summary(day: date, *papers: tuple[str, int]) -> DigestSummary:
         as_of=None,
         candidates=9,
         papers=tuple(
-            SummaryPaper(rank, arxiv_id, f"Paper {arxiv_id}", ("A. Author",), ("cs.LG",), score)
+            SummaryPaper(rank, PaperHeadline(arxiv_id, f"Paper {arxiv_id}", ("A. Author",), ("cs.LG",)), score)
             for rank, (arxiv_id, score) in enumerate(papers, 1)
         ),
     )
@@ -132,7 +133,7 @@ def _page_of(site_objects, arxiv_id: str):
 
 def test_a_papers_page_has_its_metadata_links_and_categories(site_objects) -> None:
     digests, _ = site_objects
-    newest = next(p for p in digests[D2].papers if p.arxiv_id == SHARED)
+    newest = next(p.paper for p in digests[D2].papers if p.paper.arxiv_id == SHARED)
     page, obj = _page_of(site_objects, SHARED)
     assert obj.content_type == "text/html; charset=utf-8"
     h1 = next(e for e in page.all("h1"))
@@ -152,7 +153,7 @@ def test_a_papers_page_has_its_metadata_links_and_categories(site_objects) -> No
     for category in newest.categories:
         assert f"/categories/{category}/" in hrefs
     # The first day's top paper carries a comment in the sample data.
-    commented = next(p for p in digests[D2].papers if p.comment)
+    commented = next(p.paper for p in digests[D2].papers if p.paper.comment)
     commented_page, _ = _page_of(site_objects, commented.arxiv_id)
     assert commented.comment in commented_page.text
 
@@ -168,7 +169,7 @@ def test_a_papers_page_lists_its_days_with_rank_score_and_a_link_into_the_day(si
         (day, paper.rank, paper.score)
         for day in sorted(digests)
         for paper in digests[day].papers
-        if paper.arxiv_id == SHARED
+        if paper.paper.arxiv_id == SHARED
     ]
     assert [(date.fromisoformat(d), int(r), int(s.replace(",", ""))) for _, d, r, s in rows] == expected
     assert len(expected) == 2
@@ -186,7 +187,7 @@ def test_a_papers_page_lists_its_days_with_rank_score_and_a_link_into_the_day(si
 
 def test_a_papers_mentions_are_summed_over_its_days_and_its_posts_merged(site_objects) -> None:
     digests, _ = site_objects
-    listings = [p for day in sorted(digests) for p in digests[day].papers if p.arxiv_id == SHARED]
+    listings = [p for day in sorted(digests) for p in digests[day].papers if p.paper.arxiv_id == SHARED]
     page, _ = _page_of(site_objects, SHARED)
     x_posts = sum(p.engagement["x"]["posts"] for p in listings)
     x_score = sum(p.engagement["x"]["score"] for p in listings)
@@ -207,7 +208,7 @@ def test_a_papers_page_caps_its_posts_and_says_how_many_there_are() -> None:
     many = tuple(replace(paper.top_posts[0], post_id=str(10**18 + n), score=n) for n in range(PAPER_PAGE_POSTS + 5))
     digest = replace(digests[D2], papers=(replace(paper, top_posts=many),))
     history = [HistoryEntry(D2, 1, paper.score)]
-    page = scan(render_paper(paper.arxiv_id, history, {D2: digest}, SITE).body)  # type: ignore[union-attr]
+    page = scan(render_paper(paper.paper.arxiv_id, history, {D2: digest}, SITE).body)  # type: ignore[union-attr]
     cards = [e for e in page.all("li") if "post" in (e.attrs.get("class") or "").split()]
     assert len(cards) == PAPER_PAGE_POSTS
     assert f"The {PAPER_PAGE_POSTS} highest-scoring of its {PAPER_PAGE_POSTS + 5} top posts" in page.text
@@ -220,7 +221,7 @@ def test_every_paper_gets_one_page_and_an_odd_id_none() -> None:
         assert paper_page_key(odd) is None
     digests = sample_site_digests()
     objects = render_site(digests, summaries_of(digests), SITE)
-    ids = {p.arxiv_id for d in digests.values() for p in d.papers}
+    ids = {p.paper.arxiv_id for d in digests.values() for p in d.papers}
     assert sorted(o.key for o in objects if o.key.startswith("papers/")) == sorted(
         f"papers/{i}/index.html" for i in ids
     )
@@ -241,7 +242,7 @@ def test_titles_link_to_the_papers_page_on_day_category_and_feed(site_objects) -
     day = scan(objects["digests/2021-06-01/index.html"].body)
     titles = [e for e in day.all("a") if any(a.tag == "h2" and "paper__title" in (a.attrs.get("class") or "")
                                               for a in e.ancestors)]  # fmt: skip
-    assert [a.attrs["href"] for a in titles] == [f"/papers/{p.arxiv_id}/" for p in digests[D2].papers]
+    assert [a.attrs["href"] for a in titles] == [f"/papers/{p.paper.arxiv_id}/" for p in digests[D2].papers]
 
     category = scan(objects["categories/cs.CV/index.html"].body)
     assert f"/papers/{SHARED}/" in category.attr_values("href")
@@ -249,16 +250,16 @@ def test_titles_link_to_the_papers_page_on_day_category_and_feed(site_objects) -
 
     feed = feedparser.parse(render_feed(summaries_of(digests), SITE).body)
     content = feed.entries[1].content[0].value
-    assert f'href="https://hotpapers.example.org/papers/{digests[D2].papers[0].arxiv_id}/"' in content
+    assert f'href="https://hotpapers.example.org/papers/{digests[D2].papers[0].paper.arxiv_id}/"' in content
 
 
 def test_a_day_page_leaves_a_title_unlinked_when_told_its_page_is_not_up() -> None:
     digests = sample_site_digests()
-    waiting = digests[D2].papers[0].arxiv_id
+    waiting = digests[D2].papers[0].paper.arxiv_id
     page = scan(render_day(digests[D2], None, None, SITE, None, lambda arxiv_id: arxiv_id != waiting)[0].body)
     hrefs = page.attr_values("href")
-    assert f"/papers/{waiting}/" not in hrefs and f"/papers/{digests[D2].papers[1].arxiv_id}/" in hrefs
-    assert digests[D2].papers[0].abs_url in hrefs  # its title still leads somewhere: arXiv
+    assert f"/papers/{waiting}/" not in hrefs and f"/papers/{digests[D2].papers[1].paper.arxiv_id}/" in hrefs
+    assert digests[D2].papers[0].paper.abs_url in hrefs  # its title still leads somewhere: arXiv
 
 
 def test_category_archive_pages_link_to_paper_pages() -> None:

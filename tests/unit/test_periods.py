@@ -18,6 +18,7 @@ from hotpapers.core.calendar_periods import (
     week_of,
 )
 from hotpapers.core.digest import Digest, RankedPaper, RankingConfig, TopPost
+from hotpapers.core.models import Paper
 from hotpapers.core.period_digest import PeriodDigest, build_period_digest, rank_period
 from tests.support.site_data import sample_digest
 
@@ -133,9 +134,13 @@ def _paper(
     as_of: datetime | None = None,
 ) -> RankedPaper:
     return RankedPaper(
-        rank=rank, arxiv_id=arxiv_id, version=1, title=title, authors=("A. Author",), categories=("cs.LG",),
-        abstract="Abstract.", abs_url=f"https://arxiv.org/abs/{arxiv_id}", pdf_url=f"https://arxiv.org/pdf/{arxiv_id}",
-        published=T0, score=score, engagement=engagement or {"x": {"posts": 1, "likes": score, "score": score}},
+        rank=rank,
+        paper=Paper(
+            arxiv_id=arxiv_id, version=1, title=title, authors=("A. Author",), categories=("cs.LG",),
+            abstract="Abstract.", abs_url=f"https://arxiv.org/abs/{arxiv_id}",
+            pdf_url=f"https://arxiv.org/pdf/{arxiv_id}", published=T0, updated=None,
+        ),
+        score=score, engagement=engagement or {"x": {"posts": 1, "likes": score, "score": score}},
         top_posts=posts, as_of=as_of,
     )  # fmt: skip
 
@@ -152,7 +157,7 @@ def test_papers_are_ranked_by_the_sum_of_their_daily_scores() -> None:
         date(2021, 6, 7): _day(date(2021, 6, 7), _paper("2106.00009", 1, 9999)),  # another week: ignored
     }
     week = build_period_digest(week_of(monday), digests, RankingConfig())
-    assert [(p.paper.arxiv_id, p.paper.rank, p.paper.score) for p in week.papers] == [
+    assert [(p.paper.paper.arxiv_id, p.paper.rank, p.paper.score) for p in week.papers] == [
         ("2105.00003", 1, 350),
         ("2105.00002", 2, 320),
         ("2105.00001", 3, 300),
@@ -170,7 +175,7 @@ def test_the_min_score_applies_to_the_sum_and_ties_go_to_the_smaller_id() -> Non
     }
     week = build_period_digest(week_of(monday), digests, config)
     # 110 and 110 tie (smaller id first); 30 alone stays under the threshold of 100.
-    assert [(p.paper.arxiv_id, p.paper.score) for p in week.papers] == [("2105.00005", 110), ("2105.00009", 110)]
+    assert [(p.paper.paper.arxiv_id, p.paper.score) for p in week.papers] == [("2105.00005", 110), ("2105.00009", 110)]
     assert week.candidates == 3
 
 
@@ -186,7 +191,7 @@ def test_a_paper_keeps_its_newest_metadata_sums_engagement_and_merges_top_posts(
     config = RankingConfig(top_posts=2)
     week = build_period_digest(week_of(monday), {monday: _day(monday, first), tuesday: _day(tuesday, second)}, config)
     paper = week.papers[0].paper
-    assert paper.title == "New title" and paper.score == 300 and paper.as_of == T0 + timedelta(days=1)
+    assert paper.paper.title == "New title" and paper.score == 300 and paper.as_of == T0 + timedelta(days=1)
     assert paper.engagement == {"bluesky": {"posts": 1, "score": 50}, "x": {"posts": 3, "likes": 250, "score": 250}}
     # (x, 1) once, with its higher score; ties by time (the Bluesky post is an hour older); capped at 2.
     assert [(p.source, p.post_id, p.score) for p in paper.top_posts] == [("bluesky", "3", 90), ("x", "1", 90)]
@@ -219,7 +224,7 @@ def test_a_period_lists_at_most_the_limit_and_counts_every_candidate() -> None:
 def test_rank_period_ranks_summaries_as_it_ranks_full_papers() -> None:
     day = sample_digest()
     summaries = [(day.day, [replace(p, top_posts=()) for p in day.papers])]
-    assert [a for a, _, _ in rank_period(summaries, 50)] == [p.arxiv_id for p in day.papers]
+    assert [a for a, _, _ in rank_period(summaries, 50)] == [p.paper.arxiv_id for p in day.papers]
 
 
 def test_the_period_markdown_is_the_blog_post_of_its_ranked_papers() -> None:

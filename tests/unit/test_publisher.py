@@ -43,7 +43,7 @@ def test_a_collected_day_is_ranked_stored_and_uploaded() -> None:
     assert result["days"] == [{"date": "2021-06-01", "papers": 2, "candidates": 2}]
 
     digest = store.get_digest(DAY)
-    assert digest is not None and [p.arxiv_id for p in digest.papers] == ["2105.14103", "2106.00001"]
+    assert digest is not None and [p.paper.arxiv_id for p in digest.papers] == ["2105.14103", "2106.00001"]
     assert [s.day for s in store.digest_summaries()] == [DAY]
     history = store.paper("2105.14103").history
     assert history is not None and [(entry.day, entry.rank) for entry in history] == [(DAY, 1)]

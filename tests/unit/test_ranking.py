@@ -195,7 +195,7 @@ def test_a_source_without_a_weight_weighs_one() -> None:
 def test_a_paper_enters_from_a_score_of_fifty() -> None:
     papers = {"2105.00001": paper("2105.00001"), "2105.00002": paper("2105.00002")}
     digest = rank([post("x", "1", ("2105.00001",), 20, 30), post("x", "2", ("2105.00002",), 20, 29)], papers)
-    assert [p.arxiv_id for p in digest.papers] == ["2105.00001"]
+    assert [p.paper.arxiv_id for p in digest.papers] == ["2105.00001"]
     assert digest.candidates == 2
 
 
@@ -203,7 +203,7 @@ def test_a_paper_needs_a_pdf_and_metadata() -> None:
     papers = {"2105.00001": paper("2105.00001", pdf=False), "2105.00002": None, "2105.00003": paper("2105.00003")}
     posts = [post("x", str(n), (arxiv_id,), 100, 100) for n, arxiv_id in enumerate(papers)]
     digest = rank(posts, papers)
-    assert [p.arxiv_id for p in digest.papers] == ["2105.00003"]
+    assert [p.paper.arxiv_id for p in digest.papers] == ["2105.00003"]
     assert digest.candidates == 3
 
 
@@ -234,7 +234,7 @@ def test_papers_are_ordered_by_score_and_ties_by_arxiv_id() -> None:
         ],
         papers,
     )
-    assert [(p.rank, p.arxiv_id, p.score) for p in digest.papers] == [
+    assert [(p.rank, p.paper.arxiv_id, p.score) for p in digest.papers] == [
         (1, "2105.00005", 100),
         (2, "2105.00002", 60),
         (3, "2105.00009", 60),

@@ -48,6 +48,7 @@ from tests.support.site_data import (
     sample_site_digests,
     scan,
     summaries_of,
+    with_paper,
 )
 
 pytestmark = pytest.mark.unit
@@ -139,13 +140,13 @@ def test_day_page_lists_every_paper_in_rank_order_with_its_engagement_and_links(
         return " ".join(value.split())
 
     for paper in digest.papers:
-        assert words(f"{paper.rank}. {reader_text(paper.title)}") in text
-        assert words(", ".join(paper.authors)) in text
-        assert words(reader_text(paper.abstract)) in text
+        assert words(f"{paper.rank}. {reader_text(paper.paper.title)}") in text
+        assert words(", ".join(paper.paper.authors)) in text
+        assert words(reader_text(paper.paper.abstract)) in text
         assert f"{paper.score:,} points" in text
         hrefs = page.attr_values("href")
-        assert paper.abs_url in hrefs and paper.pdf_url in hrefs
-        for category in paper.categories:
+        assert paper.paper.abs_url in hrefs and paper.paper.pdf_url in hrefs
+        for category in paper.paper.categories:
             assert f"/categories/{category}/" in hrefs
     assert "X: 1 post · 10,042 reposts · 5 likes = 10,047 points" in text
     assert "Bluesky: 1 post · 12 reposts · 48 likes · 1 quote · 3 replies = 60 points" in text
@@ -403,11 +404,11 @@ def test_a_category_that_fits_its_index_has_no_archive_pages() -> None:
 def test_category_names_that_are_not_safe_path_segments_are_skipped() -> None:
     summary = big_category_summaries(3)[0]
     odd = ("../etc", "cs LG", "<b>x</b>", "cs/LG", ".hidden", "", "cs.LG")
-    summary = replace(summary, papers=tuple(replace(p, categories=odd) for p in summary.papers))
+    summary = replace(summary, papers=tuple(with_paper(p, categories=odd) for p in summary.papers))
     keys = {o.key for o in render_categories([summary], SITE)}
     assert keys == {"categories/index.html", "categories/cs.LG/index.html"}
     digest = digest_of(date(2021, 1, 1), sample_papers()[:1])
-    digest = replace(digest, papers=(replace(digest.papers[0], categories=odd),))
+    digest = replace(digest, papers=(with_paper(digest.papers[0], categories=odd),))
     page = scan(render_day(digest, None, None, SITE)[0].body)
     category_links = [h for h in page.attr_values("href") if h.startswith("/categories/") and h != "/categories/"]
     assert category_links == ["/categories/cs.LG/"]

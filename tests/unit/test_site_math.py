@@ -31,7 +31,7 @@ from hotpapers.publish.site.math import (
     tex_markup,
 )
 from tests.support.edge_case_digests import FORMULAS
-from tests.support.site_data import SITE, by_key, sample_digest, sample_papers, scan
+from tests.support.site_data import SITE, by_key, sample_digest, sample_papers, scan, with_paper
 
 pytestmark = pytest.mark.unit
 
@@ -294,7 +294,7 @@ def test_every_formula_of_the_validator_page_converts() -> None:
 
 def tex_digest():
     digest = sample_digest()
-    first = replace(
+    first = with_paper(
         digest.papers[0],
         title=r"Bounds for $\omega$-regular games at $\sqrt{s}=13$ TeV",
         abstract=r"We use $10~\rm{fb}^{-1}$ of data, with \textapprox20\% fewer weights and \$5 of compute.",
@@ -304,7 +304,7 @@ def tex_digest():
 
 def test_pages_show_mathml_while_feeds_titles_and_exports_keep_the_tex() -> None:
     digest = tex_digest()
-    paper = digest.papers[0]
+    paper = digest.papers[0].paper
     objects = by_key(render_site({digest.day: digest}, [DigestSummary.of(digest)], SITE))
     day = objects["digests/2021-06-01/index.html"].body.decode("utf-8")
     assert day.count("<math>") >= 4  # title in the contents and on the card, abstract

@@ -27,7 +27,7 @@ from tests.support.edge_case_digests import (
     hostile_digest,
     long_text_digest,
 )
-from tests.support.site_data import SITE, by_key, html_pages, scan
+from tests.support.site_data import SITE, by_key, html_pages, scan, with_paper
 
 pytestmark = pytest.mark.unit
 
@@ -201,7 +201,7 @@ def test_safe_url(url: str | None, expected: str | None) -> None:
 
 def test_lone_surrogates_and_odd_site_titles_do_not_break_rendering() -> None:
     digest = hostile_digest()
-    paper: RankedPaper = replace(digest.papers[0], title="broken \ud800 surrogate")
+    paper: RankedPaper = with_paper(digest.papers[0], title="broken \ud800 surrogate")
     site = SiteConfig(base_url="https://hotpapers.example.org/", title=f"{SCRIPT} Papers")
     body = render_day(replace(digest, papers=(paper,)), None, None, site)[0].body.decode("utf-8")
     assert "broken  surrogate" in body and "<script>" not in body
@@ -273,7 +273,7 @@ def test_a_papers_page_links_only_safe_targets(paper_page) -> None:
 
 def test_an_odd_arxiv_id_gets_no_page_and_no_link() -> None:
     digest = hostile_digest()
-    odd = replace(digest.papers[1], arxiv_id='../"><script>', rank=2)
+    odd = with_paper(digest.papers[1], arxiv_id='../"><script>', rank=2)
     digest = replace(digest, papers=(digest.papers[0], odd))
     objects = by_key(render_site({digest.day: digest}, [DigestSummary.of(digest)], SITE))
     assert sorted(k for k in objects if k.startswith("papers/")) == ["papers/2105.14103/index.html"]

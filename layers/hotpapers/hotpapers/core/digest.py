@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import ClassVar
 
 from hotpapers.core.json_codec import JsonModel, iso_time, json_field, parse_time
-from hotpapers.core.models import TextEntity
+from hotpapers.core.models import Paper, PaperHeadline, TextEntity
 
 __all__ = [
     "Digest",
@@ -47,35 +47,28 @@ class TopPost(JsonModel):
 
 @dataclass(frozen=True)
 class RankedPaper(JsonModel):
+    """A paper as a day's digest lists it: the stored `Paper` with its rank, score and posts.
+
+    The paper's fields are written inline, among the ranking's own keys (`JSON_KEYS`), as the
+    digest documents always had them; code reaches them through `paper` (`ranked.paper.title`),
+    so each field has one home. `updated` is left out: the documents never carried it, so a
+    paper read back from a digest has `updated=None`, and the ranking drops it to match.
+    """
+
     JSON_KEYS: ClassVar[tuple[str, ...] | None] = (
         "rank", "arxiv_id", "version", "title", "authors", "categories", "primary_category", "abstract", "abs_url",
         "pdf_url", "published", "score", "engagement", "top_posts", "as_of", "comment", "journal_ref", "doi",
     )  # fmt: skip
 
     rank: int
-    arxiv_id: str
-    version: int
-    title: str
-    authors: tuple[str, ...]
-    categories: tuple[str, ...]  # primary first
-    abstract: str
-    abs_url: str
-    pdf_url: str
-    published: datetime
+    paper: Paper = field(metadata=json_field(inline=True, leave_out=("updated",)))
     score: int
     # Per source: {"posts": n, <metric>: sum, …, "score": weighted points}; e.g. for x:
     # {"posts": 3, "retweets": 120, "likes": 800, "quotes": 4, "replies": 9, "score": 920}
     engagement: dict[str, dict[str, int]]
     top_posts: tuple[TopPost, ...]
-    comment: str | None = None
-    journal_ref: str | None = None
-    doi: str | None = None
     # The newest observation of the paper's posts: the moment its counts are as of.
     as_of: datetime | None = None
-
-    @property
-    def primary_category(self) -> str | None:
-        return self.categories[0] if self.categories else None
 
 
 DEFAULT_WEIGHTS = {"x": 1.0, "bluesky": 1.0, "hackernews": 1.0, "huggingface": 1.0}
@@ -127,11 +120,10 @@ class Digest(JsonModel):
 
 @dataclass(frozen=True)
 class SummaryPaper(JsonModel):
+    """A paper as a digest's summary lists it: its headline (written inline), rank and score."""
+
     rank: int
-    arxiv_id: str
-    title: str
-    authors: tuple[str, ...]
-    categories: tuple[str, ...]
+    paper: PaperHeadline = field(metadata=json_field(inline=True))
     score: int
 
 
@@ -154,7 +146,5 @@ class DigestSummary(JsonModel):
             day=digest.day,
             as_of=digest.as_of,
             candidates=digest.candidates,
-            papers=tuple(
-                SummaryPaper(p.rank, p.arxiv_id, p.title, p.authors, p.categories, p.score) for p in digest.papers
-            ),
+            papers=tuple(SummaryPaper(p.rank, p.paper.headline, p.score) for p in digest.papers),
         )

@@ -36,7 +36,7 @@ def paper_histories(summaries: Iterable[DigestSummary]) -> dict[str, list[Histor
     histories: dict[str, list[HistoryEntry]] = {}
     for day in sorted(by_day):
         for paper in by_day[day].papers:
-            entries = histories.setdefault(paper.arxiv_id, [])
+            entries = histories.setdefault(paper.paper.arxiv_id, [])
             if entries and entries[-1].day == day:
                 if paper.rank < entries[-1].rank:
                     entries[-1] = HistoryEntry(day, paper.rank, paper.score)

@@ -67,13 +67,16 @@ def json_field(
     encode: Callable[[Any], dict[str, Any]] | None = None,
     decode: Callable[[Mapping[str, Any]], Any] | None = None,
     keys: tuple[str, ...] = (),
+    leave_out: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """`dataclasses.field(metadata=json_field(...))`: how one field is written and read.
 
     `inline` puts a nested model's keys into the parent's dict; with `encode`/`decode` the field is
     written as `keys`, taken from what `encode` returns, and read by `decode` from the parent's dict.
+    `leave_out` names an inlined model's keys the parent never writes (it reads them if present).
     """
-    return {"json": _FieldRule(name, omit_none, sort_keys, inline or encode is not None, encode, decode, keys)}
+    rule = _FieldRule(name, omit_none, sort_keys, inline or encode is not None, encode, decode, keys, leave_out)
+    return {"json": rule}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,13 +88,15 @@ class _FieldRule:
     encode: Callable[[Any], dict[str, Any]] | None = None
     decode: Callable[[Mapping[str, Any]], Any] | None = None
     keys: tuple[str, ...] = ()
+    leave_out: tuple[str, ...] = ()
 
 
 class JsonModel:
     """Mix into a dataclass: `to_dict` and `from_dict` by its fields' types (see the module's doc).
 
     `JSON_KEYS`, when set, is the written key order; a key in it that no field writes is a
-    property's value, written only (e.g. `primary_category`).
+    property's value, written only (e.g. `primary_category`): the model's own, or else an inlined
+    model's.
     """
 
     JSON_KEYS: ClassVar[tuple[str, ...] | None] = None
@@ -261,14 +266,32 @@ def _built_plan(model: type) -> _Plan:
         if unknown:
             raise TypeError(f"{model.__name__}.JSON_KEYS lacks {unknown}")
         # A key no field writes is a property's value (e.g. primary_category): written as it is.
-        writers = [written.get(key) or _Writer(key, (key,)) for key in order]
+        writers = [written.get(key) or _Writer(key, _property_path(model, key)) for key in order]
     return _Plan(model, writers, readers)
+
+
+def _property_path(model: type, key: str) -> tuple[str, ...]:
+    """Where a written-only key's value is: the model's property, or else an inlined model's."""
+    if hasattr(model, key):
+        return (key,)
+    for spec in dataclasses.fields(model):
+        rule: _FieldRule = spec.metadata.get("json", _FieldRule())
+        hint = typing.get_type_hints(model)[spec.name]
+        if rule.inline and rule.encode is None and hasattr(hint, key):
+            return (spec.name, key)
+    raise TypeError(f"{model.__name__}.JSON_KEYS names {key!r}, which nothing writes")
 
 
 def _inline_writers(name: str, hint: Any, rule: _FieldRule) -> list[_Writer]:
     if rule.encode is not None:
         return [_Writer(key, (name,), rule.encode, identity=False, pick=True) for key in rule.keys]
-    return [dataclasses.replace(writer, path=(name, *writer.path)) for writer in _plan(hint).writers]
+    nested = _plan(hint).writers
+    unknown = set(rule.leave_out) - {writer.key for writer in nested}
+    if unknown:
+        raise TypeError(f"{name}: leave_out names keys {hint.__name__} does not write: {sorted(unknown)}")
+    return [
+        dataclasses.replace(writer, path=(name, *writer.path)) for writer in nested if writer.key not in rule.leave_out
+    ]
 
 
 def _inline_reader(name: str, hint: Any, rule: _FieldRule) -> Callable[[Mapping[str, Any]], Any]:

@@ -69,26 +69,43 @@ class Observation:
 
 
 @dataclass(frozen=True)
-class Paper:
-    """arXiv metadata of one paper, whitespace already normalised."""
+class PaperHeadline:
+    """What a listing shows of a paper: its id, title, authors and categories.
+
+    `Paper` extends it, so these four fields are declared once: a digest's summary
+    (`SummaryPaper`) holds a headline, a digest's ranked paper (`RankedPaper`) a whole `Paper`.
+    """
 
     arxiv_id: str
-    version: int
     title: str
-    abstract: str
     authors: tuple[str, ...]
     categories: tuple[str, ...]  # primary first
+
+    @property
+    def primary_category(self) -> str | None:
+        return self.categories[0] if self.categories else None
+
+    @property
+    def headline(self) -> PaperHeadline:
+        """Just the headline's fields (a `Paper`'s summary copy)."""
+        return PaperHeadline(self.arxiv_id, self.title, self.authors, self.categories)
+
+
+@dataclass(frozen=True)
+class Paper(PaperHeadline):
+    """arXiv metadata of one paper, whitespace already normalised."""
+
+    version: int
+    abstract: str
     published: datetime
-    updated: datetime
+    # When arXiv last updated it. None where it is not known: a digest's papers (the digest
+    # documents never carried it), and so a paper read back from a stored digest.
+    updated: datetime | None
     abs_url: str
     pdf_url: str | None
     comment: str | None = None
     journal_ref: str | None = None
     doi: str | None = None
-
-    @property
-    def primary_category(self) -> str | None:
-        return self.categories[0] if self.categories else None
 
 
 @dataclass(frozen=True)

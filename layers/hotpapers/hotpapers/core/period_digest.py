@@ -25,6 +25,7 @@ from typing import Any, ClassVar, Protocol
 from hotpapers.core.calendar_periods import Period, parse_period
 from hotpapers.core.digest import Digest, RankedPaper, RankingConfig, TopPost
 from hotpapers.core.json_codec import JsonModel, json_field
+from hotpapers.core.models import PaperHeadline
 
 __all__ = ["PERIOD_PAPERS_LIMIT", "PeriodDay", "PeriodDigest", "PeriodPaper", "build_period_digest", "rank_period"]
 
@@ -41,7 +42,7 @@ class _Listed(Protocol):
     @property
     def rank(self) -> int: ...
     @property
-    def arxiv_id(self) -> str: ...
+    def paper(self) -> PaperHeadline: ...  # a `Paper` is one
     @property
     def score(self) -> int: ...
 
@@ -67,7 +68,7 @@ def rank_period[P: _Listed](
     days_of: dict[str, list[tuple[PeriodDay, P]]] = {}
     for day, papers in sorted(listings, key=lambda listing: listing[0]):
         for paper in papers:
-            days_of.setdefault(paper.arxiv_id, []).append((PeriodDay(day, paper.rank, paper.score), paper))
+            days_of.setdefault(paper.paper.arxiv_id, []).append((PeriodDay(day, paper.rank, paper.score), paper))
     totals = [(arxiv_id, sum(entry.score for entry, _ in days), days) for arxiv_id, days in days_of.items()]
     entered = [total for total in totals if total[1] >= min_score]
     entered.sort(key=lambda total: (-total[1], total[0]))
@@ -138,7 +139,7 @@ def build_period_digest(
         period=period,
         as_of=max(stamps) if stamps else None,
         papers=papers,
-        candidates=len({paper.arxiv_id for _, listed in listings for paper in listed}),
+        candidates=len({paper.paper.arxiv_id for _, listed in listings for paper in listed}),
         days=tuple(days),
         config=config,
     )

@@ -138,18 +138,19 @@ def _front_matter(day: str, moment: datetime) -> str:
     )
 
 
-def _paper(paper: RankedPaper, as_of: datetime) -> str:
-    x = paper.engagement.get("x", {})
+def _paper(ranked: RankedPaper, as_of: datetime) -> str:
+    paper = ranked.paper
+    x = ranked.engagement.get("x", {})
     stamp = as_of.astimezone(UTC).strftime("%m/%d/%Y %H:%M:%S")
     lines = [
         "",
-        f"# {paper.rank}. {_inline(paper.title)}",
+        f"# {ranked.rank}. {_inline(paper.title)}",
         "",
         _block_line(", ".join(_inline(author) for author in paper.authors)),
         "",
         f"- retweets: {x.get('retweets', 0)}, favorites: {x.get('likes', 0)} ({stamp})",
     ]
-    for source, counts in paper.engagement.items():
+    for source, counts in ranked.engagement.items():
         if source != "x" and source in ENGAGEMENT_METRICS:
             shown = ", ".join(f"{metric}: {counts.get(metric, 0)}" for metric in ENGAGEMENT_METRICS[source])
             lines.append(f"- {SOURCE_LABELS.get(source, source)}: {shown}")
@@ -163,7 +164,7 @@ def _paper(paper: RankedPaper, as_of: datetime) -> str:
         "",
     ]
     out = "\n".join(lines) + "\n"
-    for post in paper.top_posts:
+    for post in ranked.top_posts:
         out += (_x_post(post) if post.source == "x" else _other_post(post)) + "\n"
     return out + "\n\n"
 

@@ -191,7 +191,7 @@ class Publisher:
         if histories is None:
             histories = paper_histories(summaries)
         if papers is None:
-            listed = {paper.arxiv_id for digest in digests.values() for paper in digest.papers}
+            listed = {paper.paper.arxiv_id for digest in digests.values() for paper in digest.papers}
             papers = sorted(p for p in listed if p in histories and paper_page_key(p) is not None)
         ordered = sorted(summary.day for summary in summaries)
         position = {day: index for index, day in enumerate(ordered)}
@@ -227,7 +227,7 @@ class Publisher:
         unseen_categories = (
             self._categories_not_shown(p for d in shown_days for p in digests[d].papers) if site_is_live else set()
         )
-        newest_categories = {p.arxiv_id: p.categories for s in reversed(summaries) for p in s.papers}
+        newest_categories = {p.paper.arxiv_id: p.paper.categories for s in reversed(summaries) for p in s.papers}
         relink_papers = [p for p in papers if unseen_categories.intersection(newest_categories.get(p, ()))]
 
         def neighbours(day: date) -> tuple[date | None, date | None]:
@@ -241,7 +241,7 @@ class Publisher:
                 previous, following = neighbours(day)
                 unseen = self._categories_not_shown(digests[day].papers) if site_is_live else set()
                 linkable = (lambda category, unseen=unseen: category not in unseen) if unseen else None
-                waiting = {paper.arxiv_id for paper in digests[day].papers} & unseen_papers
+                waiting = {paper.paper.arxiv_id for paper in digests[day].papers} & unseen_papers
                 paper_linkable = (lambda arxiv_id, waiting=waiting: arxiv_id not in waiting) if waiting else None
                 if unseen or waiting:
                     relink.append(day)
@@ -331,7 +331,7 @@ class Publisher:
 
     def _categories_not_shown(self, papers: Iterable[RankedPaper]) -> set[str]:
         """The papers' categories that get a page but whose page is not in the bucket yet."""
-        keys = {category: category_page_key(category) for paper in papers for category in paper.categories}
+        keys = {category: category_page_key(category) for paper in papers for category in paper.paper.categories}
         return {category for category, key in keys.items() if key is not None and not self.bucket.has(key)}
 
 
@@ -349,5 +349,5 @@ def _with_new_days(stored: list[DigestSummary], digests: dict[date, Digest]) -> 
 
 def _papers_of(digests: Iterable[Digest], summaries: Iterable[DigestSummary]) -> set[str]:
     """The papers listed in these digests (new) and summaries (the same days as stored before)."""
-    papers = {paper.arxiv_id for digest in digests for paper in digest.papers}
-    return papers | {paper.arxiv_id for summary in summaries for paper in summary.papers}
+    papers = {paper.paper.arxiv_id for digest in digests for paper in digest.papers}
+    return papers | {paper.paper.arxiv_id for summary in summaries for paper in summary.papers}

@@ -85,11 +85,10 @@ def _ranked_paper(
         if len(top) >= config.top_posts or (position > 0 and points < config.top_post_min_score):
             break
         top.append(_copied(TopPost, obs.post, metrics=dict(obs.post.metrics), score=points))
-    return _copied(
-        RankedPaper,
-        paper,
+    return RankedPaper(
         rank=0,
-        pdf_url=paper.pdf_url or "",
+        # The digest documents carry no `updated`: dropped, so this digest equals the one read back.
+        paper=replace(paper, updated=None),
         score=score,
         engagement=_engagement(scored),
         top_posts=tuple(top),
@@ -99,7 +98,7 @@ def _ranked_paper(
 
 def _copied[T](target: type[T], source: object, **values: Any) -> T:
     """A `target` with every field it shares by name with `source`, then `values` on top: the digest
-    keeps the stored paper's and post's fields as they are, so a field added to both is carried over."""
+    keeps the stored post's fields as they are, so a field added to both is carried over."""
     # type[T] is hashable, as every class is, but mypy does not see it through the TypeVar.
     names = _field_names(target)  # type: ignore[arg-type]
     shared = {name: getattr(source, name) for name in names if name not in values}

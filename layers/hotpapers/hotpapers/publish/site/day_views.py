@@ -128,21 +128,22 @@ def _engagement_lines(engagement: dict[str, dict[str, int]]) -> list[_Engagement
 
 
 def _paper_view(
-    paper: RankedPaper, anchor: str, linkable: CategoryFilter = None, paper_linkable: PaperFilter = None
+    ranked: RankedPaper, anchor: str, linkable: CategoryFilter = None, paper_linkable: PaperFilter = None
 ) -> _PaperView:
+    paper = ranked.paper
     doi_url = None
     if paper.doi and not any(ch.isspace() for ch in paper.doi):
         doi_url = safe_url("https://doi.org/" + quote(paper.doi.strip(), safe="/:;()._-"))
     published = _utc(paper.published)
     abstract = shorten(paper.abstract, TEXT_LIMIT)
     return _PaperView(
-        rank=paper.rank,
+        rank=ranked.rank,
         anchor=anchor,
         arxiv_id=paper.arxiv_id,
         page=_paper_page(paper.arxiv_id, paper_linkable),
         title=paper.title,
         authors=list(paper.authors),
-        score=_count(paper.score),
+        score=_count(ranked.score),
         abs_url=safe_url(paper.abs_url),
         pdf_url=safe_url(paper.pdf_url),
         categories=[_category_view(c, linkable) for c in dict.fromkeys(paper.categories)],
@@ -154,8 +155,8 @@ def _paper_view(
         doi_url=doi_url,
         published_iso=_rfc3339(published),
         published_text=_medium_date(published.date()),
-        engagement=_engagement_lines(paper.engagement),
-        posts=[_post_view(post) for post in paper.top_posts],
+        engagement=_engagement_lines(ranked.engagement),
+        posts=[_post_view(post) for post in ranked.top_posts],
     )
 
 

@@ -52,7 +52,7 @@ def render_feed(summaries: list[DigestSummary], site: SiteConfig) -> SiteObject:
         day_updated = _day_updated(summary.day, summary.as_of)
         content = _environment().get_template("feed_entry.html").render(site=site, row=row)
         if summary.papers:
-            first = _plain(summary.papers[0].title)
+            first = _plain(summary.papers[0].paper.title)
             more = len(summary.papers) - 1
             headline = first if more == 0 else f"{first}, and {_plural(more, 'more paper', 'more papers')}"
         else:
@@ -111,16 +111,16 @@ def _category_feed_entries(summaries: list[DigestSummary]) -> dict[str, list[_Ca
         anchors = _paper_anchors(summary.papers)
         for paper, anchor in zip(summary.papers, anchors, strict=True):
             listed = _Listed(summary.day, paper.rank, paper.score, anchor)
-            for category in dict.fromkeys(paper.categories):
+            for category in dict.fromkeys(paper.paper.categories):
                 if not _valid_category(category):
                     continue
                 entries = feeds.setdefault(category, {})
-                entry = entries.get(paper.arxiv_id)
+                entry = entries.get(paper.paper.arxiv_id)
                 if entry is None:
                     if len(entries) >= CATEGORY_FEED_ENTRIES:
                         continue
-                    entry = entries[paper.arxiv_id] = _CategoryFeedEntry(
-                        paper.arxiv_id, paper.title, paper.authors, paper.categories, updated
+                    entry = entries[paper.paper.arxiv_id] = _CategoryFeedEntry(
+                        paper.paper.arxiv_id, paper.paper.title, paper.paper.authors, paper.paper.categories, updated
                     )
                 entry.listed.append(listed)
     return {category: list(entries.values()) for category, entries in feeds.items()}
@@ -218,8 +218,8 @@ def _page_paths(summaries: list[DigestSummary]) -> list[tuple[str, str | None]]:
     papers: dict[str, str] = {}
     for summary in ordered:
         for paper in summary.papers:
-            if paper.arxiv_id not in papers and paper_page_key(paper.arxiv_id) is not None:
-                papers[paper.arxiv_id] = _rfc3339(_day_updated(summary.day, summary.as_of))
+            if paper.paper.arxiv_id not in papers and paper_page_key(paper.paper.arxiv_id) is not None:
+                papers[paper.paper.arxiv_id] = _rfc3339(_day_updated(summary.day, summary.as_of))
     paths += [(_paper_path(arxiv_id), papers[arxiv_id]) for arxiv_id in sorted(papers)]
     as_of = {summary.day: summary.as_of for summary in ordered}
     for path, newest in period_paths(as_of):  # weekly and monthly digests: their newest day's time

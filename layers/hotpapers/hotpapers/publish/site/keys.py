@@ -68,7 +68,7 @@ def _paper_anchors(papers: Iterable[RankedPaper | SummaryPaper]) -> list[str]:
     """The element ids of a day's papers, in order: the day page and every link into it use these."""
     anchors, used = [], set()
     for paper in papers:
-        anchor = _paper_anchor(paper.arxiv_id)
+        anchor = _paper_anchor(paper.paper.arxiv_id)
         if anchor in used or anchor == f"paper-{paper.rank}":
             anchor = f"{anchor}-{paper.rank}"
         used.add(anchor)

@@ -106,8 +106,8 @@ def _category_listings(summaries: list[DigestSummary]) -> list[_CategoryListing]
         assert link is not None
         anchors = _paper_anchors(summary.papers)
         for paper, anchor in zip(summary.papers, anchors, strict=True):
-            categories = list(dict.fromkeys(paper.categories))
-            page = _paper_path(paper.arxiv_id) if paper_page_key(paper.arxiv_id) is not None else None
+            categories = list(dict.fromkeys(paper.paper.categories))
+            page = _paper_path(paper.paper.arxiv_id) if paper_page_key(paper.paper.arxiv_id) is not None else None
             for position, category in enumerate(categories):
                 if not _valid_category(category):
                     continue
@@ -121,7 +121,7 @@ def _category_listings(summaries: list[DigestSummary]) -> list[_CategoryListing]
                     _CategoryEntry(
                         link=link,
                         rank=paper.rank,
-                        title=paper.title,
+                        title=paper.paper.title,
                         anchor=anchor,
                         page=page,
                         score=paper.score,

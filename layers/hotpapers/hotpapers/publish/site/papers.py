@@ -100,7 +100,7 @@ class _DayPapers:
             listed = digest.papers if digest is not None else ()
             papers = {}
             for paper, anchor in zip(listed, _paper_anchors(listed), strict=True):
-                papers.setdefault(paper.arxiv_id, (paper, anchor))  # the best rank, as its history keeps
+                papers.setdefault(paper.paper.arxiv_id, (paper, anchor))  # the best rank, as its history keeps
             self._days[day] = papers
         return papers.get(arxiv_id)
 

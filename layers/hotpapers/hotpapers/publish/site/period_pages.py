@@ -90,7 +90,7 @@ def _period_view(digest: PeriodDigest, linkable: CategoryFilter = None) -> _Peri
     papers = [
         _PeriodPaper(
             _paper_view(entry.paper, anchor, linkable),
-            [_listed_day(d.day, entry.paper.arxiv_id, d.rank, d.score) for d in entry.days],
+            [_listed_day(d.day, entry.paper.paper.arxiv_id, d.rank, d.score) for d in entry.days],
         )
         for entry, anchor in zip(digest.papers, anchors, strict=True)
     ]
@@ -166,7 +166,7 @@ def _period_top(period: Period, summaries: Sequence[DigestSummary], min_score: i
     ids = [arxiv_id for arxiv_id, _, _ in ranked]
     anchors = [_paper_anchor(arxiv_id) for arxiv_id in ids]  # as `_paper_anchors` gives them, ids being unique
     papers = [
-        _TopEntry(rank, entries[-1][1].title, _count(total), anchor)
+        _TopEntry(rank, entries[-1][1].paper.title, _count(total), anchor)
         for rank, ((_, total, entries), anchor) in enumerate(zip(ranked, anchors, strict=True), start=1)
     ]
     link = _period_link(period)

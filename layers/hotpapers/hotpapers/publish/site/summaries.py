@@ -56,7 +56,7 @@ def _summary_row(summary: DigestSummary, top: int) -> _SummaryRow:
     link = _day_link(summary.day)
     assert link is not None
     papers = list(summary.papers[:top])
-    pages = [_paper_path(p.arxiv_id) if paper_page_key(p.arxiv_id) is not None else None for p in papers]
+    pages = [_paper_path(p.paper.arxiv_id) if paper_page_key(p.paper.arxiv_id) is not None else None for p in papers]
     return _SummaryRow(link, len(summary.papers), summary.candidates, papers, anchors[:top], pages)
 
 
