@@ -22,7 +22,7 @@ import dataclasses
 import enum
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Self
@@ -136,6 +136,7 @@ class _Reader:
     key: str | None
     decode: Callable[[Any], Any]
     default: Callable[[], Any] | None = None
+    inlined: _Plan | None = None  # an inlined model's plan: its fields are read in the parent's generated code
 
 
 @dataclasses.dataclass
@@ -176,23 +177,11 @@ def _compiled_reader(model: type, readers: list[_Reader], checked: Callable[[Any
     Any failure falls back to `checked`, which reads again field by field and raises the error
     with its path: the fast way costs nothing extra for the documents that are well formed.
     """
-    namespace: dict[str, Any] = {"model": model, "checked": checked}
-    arguments = []
-    for index, reader in enumerate(readers):
-        namespace[f"decode_{index}"] = reader.decode
-        if reader.key is None:
-            arguments.append(f"{reader.field}=decode_{index}(data)")
-        elif reader.default is None:
-            arguments.append(f"{reader.field}=decode_{index}(data[{reader.key!r}])")
-        else:
-            namespace[f"default_{index}"] = reader.default
-            arguments.append(
-                f"{reader.field}=decode_{index}(data[{reader.key!r}]) if {reader.key!r} in data else default_{index}()"
-            )
+    namespace: dict[str, Any] = {"checked": checked}
     lines = [
         "def read(data):",
         "    try:",
-        f"        return model({', '.join(arguments)})",
+        f"        return {_constructor_source(model, readers, namespace)}",
         "    except Exception:",
         "        pass",
         "    return checked(data)",
@@ -200,6 +189,32 @@ def _compiled_reader(model: type, readers: list[_Reader], checked: Callable[[Any
     # Built from the model's own field names (identifiers) and repr'd keys, never from input.
     exec(compile("\n".join(lines), f"<json reader of {model.__name__}>", "exec"), namespace)  # nosec B102
     return typing.cast(Callable[[Any], Any], namespace["read"])
+
+
+def _constructor_source(model: type, readers: list[_Reader], namespace: dict[str, Any]) -> str:
+    """`model(field=decode(data[key]), …)`; an inlined model's constructor is nested in place, not
+    called through its own reader: a summary's paper costs no extra call (DigestSummary.from_dict)."""
+    name = f"model_{len(namespace)}"
+    namespace[name] = model
+    arguments = []
+    for reader in readers:
+        if reader.inlined is not None:
+            nested = reader.inlined
+            arguments.append(f"{reader.field}={_constructor_source(nested.model, nested.readers, namespace)}")
+            continue
+        decode = f"decode_{len(namespace)}"
+        namespace[decode] = reader.decode
+        if reader.key is None:
+            arguments.append(f"{reader.field}={decode}(data)")
+        elif reader.default is None:
+            arguments.append(f"{reader.field}={decode}(data[{reader.key!r}])")
+        else:
+            default = f"default_{len(namespace)}"
+            namespace[default] = reader.default
+            arguments.append(
+                f"{reader.field}={decode}(data[{reader.key!r}]) if {reader.key!r} in data else {default}()"
+            )
+    return f"{name}({', '.join(arguments)})"
 
 
 def _compiled_writer(name: str, writers: list[_Writer]) -> Callable[[Any], dict[str, Any]]:
@@ -253,7 +268,8 @@ def _built_plan(model: type) -> _Plan:
         hint = hints[spec.name]
         if rule.inline:
             writers.extend(_inline_writers(spec.name, hint, rule))
-            readers.append(_Reader(spec.name, None, _inline_reader(spec.name, hint, rule)))
+            inlined = None if rule.decode is not None else _plan(hint)
+            readers.append(_Reader(spec.name, None, _inline_reader(spec.name, hint, rule), inlined=inlined))
             continue
         key = rule.name or spec.name
         encode = _encoder(hint, rule.sort_keys)
@@ -400,12 +416,17 @@ def _decoder(hint: Any) -> Decode:
     raise TypeError(f"no JSON decoder for {hint!r}")
 
 
-def _sequence_decoder(kind: Callable[[list[Any]], Any], decode_item: Decode) -> Decode:
+_ONLY_STR = frozenset({str})
+
+
+def _sequence_decoder(kind: Callable[[Iterable[Any]], Any], decode_item: Decode) -> Decode:
     def decode(value: Any) -> Any:
         if not isinstance(value, list | tuple):
             raise DocumentError(f"expected a list, got {type(value).__name__}")
+        if decode_item is _str and set(map(type, value)) <= _ONLY_STR:
+            return kind(value)  # strings (authors, categories): checked in C, not a call per item
         try:
-            return kind(list(map(decode_item, value)))  # the common case, without a step per item
+            return kind(map(decode_item, value))  # the common case, without a step per item
         except DocumentError:
             pass  # again item by item, to say which one
         items = []
