@@ -1,27 +1,28 @@
-"""Publisher benchmark: a heavy day, a five-year rebuild, its unchanged re-run and a daily publish, real code.
+"""Publisher benchmark: a heavy day, a five-year rebuild and a daily publish onto it, a sharded ten-year rebuild.
 
 Scenarios: the heavy day (synthetic_heavy_day collected by the real collector as setup) ranked and rendered as
 pure CPU, then published twice (empty bucket, unchanged); 1,826 days of ~20 papers (publish_data.py, put into
-moto as setup) rebuilt with {"all": true}, re-run unchanged (0 PUTs), then one more day published onto them.
-Baselines of the same run: site.render_site of the same pages from the digests in memory (checked byte-identical
-to the bucket) and a plain jinja2 template of the same papers. Each scenario runs in a fresh worker process
-(this script, --worker), so its CPU and peak RSS are the publisher's own; moto runs in bench/servers.py.
+moto as setup) rebuilt with {"all": true} in one shard, re-run unchanged (0 PUTs), then one more day published
+onto them; ten years at twice the papers a day rebuilt shard after shard (each shard a fresh process, as each
+is its own invocation from the publish queue) and once unsharded into another bucket (the same bytes). Baselines
+of the same run: site.render_site of the same pages from the digests in memory (checked byte-identical to the
+bucket), a plain jinja2 template of the same papers, the unsharded rebuild. Each scenario runs in a fresh
+worker process (publish_workers.py through this script's --worker), so its CPU and peak RSS are the
+publisher's own; moto runs in bench/servers.py.
 
-    .venv/bin/python bench/bench_publish.py [--day D] [--end D] [--days N] [--profile] [--tracemalloc]
+    .venv/bin/python bench/bench_publish.py [--day D] [--end D] [--days N] [--ten-year-days N] [--scenarios ...]
+                                            [--profile] [--tracemalloc]
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import hashlib
 import io
 import json
 import os
 import signal
 import statistics
 import sys
-import types
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -30,6 +31,10 @@ from typing import Any
 import harness as h
 
 HEAVY_CPU_TARGET_S, REBUILD_CPU_TARGET_S, REBUILD_MEMORY_TARGET_MB = 2.0, 60.0, 1024.0
+DAILY_CPU_TARGET_S = 1.5  # issue 16: a daily publish onto five years
+# A shard must stay well under Lambda's 900 s: a third of it, CPU plus modelled latency. At MemorySize 1,024 MB
+# Lambda gives ~0.58 of a vCPU, so 300 s measured here is still under 600 s there.
+SHARD_TARGET_S, TEN_YEARS, TEN_YEAR_SCALE = 300.0, 3652, 2
 REBUILD_OBJECTS_THEN = 5626  # the five-year site's objects when the 60 s target was set
 # The publisher before issue 11 (no paper, week or month pages, no category feeds): the same run's baseline of
 # the rebuild's CPU per object written, run from this commit's package (git archive), on the same table.
@@ -39,202 +44,29 @@ ENV = {"HOTPAPERS_SITE_URL": "https://hotpapers.example.org/",  # production has
        "HOTPAPERS_SOURCES": "x,bluesky,hackernews,huggingface", "HOTPAPERS_X_MAX_POSTS": "0",
        "POWERTOOLS_METRICS_DISABLED": "true",
        "POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_SERVICE_NAME": "hotpapers"}  # fmt: skip
-UPLOAD = "upload (ListObjectsV2, MD5, PutObject)"
-FRONT = "index, feed, sitemap, robots, 404, css, icon"
-PAPER_PAGES, PERIODS = "paper pages (views, render)", "week and month pages and exports"
-PHASES = {  # label: the functions timed (Store's methods, or names the publisher module imported)
-    "collected_days (Query GSI2)": ["Store.collected_days"], "day (a Query per day, deserialise)": [
-        "Store.day"], "rank_day": ["rank_day"], "put_digests (gzip, BatchWriteItem)": ["Store.put_digests"],
-    "put_histories (BatchWriteItem)": ["Store.put_histories"], "put_period_digests (BatchWriteItem)": [
-        "Store.put_period_digests"],
-    "put_latest (PutItem)": ["Store.put_latest"], "digest_summaries (Query GSI1)": ["Store.digest_summaries"],
-    "get_digests (BatchGetItem)": ["Store.get_digests"], "render_day (day pages)": ["render_day"],
-    "day_exports (Markdown + JSON)": ["day_exports"], PAPER_PAGES: [], "plan_periods (week and month digests)": [
-        "plan_periods"], PERIODS: ["render_period", "period_exports"], "render_categories": ["render_categories"],
-    "category feeds and the feeds page": ["render_category_feeds", "render_feeds_page"],
-    "render_archive": ["render_archive"], FRONT: ["render_index", "render_feed", "render_sitemaps", "render_robots",
-                                                 "render_404", "render_stylesheet", "render_favicon"], UPLOAD: [],
-}  # fmt: skip
-NESTED = ("  botocore JSON response parsing (DynamoDB)", "  Store._from_dynamo (per item)", "  ListObjectsV2",
-          "  MD5 of bodies")  # fmt: skip
-PLAIN_TEMPLATE = """<!doctype html><html lang="en"><meta charset="utf-8"><title>Hot papers of {{ day }}</title>
-<h1>Hot papers of {{ day }}</h1>{% for p in papers %}<article id="{{ p.arxiv_id }}"><h2>{{ p.rank }}.
-<a href="{{ p.abs_url }}">{{ p.title }}</a></h2><p>{{ p.authors|join(", ") }}</p><p>{% for c in p.categories %}
-{{ c }} {% endfor %}score {{ p.score }}</p><p>{% for s, m in p.engagement.items() %}{{ s }}:{% for k, v in m.items()
-%} {{ k }} {{ v }}{% endfor %};{% endfor %}</p><p>{{ p.abstract }}</p>{% for t in p.top_posts %}<blockquote><p>
-{{ t.text }}</p><footer>{{ t.author_name }} (@{{ t.author_handle }}), {{ t.created_at }}:{% for k, v in
-t.metrics.items() %} {{ k }} {{ v }}{% endfor %}, <a href="{{ t.url }}">post</a></footer></blockquote>{% endfor %}
-</article>{% endfor %}"""
-
-# ================================================================================== worker side
+# The five-year rebuild runs as one shard, as before the shards: its figures compare with the earlier runs'.
+ONE_SHARD = {"HOTPAPERS_REBUILD_SHARD_DAYS": "100000"}
 
 
-def listing(s3: Any, bucket: str) -> dict[str, tuple[str, int]]:
-    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
-    return {e["Key"]: (e["ETag"].strip('"'), e["Size"]) for page in pages for e in page.get("Contents", [])}
+# ============================================================================ orchestrator side
 
 
-def phase_timer() -> h.PhaseTimer:
-    """process_time around the publisher's steps; the day pages (a generator) are taken out of the upload's."""
-    from botocore.parsers import JSONParser
+def before_package() -> Path | None:
+    """BEFORE_PAGES_COMMIT's package, unpacked once under bench/results/ (None outside a git clone)."""
+    import subprocess
+    import tarfile
 
-    import hotpapers.publish.bucket as bucket
-    import hotpapers.publish.publisher as publisher
-    import hotpapers.publish.site.papers as papers
-    from hotpapers.core.store import Store
-
-    timer = h.PhaseTimer()
-    for label, targets in PHASES.items():
-        for target in targets:
-            owner, _, name = target.rpartition(".")
-            timer.wrap(Store if owner else publisher, name, label)
-    # Paper pages are rendered by a generator the upload consumes: time the view and the template.
-    timer.wrap(papers, "_paper_page", PAPER_PAGES)
-    timer.wrap(papers, "_page", PAPER_PAGES)
-    timer.wrap(bucket.SiteBucket, "upload", UPLOAD)  # minus the pages it consumes (generators): publish()
-    timer.replace(bucket, "hashlib", types.SimpleNamespace(md5=hashlib.md5))  # MD5 of each body, in upload()
-    timer.wrap(bucket.hashlib, "md5", NESTED[3])
-    timer.wrap(JSONParser, "parse", NESTED[0])  # DynamoDB's responses (S3's are XML), main thread
-    timer.wrap(Store, "_from_dynamo", NESTED[1])  # ~1 µs of timer per item, ~0.3 s in a rebuild
-    timer.wrap(bucket.SiteBucket, "_existing_etags", NESTED[2])
-    return timer
-
-
-def publish(event: dict[str, Any], wire: h.WireCounter, phases: bool = True) -> dict[str, Any]:
-    """One publish handler call, measured: CPU, wall, peak RSS, requests on the wire, CPU per phase."""
-    from hotpapers.publish import handler
-
-    wire.take()
-    timer = phase_timer() if phases else h.PhaseTimer()
-    with contextlib.redirect_stdout(io.StringIO()), timer, h.Measure() as measured:
-        result = handler.handle(event)
-    run = {**measured.figures(), "requests": wire.take(), "objects_put": result["objects_put"],
-           "objects_unchanged": result["objects_unchanged"], "days_published": len(result["days"]),
-           "papers_published": sum(d["papers"] for d in result["days"]), "skipped": result["skipped"]}  # fmt: skip
-    if phases:
-        timer.cpu[UPLOAD] -= sum(timer.cpu[k] for k in ("render_day (day pages)", "day_exports (Markdown + JSON)",
-                                                        PAPER_PAGES, PERIODS))  # fmt: skip
-        run["phases_cpu_s"] = timer.phases(tuple(PHASES), NESTED, measured.cpu, "other (handler, run glue, GC)")
-    return run
-
-
-def plain_jinja2(digests: list[Any]) -> float:
-    """A minimal autoescaped jinja2 template printing the same papers and top posts: the lower bound."""
-    import jinja2
-
-    template = jinja2.Environment(autoescape=True).from_string(PLAIN_TEMPLATE)
-    template.render(day="warm-up", papers=[])
-    with h.Measure() as measured:
-        for digest in digests:
-            template.render(day=digest.day.isoformat(), papers=digest.papers)
-    return measured.cpu
-
-
-def worker_collect(args: argparse.Namespace) -> dict[str, Any]:
-    """Setup: the heavy day through the real collect handler (the fakes serve it), waits counted not slept."""
-    from hotpapers.collect import handler
-
-    h.provision_env(dict(os.environ))
-    with contextlib.redirect_stdout(io.StringIO()), h.Measure() as measured:
-        summary = handler.handle({"date": args.day.isoformat()}, clock=h.sleepless_clock())
-    return {**summary["days"][0], "seconds": round(measured.wall, 1)}
-
-
-def worker_heavy(args: argparse.Namespace) -> dict[str, Any]:
-    from hotpapers.core.clock import SystemClock
-    from hotpapers.core.digest import DigestSummary
-    from hotpapers.core.scoring import ranking_config_from_env
-    from hotpapers.core.store import build_store
-    from hotpapers.publish.periods import plan_periods
-    from hotpapers.publish.publisher import Publisher
-    from hotpapers.publish.ranking import rank_day
-    from hotpapers.publish.site import render_site, site_config_from_env
-
-    class NoBucket:  # an empty bucket, answered with no request
-        has = staticmethod(lambda key: False)
-
-    settings, wire, clients = h.counted_clients("dynamodb", "s3")
-    s3 = clients["s3"]
-    with h.Measure() as read:
-        records = build_store(settings, SystemClock()).day(args.day)
-    config, site = ranking_config_from_env(), site_config_from_env()
-    renderer = Publisher(store=None, bucket=NoBucket(), site=site, ranking=config)  # type: ignore[arg-type]
-
-    def rank_and_render() -> tuple[Any, list[Any], dict[str, bytes]]:
-        digest = rank_day(records, config)
-        summaries = [DigestSummary.of(digest)]
-        # Its week and month too, as the publisher plans them onto an empty bucket (no neighbour to read).
-        periods = plan_periods(None, NoBucket(), [args.day], {args.day: digest}, changed=[args.day],  # type: ignore[arg-type]
-                               everything=True, ranking=config)  # fmt: skip
-        phases = renderer._render({args.day: digest}, summaries, periods=periods)[0]
-        return digest, summaries, {o.key: o.body for phase in phases for o in phase}
-
-    digest, summaries, rendered = rank_and_render()  # warm-up: templates compiled, first imports
-    render_site({args.day: digest}, summaries, site)
-    runs: dict[str, list[float]] = {"rank_and_render_cpu_s": [], "render_site_cpu_s": []}
-    for _ in range(args.repeat):
-        with h.Measure() as ours:
-            digest, summaries, rendered = rank_and_render()
-        with h.Measure() as base:
-            baseline = render_site({args.day: digest}, summaries, site)
-        runs["rank_and_render_cpu_s"].append(ours.cpu)
-        runs["render_site_cpu_s"].append(base.cpu)
-    profile = h.profiled(rank_and_render, limit=20) if args.profile else None
-    publishes = {label: publish({"date": args.day.isoformat()}, wire) for label in ("first", "unchanged")}
-    return {"day": args.day.isoformat(), "items": {"day_paper": len(records.papers), "mention": len(records.mentions),
-                      "run": int(records.run is not None)},
-            "read_day_items_cpu_s": read.cpu, "candidates": digest.candidates, "papers_ranked": len(digest.papers),
-            "top_posts_shown": sum(len(p.top_posts) for p in digest.papers), "objects_rendered": len(rendered),
-            "bytes_rendered": sum(map(len, rendered.values())), **runs, "plain_jinja2_cpu_s": plain_jinja2([digest]),
-            "baseline_identical": all(rendered.get(o.key) == o.body for o in baseline), "publish": publishes,
-            "bucket_objects": len(listing(s3, settings.bucket)), "profile": profile}  # fmt: skip
-
-
-def worker_rebuild(args: argparse.Namespace) -> dict[str, Any]:
-    import jinja2  # noqa: F401
-
-    import hotpapers.publish.handler  # noqa: F401
-
-    settings, wire, clients = h.counted_clients("dynamodb", "s3")
-    s3 = clients["s3"]
-    s3.list_buckets()  # the connection pool, before measuring
-    rebuild = publish({"all": True}, wire)
-    before = listing(s3, settings.bucket)
-    rebuild.update(bucket_objects=len(before), bucket_bytes=sum(size for _, size in before.values()))
-    rerun = publish({"all": True}, wire)
-    rerun["bucket_unchanged"] = listing(s3, settings.bucket) == before
-    return {"rebuild": rebuild, "rerun": rerun}
-
-
-def worker_rebuild_before(args: argparse.Namespace) -> dict[str, Any]:
-    """The five-year rebuild by the publisher of BEFORE_PAGES_COMMIT (PYTHONPATH points at its package)."""
-    import jinja2  # noqa: F401
-
-    import hotpapers.publish.handler  # noqa: F401
-
-    settings, wire, clients = h.counted_clients("dynamodb", "s3")
-    clients["s3"].list_buckets()
-    return {"rebuild": publish({"all": True}, wire, phases=False), "package": hotpapers.__file__}
-
-
-def worker_daily(args: argparse.Namespace) -> dict[str, Any]:
-    """One more collected day published onto the five-year site, as the scheduled run would."""
-    from publish_data import day_items
-
-    from hotpapers.core.clock import SystemClock
-    from hotpapers.core.store import build_store
-
-    settings, wire, clients = h.counted_clients("dynamodb", "s3")
-    store = build_store(settings, SystemClock())
-    store.write_items(day_items(args.daily_day, args.seed))  # the collector's part
-    before = listing(clients["s3"], settings.bucket)
-    event = {"detail-type": "Collect Finished", "source": "hotpapers", "detail": {"date": args.daily_day.isoformat()}}
-    daily = publish(event, wire)
-    after = listing(clients["s3"], settings.bucket)
-    digest = store.get_digest(args.daily_day)
-    papers = [{"arxiv_id": p.arxiv_id, "categories": list(p.categories)} for p in digest.papers] if digest else []
-    written = sorted(key for key, (etag, _) in after.items() if before.get(key, ("",))[0] != etag)
-    return {"daily": {**daily, "day": args.daily_day.isoformat(), "written": written, "papers": papers}}
+    target = h.RESULTS / f".publisher-{BEFORE_PAGES_COMMIT[:12]}"
+    if (target / "layers/hotpapers/hotpapers/__init__.py").is_file():
+        return target / "layers/hotpapers"
+    archive = subprocess.run(["git", "-C", str(h.ROOT), "archive", BEFORE_PAGES_COMMIT, "layers/hotpapers/hotpapers"],
+                             capture_output=True, check=False)  # fmt: skip
+    if archive.returncode != 0:
+        print(f"  no baseline publisher: git archive {BEFORE_PAGES_COMMIT[:12]} failed: {archive.stderr[:200]!r}")
+        return None
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(target, filter="data")
+    return target / "layers/hotpapers"
 
 
 def expected_daily_writes(day: date, papers: list[dict[str, Any]], previous_day: date) -> set[str]:
@@ -262,65 +94,6 @@ def expected_daily_writes(day: date, papers: list[dict[str, Any]], previous_day:
     keys |= {"index.html", "feed.xml", "sitemap.xml", "archive/index.html", f"archive/{day:%Y-%m}/index.html",
              "categories/index.html", "feeds/index.html"}  # fmt: skip
     return keys
-
-
-def worker_baseline(args: argparse.Namespace) -> dict[str, Any]:
-    """render_site of the stored digests in memory (no store, no S3 while measured), checked against the bucket."""
-    from hotpapers.core.clock import SystemClock
-    from hotpapers.core.store import build_store
-    from hotpapers.publish.publisher import day_exports
-    from hotpapers.publish.site import render_site, site_config_from_env
-
-    settings, _, clients = h.counted_clients("s3")
-    s3 = clients["s3"]
-    store = build_store(settings, SystemClock())
-    days = store.collected_days()
-    digests, summaries, site = store.get_digests(days), store.digest_summaries(), site_config_from_env()
-    render_site({days[0]: digests[days[0]]}, summaries[-1:], site)  # warm-up: templates compiled
-    with h.Measure() as rendered:
-        objects = render_site(digests, summaries, site)
-    with h.Measure() as exported:
-        exports = [obj for digest in digests.values() for obj in day_exports(digest, "public, max-age=3600")]
-    with h.Measure() as hashed:
-        md5 = {obj.key: hashlib.md5(obj.body, usedforsecurity=False).hexdigest() for obj in objects + exports}
-    stored = listing(s3, settings.bucket)
-    return {"days": len(days), "papers": sum(len(d.papers) for d in digests.values()), "render_site_cpu_s":
-            rendered.cpu, "render_site_objects": len(objects), "render_site_bytes": sum(len(o.body) for o in objects),
-            "exports_cpu_s": exported.cpu, "exports_objects": len(exports), "md5_cpu_s": hashed.cpu,
-            "plain_jinja2_cpu_s": plain_jinja2([digests[day] for day in days]),
-            "mismatched_keys": [key for key, digest in md5.items() if stored.get(key, ("",))[0] != digest][:20],
-            "keys_only_in_bucket": sorted(set(stored) - set(md5))[:20]}  # fmt: skip
-
-
-def worker_extra(args: argparse.Namespace) -> dict[str, Any]:
-    """One more rebuild under cProfile (--worker profile) or tracemalloc (--worker tracemalloc)."""
-    from hotpapers.publish import handler
-
-    h.counted_clients("dynamodb", "s3")
-    call = lambda: handler.handle({"all": True})  # noqa: E731
-    with contextlib.redirect_stdout(io.StringIO()):
-        return h.profiled(call, h.RESULTS / "publish.prof", 20) if args.worker == "profile" else h.traced(call)
-
-
-# ============================================================================ orchestrator side
-
-
-def before_package() -> Path | None:
-    """BEFORE_PAGES_COMMIT's package, unpacked once under bench/results/ (None outside a git clone)."""
-    import subprocess
-    import tarfile
-
-    target = h.RESULTS / f".publisher-{BEFORE_PAGES_COMMIT[:12]}"
-    if (target / "layers/hotpapers/hotpapers/__init__.py").is_file():
-        return target / "layers/hotpapers"
-    archive = subprocess.run(["git", "-C", str(h.ROOT), "archive", BEFORE_PAGES_COMMIT, "layers/hotpapers/hotpapers"],
-                             capture_output=True, check=False)  # fmt: skip
-    if archive.returncode != 0:
-        print(f"  no baseline publisher: git archive {BEFORE_PAGES_COMMIT[:12]} failed: {archive.stderr[:200]!r}")
-        return None
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(target, filter="data")
-    return target / "layers/hotpapers"
 
 
 def build_report(heavy: dict[str, Any], years: dict[str, Any], base: dict[str, Any], daily: dict[str, Any],
@@ -381,6 +154,10 @@ def build_report(heavy: dict[str, Any], years: dict[str, Any], base: dict[str, A
                daily["daily"]["papers"]) and len(written) <= daily["daily"]["objects_put"] <= len(written) + 2,
                f"{len(written)} objects changed in {daily['daily']['objects_put']} PUTs ({len(papers_written)} "
                f"paper pages for {len(daily['daily']['papers'])} papers); unexpected {unexpected[:5]}")  # fmt: skip
+    daily_cpu = daily["daily"]["cpu_s"]
+    checks.add(f"daily publish onto five years at most {DAILY_CPU_TARGET_S} s CPU", daily_cpu <= DAILY_CPU_TARGET_S,
+               f"{daily_cpu:.2f} s ({daily['daily']['wall_s']:.1f} s wall, "
+               f"{daily['daily']['objects_put']} PUTs)")  # fmt: skip
     checks.add("unchanged re-run makes 0 PUTs (stats and wire)", rerun["objects_put"] == 0 and rerun["bucket_unchanged"]
                and not rerun["requests"].get("s3.PutObject"), f"{rerun['objects_put']} reported, "
                f"{rerun['requests'].get('s3.PutObject', 0)} on the wire")  # fmt: skip
@@ -397,6 +174,50 @@ def build_report(heavy: dict[str, Any], years: dict[str, Any], base: dict[str, A
                f"{len(sample)} sample days", "valid")  # fmt: skip
     return {"heavy_day": heavy, "five_years": years, "baseline_5y": base, "daily": daily, "ratios": ratios,
             "before_issue_11": before, "checks": checks}  # fmt: skip
+
+
+def ten_year_report(shards: list[dict[str, Any]], unsharded: dict[str, Any], compared: dict[str, Any],
+                    checks: h.Checks) -> dict[str, Any]:  # fmt: skip
+    """The sharded rebuild's figures against the unsharded one of the same run, and its checks."""
+    longest = max(shards, key=lambda shard: shard["cpu_s"] + shard["latency_s"])
+    total_cpu, peak = sum(shard["cpu_s"] for shard in shards), max(shard["maxrss_after_mb"] for shard in shards)
+    found = {"shards": shards, "unsharded": unsharded, "compared": compared, "longest_shard": longest["number"],
+             "longest_cpu_s": longest["cpu_s"], "longest_latency_s": longest["latency_s"], "total_cpu_s": total_cpu,
+             "total_vs_unsharded": h.ratio(total_cpu, unsharded["cpu_s"]), "peak_rss_mb": peak,
+             "puts": sum(shard["objects_put"] for shard in shards)}  # fmt: skip
+    simulated = longest["cpu_s"] + longest["latency_s"]
+    checks.add(f"ten years x{TEN_YEAR_SCALE}, sharded: longest shard at most {SHARD_TARGET_S:.0f} s (CPU + modelled "
+               "latency)", simulated <= SHARD_TARGET_S, f"shard {longest['number']} of {len(shards)} "
+               f"({longest['days']} days): {longest['cpu_s']:.1f} s CPU + "
+               f"{longest['latency_s']:.1f} s latency")  # fmt: skip
+    checks.add(f"ten years x{TEN_YEAR_SCALE}, sharded: every shard under 1 GB peak memory",
+               peak < REBUILD_MEMORY_TARGET_MB, f"{peak:.0f} MB peak RSS (unsharded: "
+               f"{unsharded['maxrss_after_mb']:.0f} MB)")  # fmt: skip
+    checks.add("valid: the sharded and the unsharded rebuild leave the same bucket (keys and ETags)",
+               not compared["differ_count"] and found["puts"] == unsharded["objects_put"],
+               f"{compared['objects']:,} objects, {compared['differ_count']} differ {compared['differ'][:3]}; "
+               f"PUTs {found['puts']:,} sharded, {unsharded['objects_put']:,} unsharded", "valid")  # fmt: skip
+    return found
+
+
+def print_ten_year(ten: dict[str, Any], counts: dict[str, Any]) -> None:
+    shards, one = ten["shards"], ten["unsharded"]
+    print(f"\nten-year table (x{TEN_YEAR_SCALE} papers a day): {counts['days']:,} days, {counts['items']:,} items "
+          f"({counts['day_papers']:,} day papers, {counts['mentions']:,} mentions), written in {counts['seconds']} s; "
+          f"site {ten['compared']['objects']:,} objects, {ten['compared']['bytes'] / 2**20:.0f} MB")  # fmt: skip
+
+    def row(label: str, r: dict[str, Any]) -> list[Any]:
+        return [label, r["days"], f"{r['cpu_s']:.1f}", f"{r['latency_s']:.1f}", f"{r['cpu_s'] + r['latency_s']:.1f}",
+                f"{r['wall_s']:.1f}", f"{r['maxrss_after_mb']:.0f}", r["objects_put"],
+                ", ".join(f"{k} {v:,}" for k, v in sorted(r["requests"].items()))]  # fmt: skip
+
+    h.table("Ten-year rebuild, shard by shard (each a fresh process)", ["shard", "days", "CPU s", "latency s",
+            "CPU + latency s", "wall s", "peak RSS MB", "PUTs", "requests"],
+            [row(f"{r['number']} {r['first']}..{r['last']}", r) for r in shards]
+            + [row("unsharded (one invocation)", one)])  # fmt: skip
+    print(f"  longest shard {ten['longest_shard']}: {ten['longest_cpu_s']:.1f} s CPU + {ten['longest_latency_s']:.1f}"
+          f" s modelled latency; all shards {ten['total_cpu_s']:.1f} s CPU = {ten['total_vs_unsharded']:.2f}x the "
+          f"unsharded rebuild's {one['cpu_s']:.1f} s; peak RSS {ten['peak_rss_mb']:.0f} MB")  # fmt: skip
 
 
 def print_report(report: dict[str, Any]) -> None:
@@ -438,6 +259,8 @@ def print_report(report: dict[str, Any]) -> None:
           f"{base['render_site_bytes'] / 2**20:.0f} MB, {base['render_site_cpu_s']:.1f} s CPU; day_exports "
           f"{base['exports_objects']:,} objects {base['exports_cpu_s']:.1f} s; MD5 {base['md5_cpu_s']:.2f} s; "
           f"plain jinja2 {base['plain_jinja2_cpu_s']:.2f} s")  # fmt: skip
+    if report.get("ten_years"):
+        print_ten_year(report["ten_years"], setup["ten_years"]["counts"])
     h.table("Ratios (CPU)", ["", "ratio"], [[k.replace("_", " "), f"{v:.2f}x"] for k, v in report["ratios"].items()])
     for name in ("profile", "heavy_profile"):
         if report.get(name):
@@ -447,17 +270,18 @@ def print_report(report: dict[str, Any]) -> None:
         print(f"\ntracemalloc: peak {t['tracemalloc_peak_mb']:.0f} MB; held at the end:\n  " + "\n  ".join(t["top"]))
 
 
-WORKERS = {"collect": worker_collect, "heavy": worker_heavy, "rebuild": worker_rebuild, "daily": worker_daily,
-           "rebuild_before": worker_rebuild_before,
-           "baseline": worker_baseline, "profile": worker_extra, "tracemalloc": worker_extra}  # fmt: skip
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     yesterday = (datetime.now(UTC) - timedelta(days=1)).date()
     parser.add_argument("--day", type=date.fromisoformat, default=yesterday, help="the heavy day (default yesterday)")
     parser.add_argument("--end", type=date.fromisoformat, default=yesterday, help="last of the five years")
     parser.add_argument("--days", type=int, default=1826, help="days in the archive (default 1,826)")
+    parser.add_argument(
+        "--ten-year-days",
+        type=int,
+        default=TEN_YEARS,
+        help="days of the ten-year archive, twice the papers a day (default 3,652; 0: none)",
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--repeat", type=int, default=5, help="repeats of the heavy day's pure-CPU part")
     parser.add_argument("--json", type=Path, default=h.RESULTS / "publish.json")
@@ -466,8 +290,11 @@ def main() -> int:
     for hidden in ("--worker", "--out"):
         parser.add_argument(hidden, help=argparse.SUPPRESS)
     parser.add_argument("--daily-day", type=date.fromisoformat, help=argparse.SUPPRESS)
+    parser.add_argument("--shard", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
+        from publish_workers import WORKERS
+
         Path(args.out).write_text(json.dumps(WORKERS[args.worker](args), default=str), encoding="utf-8")
         return 0
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds like Ctrl-C: the children are stopped
@@ -484,8 +311,10 @@ def main() -> int:
         from hotpapers_local.emulator import use_endpoint
 
         use_endpoint(servers.ready["aws_url"])
-        heavy_env, years_env = ({**os.environ, **h.names(label)} for label in ("heavy", "years"))
-        for env in (heavy_env, years_env):
+        heavy_env, years_env, ten_env = ({**os.environ, **h.names(label)} for label in ("heavy", "years", "ten"))
+        years_env.update(ONE_SHARD)
+        for env in (heavy_env, years_env, ten_env, {**ten_env, "HOTPAPERS_BUCKET": ten_env["HOTPAPERS_BUCKET"] +
+                                                    "-unsharded"}):  # fmt: skip
             h.provision_env(env)
 
         def worker(name: str, env: dict[str, str], *extra: str) -> dict[str, Any]:
@@ -522,8 +351,25 @@ def main() -> int:
             extra[name] = worker(name, env)
         print("daily publish of one more day onto the five-year site ...", flush=True)
         daily = worker("daily", years_env, "--daily-day", (args.end + timedelta(days=1)).isoformat())
+        ten = None
+        if args.ten_year_days:
+            print(f"setup: {args.ten_year_days:,} days x{TEN_YEAR_SCALE} papers into moto (not measured) ...")
+            setup["ten_years"] = servers.ask("load_years", table=ten_env["HOTPAPERS_TABLE"], end=args.end.isoformat(),
+                                             days=args.ten_year_days, seed=args.seed, scale=TEN_YEAR_SCALE)  # fmt: skip
+            print(f"  {setup['ten_years']['counts']}\nten-year rebuild, shard after shard ...", flush=True)
+            shards, shard = [], ""
+            while shards == [] or shard:
+                shards.append(worker("shard", ten_env, "--shard", shard))
+                shard = json.dumps(shards[-1]["next"]) if shards[-1]["next"] else ""
+                print(f"  shard {shards[-1]['number']}: {shards[-1]['days']} days, {shards[-1]['cpu_s']:.1f} s CPU",
+                      flush=True)  # fmt: skip
+            print("baseline: the same ten years rebuilt in one invocation, into another bucket ...", flush=True)
+            unsharded = worker("unsharded", {**ten_env, "HOTPAPERS_BUCKET": ten_env["HOTPAPERS_BUCKET"] + "-unsharded"})
+            ten = (shards, unsharded, worker("compare", ten_env))
         fast = servers.ask("cpu")["fast_responses"]
         report = build_report(heavy, years, baseline, daily, setup, years_env, before)
+        if ten:
+            report["ten_years"] = ten_year_report(*ten, report["checks"])
     report.update(meta=meta, setup=setup, moto_fast_responses=fast, heavy_profile=heavy.pop("profile"), **extra)
     report["checks"].add("valid: moto's fast responses identical to moto's own", not fast["mismatch"],
                          (fast["mismatch"] or "checked 10 of each")[:200], "valid")  # fmt: skip

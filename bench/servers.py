@@ -200,8 +200,9 @@ def fast_item_responses() -> None:
     DynamoResult.execute_result = execute_result
 
 
-def load_years(table: str, end: str, days: int, seed: int) -> dict[str, Any]:
-    """The five-year archive of publish_data.py put into moto's backend directly: setup, no HTTP, no botocore."""
+def load_years(table: str, end: str, days: int, seed: int, scale: int = 1) -> dict[str, Any]:
+    """The archive of publish_data.py (five years; `scale` times the papers a day) put into moto's backend
+    directly: setup, no HTTP, no botocore."""
     import time
 
     from boto3.dynamodb.types import TypeSerializer
@@ -214,7 +215,7 @@ def load_years(table: str, end: str, days: int, seed: int) -> dict[str, Any]:
     serialize, started = TypeSerializer().serialize, time.perf_counter()
     counts = dict.fromkeys(("days", "items", "day_papers", "mentions", "runs", "empty_days"), 0)
     keys: dict[str, list[str]] = {}
-    for day, items in five_year_items(date.fromisoformat(end), days, seed):
+    for day, items in five_year_items(date.fromisoformat(end), days, seed, scale):
         kinds = [item["entity"] for item in items]
         for name, value in (("days", 1), ("items", len(items)), ("day_papers", kinds.count("day_paper")),
                             ("mentions", kinds.count("mention")), ("runs", kinds.count("run")),
@@ -316,7 +317,8 @@ def main(argv: list[str]) -> int:
                     say({"requests": [{k: v if len(v) <= 80 else v[:77] + "..." for k, v in r.query.items()}
                                       for r in requests]})  # fmt: skip
                 elif cmd == "load_years":
-                    say(load_years(command["table"], command["end"], command["days"], command["seed"]))
+                    arguments = (command["table"], command["end"], command["days"], command["seed"])
+                    say(load_years(*arguments, command.get("scale", 1)))
                 elif cmd == "cpu":
                     say({**cpu(), "fast_responses": FAST})
                 elif cmd == "quit":
