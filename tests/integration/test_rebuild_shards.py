@@ -179,3 +179,21 @@ def test_without_a_queue_the_shards_run_one_after_another_in_the_process(
     s3 = aws.client("s3", env.endpoint_url, env.region)
     assert s3.list_objects_v2(Bucket=env.bucket, Prefix=REBUILD_PROGRESS_KEY).get("KeyCount") == 0  # no queue: no dedup
     assert site(env, env.bucket) == unsharded_rebuild(env, env.bucket + "-one")
+
+
+def test_into_an_empty_bucket_of_a_stored_archive_each_shard_writes_only_its_share(
+    env: Settings, queued: PublishQueue
+) -> None:
+    """The digests are stored and the bucket is empty (a new bucket, or objects deleted): every page is missing,
+    yet the first shard must not render them all (its 900 s), only its days; the last shard finds none left."""
+    clock = FakeClock(NOW)
+    whole = unsharded_rebuild(env, env.bucket + "-one")  # stores every digest, into another bucket
+    handler.handle({"all": True}, clock=clock)
+    bodies, answer = queued.deliver(clock)
+    assert bodies[0]["rebuild"]["shard"] == 1 and not isinstance(answer, Exception), answer
+    day_pages = {key for key in site(env, env.bucket) if key.startswith("digests/") and key.endswith("/index.html")}
+    # Its 2 days, the next one (their neighbour) and the newest (every publish renders it for the front page).
+    assert day_pages == {f"digests/{day}/index.html" for day in [*DAYS[:3], DAYS[-1]]}
+    while queued.deliver(clock)[0]:
+        pass
+    assert site(env, env.bucket) == whole

@@ -314,6 +314,9 @@ class PublishRequest:
     # From the publish queue: the records that were not Collect Finished events (batch item failures).
     rejected: tuple[RejectedRecord, ...] = ()
     shards: tuple[RebuildShard, ...] = ()  # from the publish queue: shards of a full rebuild to run
+    # Also render what the bucket lacks beyond these days (pages of other stored days, of papers, of periods):
+    # a rebuild's shards leave that to their last one, else the first shard into an empty bucket did it all.
+    repair_missing: bool = True
 
 
 def parse_publish_event(event: Any, today: date) -> PublishRequest:

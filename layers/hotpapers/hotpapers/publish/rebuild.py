@@ -98,8 +98,10 @@ class Rebuild:
         if shard.number == 1:
             self.publisher.bucket.relist()  # what the bucket really holds, whatever the manifest says
         self.publisher.progress(f"rebuild {shard.rebuild_id}, shard {shard.number}: {len(days)} day(s)")
-        result = self.publisher.run(PublishRequest(days, False, "rebuild"))
         following = next_shard(collected, shard, self.shard_days, shard.rebuild_id)
+        # Pages the bucket lacks beyond the shard's days (an empty bucket lacks them all) wait for the last shard:
+        # by then only those of stored days nobody collected are left.
+        result = self.publisher.run(PublishRequest(days, False, "rebuild", repair_missing=following is None))
         if self.send is not None:
             if following is not None:
                 self.send(following)  # only now: the shards stay one after the other
