@@ -14,7 +14,7 @@ import io
 import json
 import os
 import types
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import harness as h
@@ -204,6 +204,7 @@ def worker_daily(args: argparse.Namespace) -> dict[str, Any]:
 
     from hotpapers.core.clock import SystemClock
     from hotpapers.core.store import build_store
+    from hotpapers.publish import handler
 
     settings, wire, clients = h.counted_clients("dynamodb", "s3")
     store = build_store(settings, SystemClock())
@@ -215,7 +216,43 @@ def worker_daily(args: argparse.Namespace) -> dict[str, Any]:
     digest = store.get_digest(args.daily_day)
     papers = [{"arxiv_id": p.arxiv_id, "categories": list(p.categories)} for p in digest.papers] if digest else []
     written = sorted(key for key, (etag, _) in after.items() if before.get(key, ("",))[0] != etag)
-    return {"daily": {**daily, "day": args.daily_day.isoformat(), "written": written, "papers": papers}}
+    # Where a daily publish's CPU goes: the day after, published under cProfile (after the figures above).
+    following = args.daily_day + timedelta(days=1)
+    store.write_items(day_items(following, args.seed))
+    call = lambda: handler.handle({**event, "detail": {"date": following.isoformat()}})  # noqa: E731
+    with contextlib.redirect_stdout(io.StringIO()):
+        profile = h.profiled(call, h.RESULTS / "publish-daily.prof", 30)
+    return {"daily": {**daily, "day": args.daily_day.isoformat(), "written": written, "papers": papers},
+            "profile": profile}  # fmt: skip
+
+
+def expected_daily_writes(day: date, papers: list[dict[str, Any]], previous_day: date) -> set[str]:
+    """What a daily publish may write: the day, its neighbour, its papers' pages, its week and month, the
+    touched categories and their feeds, and the listings and indexes that every new day changes."""
+    from hotpapers.publish.bucket import MANIFEST_KEY
+    from hotpapers.publish.site.keys import (
+        category_feed_key,
+        category_page_key,
+        digest_export_key,
+        month_page_key,
+        paper_page_key,
+        period_export_key,
+        week_page_key,
+    )
+
+    iso_year, iso_week, _ = day.isocalendar()
+    week, month = f"{iso_year}-W{iso_week:02d}", f"{day:%Y-%m}"
+    keys = {f"digests/{d}/index.html" for d in (day, previous_day)}
+    keys |= {digest_export_key(day, extension) for extension in ("md", "json")}
+    keys |= {week_page_key(week), month_page_key(month)}
+    keys |= {period_export_key(k, p, e) for k, p in (("week", week), ("month", month)) for e in ("md", "json")}
+    keys |= {paper_page_key(p["arxiv_id"]) for p in papers} - {None}
+    for category in {c for p in papers for c in p["categories"]}:
+        keys |= {category_page_key(category), category_feed_key(category)} - {None}
+    keys.add(MANIFEST_KEY)  # the manifest of what the bucket holds, written after the objects
+    keys |= {"index.html", "feed.xml", "sitemap.xml", "archive/index.html", f"archive/{day:%Y-%m}/index.html",
+             "categories/index.html", "feeds/index.html"}  # fmt: skip
+    return keys
 
 
 def worker_baseline(args: argparse.Namespace) -> dict[str, Any]:
