@@ -263,7 +263,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     yesterday = (datetime.now(UTC) - timedelta(days=1)).date()
     parser.add_argument("--day", type=date.fromisoformat, default=yesterday, help="the heavy day (default yesterday)")
-    parser.add_argument("--end", type=date.fromisoformat, default=yesterday, help="last of the five years")
+    # Two days ago: the daily publish adds the day after it, and its profile the day after that (today).
+    parser.add_argument(
+        "--end",
+        type=date.fromisoformat,
+        default=yesterday - timedelta(days=1),
+        help="last day of the five (and ten) years (default two days ago)",
+    )
     parser.add_argument("--days", type=int, default=1826, help="days in the archive (default 1,826)")
     parser.add_argument(
         "--ten-year-days",
