@@ -82,6 +82,11 @@ class PaperRecords:
     mentions: list[Mention] = field(default_factory=list)
     history: list[HistoryEntry] | None = None
 
+    @property
+    def is_empty(self) -> bool:
+        """Nothing stored about the paper: it was never collected."""
+        return self.paper is None and not self.days and not self.mentions and self.history is None
+
 
 # What the collector writes: whole-item puts keyed by natural ids, so writing the same day twice
 # leaves the same table.

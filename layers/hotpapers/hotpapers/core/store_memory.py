@@ -54,22 +54,22 @@ class MemoryStore(Store):
             self._items[(item["PK"]["S"], item["SK"]["S"])] = item
         self.stats.items += len(requests)
 
-    def put_item(self, item: dict[str, Any]) -> None:
+    def _put_item(self, item: dict[str, Any]) -> None:
         self.stats.requests += 1
         stored = self._to_dynamo(item)
         self._items[(stored["PK"]["S"], stored["SK"]["S"])] = stored
         self.stats.items += 1
 
-    def get_items(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+    def _get_items(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
         self.read_requests += 1
         return [self._from_dynamo(self._items[key]) for key in dict.fromkeys(keys) if key in self._items]
 
-    def get_item(self, pk: str, sk: str) -> dict[str, Any] | None:
+    def _get_item(self, pk: str, sk: str) -> dict[str, Any] | None:
         self.read_requests += 1
         item = self._items.get((pk, sk))
         return self._from_dynamo(item) if item else None
 
-    def query(
+    def _query(
         self,
         partition_key: str,
         value: str,
