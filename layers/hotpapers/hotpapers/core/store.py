@@ -1,7 +1,8 @@
 """The single DynamoDB table: typed records in and out, batch writes and the read access patterns.
 
-The item shapes and keys are private to the store (store_codec.py): callers hand it and get back
-models and records (core/models.py, core/records.py), never items.
+The item shapes and keys are private to the store (store_collected_items.py, store_published_items.py),
+and so is what its pagination cursors hold (store_cursors.py): callers hand it and get back models and
+records (core/models.py, core/records.py) and opaque cursors, never items.
 
 See docs/data-model.md for the entities, keys and access patterns. Every read
 here is one GetItem, BatchGetItem or Query (paginated), never a Scan.
@@ -19,22 +20,16 @@ from typing import TYPE_CHECKING, Any
 from hotpapers.core.clock import Clock
 from hotpapers.core.digest_bodies import INLINE_BODY_LIMIT, DigestBodies, digest_body_key, period_body_key
 from hotpapers.core.dynamo_json import from_attr, to_attr
-from hotpapers.core.store_codec import (
-    LATEST_PK,
+from hotpapers.core.store_collected_items import (
     NO_METADATA_PK,
     PROGRESS_SK,
     day_paper_from_item,
     day_pk,
     day_records,
-    digest_items,
-    history_item,
     item_of,
     mention_from_item,
     paper_from_item,
     paper_pk,
-    paper_records,
-    period_digest_item,
-    period_pk,
     progress_from_item,
 )
 from hotpapers.core.store_cursors import InvalidCursor as InvalidCursor  # re-exported: what the page reads raise
@@ -44,6 +39,17 @@ from hotpapers.core.store_cursors import (
     mentions_prefix,
     summaries_before,
     summaries_cursor,
+)
+
+# The history item's attributes, public: the template's IAM condition for the publisher names exactly these.
+from hotpapers.core.store_published_items import HISTORY_ATTRIBUTES as HISTORY_ATTRIBUTES
+from hotpapers.core.store_published_items import (
+    LATEST_PK,
+    digest_items,
+    history_item,
+    paper_records,
+    period_digest_item,
+    period_pk,
 )
 
 if TYPE_CHECKING:  # imported where used: the API's cold start needs none of these classes

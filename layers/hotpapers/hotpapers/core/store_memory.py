@@ -135,3 +135,8 @@ class MemoryStore(Store):
     def item_count(self) -> int:
         """How many items the table holds."""
         return len(self._items)
+
+    def dynamo_items(self) -> list[dict[str, Any]]:
+        """Every item as the table holds it (DynamoDB JSON, copies), to load another table with what this store
+        wrote: bench/servers.py puts a five-year archive straight into moto's backend this way."""
+        return [{name: dict(value) for name, value in item.items()} for item in self._items.values()]
