@@ -1,7 +1,8 @@
 """The store in memory: the same `Store`, its table a dict, for fast tests (no DynamoDB, no network).
 
-Only the requests change: every typed read and write, the item codec (store_codec.py) and the
-key order are the DynamoDB store's own, so what a test sees here is what the table would hold.
+Only the requests change: every typed read and write, the item codec (store_collected_items.py,
+store_published_items.py) and the key order are the DynamoDB store's own, so what a test sees here is
+what the table would hold.
 Values pass through the DynamoDB JSON encoding on the way in and out, as they do over the wire
 (numbers come back as Decimal, None attributes are dropped), and items are copies: changing a
 returned item changes nothing stored. tests/integration/test_store_contract.py runs the same checks
