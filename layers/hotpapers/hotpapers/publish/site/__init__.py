@@ -36,7 +36,6 @@ from hotpapers.publish.site.config import (
     CACHE_SHORT,
     SiteConfig,
     SiteObject,
-    site_config_from_env,
 )
 from hotpapers.publish.site.day_views import CategoryFilter, PaperFilter
 from hotpapers.publish.site.feeds import (
@@ -118,7 +117,6 @@ __all__ = [
     "render_sitemaps",
     "render_stylesheet",
     "safe_url",
-    "site_config_from_env",
     "stylesheet_key",
     "week_page_key",
 ]
