@@ -11,14 +11,14 @@ from urllib.parse import quote
 from hotpapers.core.digest import Digest, RankedPaper
 from hotpapers.publish.site.categories import CATEGORY_NAMES
 from hotpapers.publish.site.formatting import (
-    _count,
-    _join_and,
-    _long_date,
-    _medium_date,
-    _moment_text,
-    _plural,
-    _rfc3339,
-    _utc,
+    as_utc,
+    format_count,
+    join_and,
+    long_date,
+    medium_date,
+    moment_text,
+    pluralize,
+    rfc3339,
 )
 from hotpapers.publish.site.keys import (
     _category_path,
@@ -121,7 +121,7 @@ def _engagement_lines(engagement: dict[str, dict[str, int]]) -> list[_Engagement
                 source=re.sub(r"[^a-z0-9-]", "", source.lower()) or "other",
                 label=_source_label(source),
                 parts=_metric_parts(source, metrics, with_posts=True),
-                score=_plural(score, "point", "points") if isinstance(score, int) else None,
+                score=pluralize(score, "point", "points") if isinstance(score, int) else None,
             )
         )
     return lines
@@ -133,7 +133,7 @@ def _paper_view(
     doi_url = None
     if paper.doi and not any(ch.isspace() for ch in paper.doi):
         doi_url = safe_url("https://doi.org/" + quote(paper.doi.strip(), safe="/:;()._-"))
-    published = _utc(paper.published)
+    published = as_utc(paper.published)
     abstract = shorten(paper.abstract, TEXT_LIMIT)
     return _PaperView(
         rank=paper.rank,
@@ -142,7 +142,7 @@ def _paper_view(
         page=_paper_page(paper.arxiv_id, paper_linkable),
         title=paper.title,
         authors=list(paper.authors),
-        score=_count(paper.score),
+        score=format_count(paper.score),
         abs_url=safe_url(paper.abs_url),
         pdf_url=safe_url(paper.pdf_url),
         categories=[_category_view(c, linkable) for c in dict.fromkeys(paper.categories)],
@@ -152,8 +152,8 @@ def _paper_view(
         journal_ref=paper.journal_ref,
         doi=paper.doi,
         doi_url=doi_url,
-        published_iso=_rfc3339(published),
-        published_text=_medium_date(published.date()),
+        published_iso=rfc3339(published),
+        published_text=medium_date(published.date()),
         engagement=_engagement_lines(paper.engagement),
         posts=[_post_view(post) for post in paper.top_posts],
     )
@@ -169,15 +169,15 @@ def _day_view(digest: Digest, linkable: CategoryFilter = None, paper_linkable: P
     return _DayView(
         day=digest.day,
         iso=digest.day.isoformat(),
-        long_date=_long_date(digest.day),
-        medium_date=_medium_date(digest.day),
+        long_date=long_date(digest.day),
+        medium_date=medium_date(digest.day),
         path=_day_path(digest.day),
         papers=papers,
         candidates=digest.candidates,
         min_score=digest.config.min_score,
         sources=[_source_label(s) for s in sources],
-        sources_text=_join_and([_source_label(s) for s in sources]),
-        as_of_iso=_rfc3339(digest.as_of) if digest.as_of else None,
-        as_of_text=_moment_text(digest.as_of) if digest.as_of else None,
+        sources_text=join_and([_source_label(s) for s in sources]),
+        as_of_iso=rfc3339(digest.as_of) if digest.as_of else None,
+        as_of_text=moment_text(digest.as_of) if digest.as_of else None,
         has_x_posts=any(post.source == "x" for paper in digest.papers for post in paper.top_posts),
     )

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from hotpapers.core.digest import DigestSummary
 from hotpapers.publish.site.categories import _GROUP_ORDER, CATEGORY_NAMES, _archive_group
 from hotpapers.publish.site.config import ATOM_TYPE, CACHE_SHORT, XML_TYPE, SiteConfig, SiteObject
-from hotpapers.publish.site.formatting import _day_updated, _medium_date, _plural, _rfc3339
+from hotpapers.publish.site.formatting import day_updated_at, medium_date, pluralize, rfc3339
 from hotpapers.publish.site.keys import (
     FEED_KEY,
     FEEDS_PATH,
@@ -49,20 +49,20 @@ def render_feed(summaries: list[DigestSummary], site: SiteConfig) -> SiteObject:
     entries = []
     for summary in ordered:
         row = _summary_row(summary, FEED_ENTRY_PAPERS)
-        day_updated = _day_updated(summary.day, summary.as_of)
+        day_updated = day_updated_at(summary.day, summary.as_of)
         content = _environment().get_template("feed_entry.html").render(site=site, row=row)
         if summary.papers:
             first = _plain(summary.papers[0].title)
             more = len(summary.papers) - 1
-            headline = first if more == 0 else f"{first}, and {_plural(more, 'more paper', 'more papers')}"
+            headline = first if more == 0 else f"{first}, and {pluralize(more, 'more paper', 'more papers')}"
         else:
             headline = "no paper over the threshold"
         entries.append(
             {
                 "id": _feed_entry_id(site, summary.day),
-                "title": f"Hot papers of {_medium_date(summary.day)}: {headline}",
+                "title": f"Hot papers of {medium_date(summary.day)}: {headline}",
                 "link": site.absolute(_day_path(summary.day)),
-                "updated": _rfc3339(day_updated),
+                "updated": rfc3339(day_updated),
                 "content": content,
             }
         )
@@ -107,7 +107,7 @@ def _category_feed_entries(summaries: list[DigestSummary]) -> dict[str, list[_Ca
     """
     feeds: dict[str, dict[str, _CategoryFeedEntry]] = {}
     for summary in _newest_first(summaries):
-        updated = _day_updated(summary.day, summary.as_of)
+        updated = day_updated_at(summary.day, summary.as_of)
         anchors = _paper_anchors(summary.papers)
         for paper, anchor in zip(summary.papers, anchors, strict=True):
             listed = _Listed(summary.day, paper.rank, paper.score, anchor)
@@ -160,7 +160,7 @@ def render_category_feeds(summaries: list[DigestSummary], site: SiteConfig) -> d
                     "id": _paper_entry_id(site, paper.arxiv_id, paper.listed[-1].day),
                     "title": _plain(paper.title),
                     "link": site.absolute(link),
-                    "updated": _rfc3339(paper.updated),
+                    "updated": rfc3339(paper.updated),
                     "content": content,
                 }
             )
@@ -202,10 +202,10 @@ def render_feeds_page(summaries: list[DigestSummary], site: SiteConfig) -> SiteO
 def _page_paths(summaries: list[DigestSummary]) -> list[tuple[str, str | None]]:
     """Every HTML page the site has for these summaries (404 aside), with its lastmod."""
     ordered = _newest_first(summaries)
-    latest = _rfc3339(_day_updated(ordered[0].day, ordered[0].as_of)) if ordered else None
+    latest = rfc3339(day_updated_at(ordered[0].day, ordered[0].as_of)) if ordered else None
     paths: list[tuple[str, str | None]] = [("", latest), ("archive/", latest)]
     for (year, month), days in _months(ordered):
-        paths.append((_month_path(year, month), max(_rfc3339(_day_updated(s.day, s.as_of)) for s in days)))
+        paths.append((_month_path(year, month), max(rfc3339(day_updated_at(s.day, s.as_of)) for s in days)))
     paths.append(("categories/", latest))
     paths.append((FEEDS_PATH, latest))
     for listing in _category_listings(summaries):
@@ -213,17 +213,17 @@ def _page_paths(summaries: list[DigestSummary]) -> list[tuple[str, str | None]]:
         for number in range(1, _archived_pages(len(listing.entries)) + 1):
             paths.append((_category_path(listing.name, number), None))
     for summary in ordered:
-        paths.append((_day_path(summary.day), _rfc3339(_day_updated(summary.day, summary.as_of))))
+        paths.append((_day_path(summary.day), rfc3339(day_updated_at(summary.day, summary.as_of))))
     # A paper's page changes when it is listed again: its lastmod is its newest listed day's.
     papers: dict[str, str] = {}
     for summary in ordered:
         for paper in summary.papers:
             if paper.arxiv_id not in papers and paper_page_key(paper.arxiv_id) is not None:
-                papers[paper.arxiv_id] = _rfc3339(_day_updated(summary.day, summary.as_of))
+                papers[paper.arxiv_id] = rfc3339(day_updated_at(summary.day, summary.as_of))
     paths += [(_paper_path(arxiv_id), papers[arxiv_id]) for arxiv_id in sorted(papers)]
     as_of = {summary.day: summary.as_of for summary in ordered}
     for path, newest in period_paths(as_of):  # weekly and monthly digests: their newest day's time
-        paths.append((path, _rfc3339(_day_updated(newest, as_of[newest]))))
+        paths.append((path, rfc3339(day_updated_at(newest, as_of[newest]))))
     return paths
 
 

@@ -17,7 +17,7 @@ from hotpapers.core.digest import DigestSummary
 from hotpapers.core.period_digest import PeriodDigest, rank_period
 from hotpapers.publish.site.config import CACHE_PAST_DAY, CACHE_SHORT, SiteConfig, SiteObject
 from hotpapers.publish.site.day_views import CategoryFilter, _paper_view, _PaperView
-from hotpapers.publish.site.formatting import _count, _join_and, _medium_date, _moment_text, _month_name, _rfc3339
+from hotpapers.publish.site.formatting import format_count, join_and, medium_date, moment_text, month_name, rfc3339
 from hotpapers.publish.site.keys import _month_digest_path, _paper_anchor, _paper_anchors, _week_path
 from hotpapers.publish.site.render import _page, _page_context
 from hotpapers.publish.site.source_wording import _source_label, _source_order
@@ -43,13 +43,13 @@ def _period_title(period: Period) -> str:
     if period.kind == "week":
         year, week = period.name.split("-W")
         return f"Week {int(week)} of {year}"
-    return _month_name(period.first.year, period.first.month)
+    return month_name(period.first.year, period.first.month)
 
 
 def _period_link(period: Period | None) -> _PeriodLink | None:
     if period is None:
         return None
-    range_text = f"{_medium_date(period.first)} to {_medium_date(period.last)}"
+    range_text = f"{medium_date(period.first)} to {medium_date(period.last)}"
     return _PeriodLink(period.kind, period.name, period_path(period), _period_title(period), range_text)
 
 
@@ -101,15 +101,15 @@ def _period_view(digest: PeriodDigest, linkable: CategoryFilter = None) -> _Peri
         link=link,
         first_iso=digest.period.first.isoformat(),
         last_iso=digest.period.last.isoformat(),
-        first_text=_medium_date(digest.period.first),
-        last_text=_medium_date(digest.period.last),
+        first_text=medium_date(digest.period.first),
+        last_text=medium_date(digest.period.last),
         papers=papers,
         candidates=digest.candidates,
         min_score=digest.config.min_score,
         day_count=len(digest.days),
-        sources_text=_join_and(sources),
-        as_of_iso=_rfc3339(digest.as_of) if digest.as_of else None,
-        as_of_text=_moment_text(digest.as_of) if digest.as_of else None,
+        sources_text=join_and(sources),
+        as_of_iso=rfc3339(digest.as_of) if digest.as_of else None,
+        as_of_text=moment_text(digest.as_of) if digest.as_of else None,
         has_x_posts=any(post.source == "x" for paper in ranked for post in paper.top_posts),
     )
 
@@ -166,7 +166,7 @@ def _period_top(period: Period, summaries: Sequence[DigestSummary], min_score: i
     ids = [arxiv_id for arxiv_id, _, _ in ranked]
     anchors = [_paper_anchor(arxiv_id) for arxiv_id in ids]  # as `_paper_anchors` gives them, ids being unique
     papers = [
-        _TopEntry(rank, entries[-1][1].title, _count(total), anchor)
+        _TopEntry(rank, entries[-1][1].title, format_count(total), anchor)
         for rank, ((_, total, entries), anchor) in enumerate(zip(ranked, anchors, strict=True), start=1)
     ]
     link = _period_link(period)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from hotpapers.core.digest import TextEntity, TopPost
-from hotpapers.publish.site.formatting import _MONTHS, _plural, _rfc3339, _utc
+from hotpapers.publish.site.formatting import MONTH_NAMES, as_utc, pluralize, rfc3339
 from hotpapers.publish.site.sanitize import _FORBIDDEN, TEXT_LIMIT, _plain, safe_url, shorten
 from hotpapers.publish.site.source_wording import _KIND_LABELS, _POST_LINK_LABELS, _metric_parts, _source_label
 
@@ -140,7 +140,7 @@ def _avatar(name: str, handle: str) -> tuple[str, int]:
 
 def _post_view(post: TopPost) -> _PostView:
     letter, tone = _avatar(post.author_name, post.author_handle)
-    created = _utc(post.created_at)
+    created = as_utc(post.created_at)
     segments, omitted = _shorten_segments(_segments(post), TEXT_LIMIT)
     return _PostView(
         source=re.sub(r"[^a-z0-9-]", "", post.source.lower()) or "other",
@@ -153,11 +153,11 @@ def _post_view(post: TopPost) -> _PostView:
         handle=post.author_handle,
         avatar=letter,
         avatar_tone=tone,
-        created_iso=_rfc3339(created),
-        created_text=f"{created.day} {_MONTHS[created.month - 1][:3]} {created.year}",
+        created_iso=rfc3339(created),
+        created_text=f"{created.day} {MONTH_NAMES[created.month - 1][:3]} {created.year}",
         lang=_post_lang(post.lang),
         segments=segments,
         omitted=omitted,
         metrics=_metric_parts(post.source, post.metrics, with_posts=False),
-        score=_plural(post.score, "point", "points"),
+        score=pluralize(post.score, "point", "points"),
     )

@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from hotpapers.publish.site.config import CACHE_SHORT, HTML_TYPE, SiteConfig, SiteObject
-from hotpapers.publish.site.formatting import _count
+from hotpapers.publish.site.formatting import format_count
 from hotpapers.publish.site.keys import _key, stylesheet_key
 from hotpapers.publish.site.sanitize import _finalize, _plain
 
@@ -33,7 +33,7 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals["stylesheet"] = stylesheet_key
-    env.filters["count"] = _count
+    env.filters["count"] = format_count
     env.filters["plain"] = _plain
     # A title or abstract with its TeX as MathML (math.py): for page bodies only. <title>, meta
     # descriptions and feeds print the text itself (escaped TeX source).

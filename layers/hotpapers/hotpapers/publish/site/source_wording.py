@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from hotpapers.core.source_names import SOURCE_LABELS
-from hotpapers.publish.site.formatting import _count, _plural
+from hotpapers.publish.site.formatting import format_count, pluralize
 
 _SOURCE_ORDER = tuple(SOURCE_LABELS)
 _POST_LINK_LABELS = {
@@ -63,7 +63,7 @@ def _metric_parts(source: str, metrics: Mapping[str, int], *, with_posts: bool) 
             continue
         value = metrics.get(name)
         if isinstance(value, int) and (value or (always and name in metrics)):
-            parts.append(_plural(value, singular, plural))
+            parts.append(pluralize(value, singular, plural))
     names = {name for name, *_ in known} | {"score"}
     if known or not with_posts:
         names.add("posts")  # a known source without a "posts" entry (Hugging Face) has one listing a paper
@@ -71,6 +71,8 @@ def _metric_parts(source: str, metrics: Mapping[str, int], *, with_posts: bool) 
         value = metrics[name]
         if name not in names and isinstance(value, int) and value:
             parts.append(
-                _plural(value, "post", "posts") if name == "posts" else f"{_count(value)} {name.replace('_', ' ')}"
+                pluralize(value, "post", "posts")
+                if name == "posts"
+                else f"{format_count(value)} {name.replace('_', ' ')}"
             )
     return parts

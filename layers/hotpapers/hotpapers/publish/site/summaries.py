@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from hotpapers.core.digest import DigestSummary
-from hotpapers.publish.site.formatting import _long_date, _medium_date, _month_name, _short_date
+from hotpapers.publish.site.formatting import long_date, medium_date, month_name, short_date
 from hotpapers.publish.site.keys import _day_path, _month_path, _paper_anchors, _paper_path, paper_page_key
 
 
@@ -25,7 +25,7 @@ class _DayLink:
 def _day_link(day: date | None) -> _DayLink | None:
     if day is None:
         return None
-    return _DayLink(day, day.isoformat(), _day_path(day), _long_date(day), _medium_date(day), _short_date(day))
+    return _DayLink(day, day.isoformat(), _day_path(day), long_date(day), medium_date(day), short_date(day))
 
 
 @dataclass(frozen=True)
@@ -86,4 +86,4 @@ def _month_link(year_month: tuple[int, int] | None) -> _MonthLink | None:
     if year_month is None:
         return None
     year, month = year_month
-    return _MonthLink(year, month, _month_name(year, month), _month_path(year, month))
+    return _MonthLink(year, month, month_name(year, month), _month_path(year, month))
