@@ -21,12 +21,12 @@ from hotpapers.publish.site.formatting import (
     rfc3339,
 )
 from hotpapers.publish.site.keys import (
-    _category_path,
-    _day_path,
-    _paper_anchors,
-    _paper_path,
-    _valid_category,
+    category_path,
+    day_path,
+    is_valid_category,
+    paper_anchors,
     paper_page_key,
+    paper_path,
 )
 from hotpapers.publish.site.posts import _post_view, _PostView
 from hotpapers.publish.site.sanitize import TEXT_LIMIT, safe_url, shorten
@@ -101,12 +101,12 @@ def _paper_page(arxiv_id: str, linkable: PaperFilter = None) -> str | None:
     """The site path of a paper's page, or None where it gets none (or may not be linked yet)."""
     if paper_page_key(arxiv_id) is None or (linkable is not None and not linkable(arxiv_id)):
         return None
-    return _paper_path(arxiv_id)
+    return paper_path(arxiv_id)
 
 
 def _category_view(category: str, linkable: CategoryFilter = None) -> _Category:
-    if _valid_category(category):
-        href = _category_path(category) if linkable is None or linkable(category) else None
+    if is_valid_category(category):
+        href = category_path(category) if linkable is None or linkable(category) else None
         return _Category(category, href, CATEGORY_NAMES.get(category))
     return _Category(category, None, None)
 
@@ -160,7 +160,7 @@ def _paper_view(
 
 
 def _day_view(digest: Digest, linkable: CategoryFilter = None, paper_linkable: PaperFilter = None) -> _DayView:
-    anchors = _paper_anchors(digest.papers)
+    anchors = paper_anchors(digest.papers)
     papers = [
         _paper_view(paper, anchor, linkable, paper_linkable)
         for paper, anchor in zip(digest.papers, anchors, strict=True)
@@ -171,7 +171,7 @@ def _day_view(digest: Digest, linkable: CategoryFilter = None, paper_linkable: P
         iso=digest.day.isoformat(),
         long_date=long_date(digest.day),
         medium_date=medium_date(digest.day),
-        path=_day_path(digest.day),
+        path=day_path(digest.day),
         papers=papers,
         candidates=digest.candidates,
         min_score=digest.config.min_score,

@@ -13,14 +13,14 @@ from hotpapers.publish.site.keys import (
     FEED_KEY,
     FEEDS_PATH,
     SITEMAP_KEY,
-    _category_path,
-    _day_path,
-    _month_path,
-    _paper_anchors,
-    _paper_path,
-    _valid_category,
     category_feed_key,
+    category_path,
+    day_path,
+    is_valid_category,
+    month_path,
+    paper_anchors,
     paper_page_key,
+    paper_path,
 )
 from hotpapers.publish.site.listings import _archived_pages, _category_listings
 from hotpapers.publish.site.period_pages import period_paths
@@ -61,7 +61,7 @@ def render_feed(summaries: list[DigestSummary], site: SiteConfig) -> SiteObject:
             {
                 "id": _feed_entry_id(site, summary.day),
                 "title": f"Hot papers of {medium_date(summary.day)}: {headline}",
-                "link": site.absolute(_day_path(summary.day)),
+                "link": site.absolute(day_path(summary.day)),
                 "updated": rfc3339(day_updated),
                 "content": content,
             }
@@ -108,11 +108,11 @@ def _category_feed_entries(summaries: list[DigestSummary]) -> dict[str, list[_Ca
     feeds: dict[str, dict[str, _CategoryFeedEntry]] = {}
     for summary in _newest_first(summaries):
         updated = day_updated_at(summary.day, summary.as_of)
-        anchors = _paper_anchors(summary.papers)
+        anchors = paper_anchors(summary.papers)
         for paper, anchor in zip(summary.papers, anchors, strict=True):
             listed = _Listed(summary.day, paper.rank, paper.score, anchor)
             for category in dict.fromkeys(paper.categories):
-                if not _valid_category(category):
+                if not is_valid_category(category):
                     continue
                 entries = feeds.setdefault(category, {})
                 entry = entries.get(paper.arxiv_id)
@@ -143,13 +143,13 @@ def render_category_feeds(summaries: list[DigestSummary], site: SiteConfig) -> d
     entry_template = _environment().get_template("category_feed_entry.html")
     for category, papers in sorted(_category_feed_entries(summaries).items()):
         key = category_feed_key(category)
-        if key is None:  # _valid_category already held: never None here
+        if key is None:  # is_valid_category already held: never None here
             continue
         entries = []
         for paper in papers:
             newest = paper.listed[0]
             page = paper_page_key(paper.arxiv_id)
-            link = _paper_path(paper.arxiv_id) if page else f"{_day_path(newest.day)}#{newest.anchor}"
+            link = paper_path(paper.arxiv_id) if page else f"{day_path(newest.day)}#{newest.anchor}"
             days = [
                 {"link": _day_link(listed.day), "rank": listed.rank, "score": listed.score, "anchor": listed.anchor}
                 for listed in paper.listed
@@ -169,7 +169,7 @@ def render_category_feeds(summaries: list[DigestSummary], site: SiteConfig) -> d
             "title": f"{site.title}: {category}" + (f" ({description})" if description else ""),
             "subtitle": f"The arXiv papers in {category} people are talking about, newest first.",
             "self": key,
-            "alternate": _category_path(category),
+            "alternate": category_path(category),
         }
         updated = max((e["updated"] for e in entries), default="1970-01-01T00:00:00Z")
         feed_id = site.absolute(key) if site.is_absolute else f"urn:hotpapers:feed:{category}"
@@ -188,7 +188,7 @@ def render_feeds_page(summaries: list[DigestSummary], site: SiteConfig) -> SiteO
                 "name": name,
                 "description": CATEGORY_NAMES.get(name),
                 "path": category_feed_key(name),
-                "page": _category_path(name),
+                "page": category_path(name),
                 "papers": len(entries),
             }  # fmt: skip
             for name, entries in categories
@@ -205,22 +205,22 @@ def _page_paths(summaries: list[DigestSummary]) -> list[tuple[str, str | None]]:
     latest = rfc3339(day_updated_at(ordered[0].day, ordered[0].as_of)) if ordered else None
     paths: list[tuple[str, str | None]] = [("", latest), ("archive/", latest)]
     for (year, month), days in _months(ordered):
-        paths.append((_month_path(year, month), max(rfc3339(day_updated_at(s.day, s.as_of)) for s in days)))
+        paths.append((month_path(year, month), max(rfc3339(day_updated_at(s.day, s.as_of)) for s in days)))
     paths.append(("categories/", latest))
     paths.append((FEEDS_PATH, latest))
     for listing in _category_listings(summaries):
-        paths.append((_category_path(listing.name), None))
+        paths.append((category_path(listing.name), None))
         for number in range(1, _archived_pages(len(listing.entries)) + 1):
-            paths.append((_category_path(listing.name, number), None))
+            paths.append((category_path(listing.name, number), None))
     for summary in ordered:
-        paths.append((_day_path(summary.day), rfc3339(day_updated_at(summary.day, summary.as_of))))
+        paths.append((day_path(summary.day), rfc3339(day_updated_at(summary.day, summary.as_of))))
     # A paper's page changes when it is listed again: its lastmod is its newest listed day's.
     papers: dict[str, str] = {}
     for summary in ordered:
         for paper in summary.papers:
             if paper.arxiv_id not in papers and paper_page_key(paper.arxiv_id) is not None:
                 papers[paper.arxiv_id] = rfc3339(day_updated_at(summary.day, summary.as_of))
-    paths += [(_paper_path(arxiv_id), papers[arxiv_id]) for arxiv_id in sorted(papers)]
+    paths += [(paper_path(arxiv_id), papers[arxiv_id]) for arxiv_id in sorted(papers)]
     as_of = {summary.day: summary.as_of for summary in ordered}
     for path, newest in period_paths(as_of):  # weekly and monthly digests: their newest day's time
         paths.append((path, rfc3339(day_updated_at(newest, as_of[newest]))))

@@ -10,12 +10,12 @@ from hotpapers.core.digest import DigestSummary
 from hotpapers.publish.site.categories import _GROUP_ORDER, CATEGORY_NAMES, _archive_group
 from hotpapers.publish.site.config import SiteConfig, SiteObject
 from hotpapers.publish.site.keys import (
-    _category_path,
-    _paper_anchors,
-    _paper_path,
-    _valid_category,
     category_feed_key,
+    category_path,
+    is_valid_category,
+    paper_anchors,
     paper_page_key,
+    paper_path,
 )
 from hotpapers.publish.site.period_pages import _period_link, weeks_of_month
 from hotpapers.publish.site.render import _page, _page_context
@@ -104,12 +104,12 @@ def _category_listings(summaries: list[DigestSummary]) -> list[_CategoryListing]
     for summary in _newest_first(summaries):
         link = _day_link(summary.day)
         assert link is not None
-        anchors = _paper_anchors(summary.papers)
+        anchors = paper_anchors(summary.papers)
         for paper, anchor in zip(summary.papers, anchors, strict=True):
             categories = list(dict.fromkeys(paper.categories))
-            page = _paper_path(paper.arxiv_id) if paper_page_key(paper.arxiv_id) is not None else None
+            page = paper_path(paper.arxiv_id) if paper_page_key(paper.arxiv_id) is not None else None
             for position, category in enumerate(categories):
-                if not _valid_category(category):
+                if not is_valid_category(category):
                     continue
                 listing = listings.get(category)
                 if listing is None:
@@ -185,7 +185,7 @@ def render_categories(
         blocks = {number: _archived_block(listing.entries, number) for number in range(1, archived + 1)}
         archive = [
             {
-                "path": _category_path(listing.name, number),
+                "path": category_path(listing.name, number),
                 "number": number,
                 "first": block[-1].link,
                 "last": block[0].link,
@@ -194,15 +194,15 @@ def render_categories(
         ]
         objects.append(
             _page(
-                _category_path(listing.name),
+                category_path(listing.name),
                 "category.html",
                 site,
                 listing=listing,
                 entries=listing.entries[:CATEGORY_PAGE_SIZE],
                 block=None,
-                index=_category_path(listing.name),
+                index=category_path(listing.name),
                 archive=archive,
-                older=_category_path(listing.name, archived) if archived else None,
+                older=category_path(listing.name, archived) if archived else None,
                 newer=None,
                 feed=None if listing.name in feedless else category_feed_key(listing.name),
                 **context,
@@ -211,7 +211,7 @@ def render_categories(
         for number, block in blocks.items():
             objects.append(
                 _page(
-                    _category_path(listing.name, number),
+                    category_path(listing.name, number),
                     "category.html",
                     site,
                     listing=listing,
@@ -219,10 +219,10 @@ def render_categories(
                     # Nothing that grows with the category (totals, the page count) is printed
                     # here: the page stays byte-identical until its own days change.
                     block={"number": number, "first": block[-1].link, "last": block[0].link},
-                    index=_category_path(listing.name),
+                    index=category_path(listing.name),
                     archive=None,
-                    older=_category_path(listing.name, number - 1) if number > 1 else None,
-                    newer=_category_path(listing.name, number + 1 if number < archived else None),
+                    older=category_path(listing.name, number - 1) if number > 1 else None,
+                    newer=category_path(listing.name, number + 1 if number < archived else None),
                     feed=None,
                     **context,
                 )

@@ -24,7 +24,7 @@ from hotpapers.publish.site.day_views import (
     _paper_view,
     _PaperView,
 )
-from hotpapers.publish.site.keys import _paper_anchors, _paper_path, paper_page_key
+from hotpapers.publish.site.keys import paper_anchors, paper_page_key, paper_path
 from hotpapers.publish.site.posts import _post_view, _PostView
 from hotpapers.publish.site.render import _page, _page_context
 from hotpapers.publish.site.sanitize import safe_url
@@ -99,7 +99,7 @@ class _DayPapers:
             digest = self._digests.get(day)
             listed = digest.papers if digest is not None else ()
             papers = {}
-            for paper, anchor in zip(listed, _paper_anchors(listed), strict=True):
+            for paper, anchor in zip(listed, paper_anchors(listed), strict=True):
                 papers.setdefault(paper.arxiv_id, (paper, anchor))  # the best rank, as its history keeps
             self._days[day] = papers
         return papers.get(arxiv_id)
@@ -118,7 +118,7 @@ def _paper_page(
     shown = [_post_view(post) for post in posts[:PAPER_PAGE_POSTS]]
     entries = [entry for entry, _ in listed]
     return _PaperPage(
-        path=_paper_path(arxiv_id),
+        path=paper_path(arxiv_id),
         paper=_paper_view(newest, newest_anchor, linkable),
         other_sites=_other_sites(arxiv_id),
         days=[

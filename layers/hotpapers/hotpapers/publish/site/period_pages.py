@@ -18,7 +18,7 @@ from hotpapers.core.period_digest import PeriodDigest, rank_period
 from hotpapers.publish.site.config import CACHE_PAST_DAY, CACHE_SHORT, SiteConfig, SiteObject
 from hotpapers.publish.site.day_views import CategoryFilter, _paper_view, _PaperView
 from hotpapers.publish.site.formatting import format_count, join_and, medium_date, moment_text, month_name, rfc3339
-from hotpapers.publish.site.keys import _month_digest_path, _paper_anchor, _paper_anchors, _week_path
+from hotpapers.publish.site.keys import month_digest_path, paper_anchor, paper_anchors, week_path
 from hotpapers.publish.site.render import _page, _page_context
 from hotpapers.publish.site.source_wording import _source_label, _source_order
 from hotpapers.publish.site.summaries import ListedDay, _day_link
@@ -27,7 +27,7 @@ HOME_PERIOD_PAPERS = 5  # how many of this week's and this month's top papers th
 
 
 def period_path(period: Period) -> str:
-    return _week_path(period.name) if period.kind == "week" else _month_digest_path(period.name)
+    return week_path(period.name) if period.kind == "week" else month_digest_path(period.name)
 
 
 @dataclass(frozen=True)
@@ -79,14 +79,14 @@ class _PeriodView:
 def _listed_day(day: date, arxiv_id: str, rank: int, score: int) -> ListedDay:
     link = _day_link(day)
     assert link is not None
-    # A day page's card ids come from `_paper_anchors`; normalised arXiv ids never collide there,
+    # A day page's card ids come from `paper_anchors`; normalised arXiv ids never collide there,
     # so a paper's anchor on any day is its id's.
-    return ListedDay(link, _paper_anchor(arxiv_id), rank, score)
+    return ListedDay(link, paper_anchor(arxiv_id), rank, score)
 
 
 def _period_view(digest: PeriodDigest, linkable: CategoryFilter = None) -> _PeriodView:
     ranked = digest.ranked
-    anchors = _paper_anchors(ranked)
+    anchors = paper_anchors(ranked)
     papers = [
         _PeriodPaper(
             _paper_view(entry.paper, anchor, linkable),
@@ -164,7 +164,7 @@ def _period_top(period: Period, summaries: Sequence[DigestSummary], min_score: i
     listings = [(s.day, s.papers) for s in summaries if s.day in period]
     ranked = rank_period(listings, min_score)[:HOME_PERIOD_PAPERS]
     ids = [arxiv_id for arxiv_id, _, _ in ranked]
-    anchors = [_paper_anchor(arxiv_id) for arxiv_id in ids]  # as `_paper_anchors` gives them, ids being unique
+    anchors = [paper_anchor(arxiv_id) for arxiv_id in ids]  # as `paper_anchors` gives them, ids being unique
     papers = [
         _TopEntry(rank, entries[-1][1].title, format_count(total), anchor)
         for rank, ((_, total, entries), anchor) in enumerate(zip(ranked, anchors, strict=True), start=1)

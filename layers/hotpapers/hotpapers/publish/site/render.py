@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from hotpapers.publish.site.config import CACHE_SHORT, HTML_TYPE, SiteConfig, SiteObject
 from hotpapers.publish.site.formatting import format_count
-from hotpapers.publish.site.keys import _key, stylesheet_key
+from hotpapers.publish.site.keys import key_of_path, stylesheet_key
 from hotpapers.publish.site.sanitize import _finalize, _plain
 
 if TYPE_CHECKING:  # jinja2 is imported when the first page is rendered, not with this module
@@ -48,7 +48,7 @@ def _render(template: str, site: SiteConfig, **context: Any) -> bytes:
 
 def _page(key_path: str, template: str, site: SiteConfig, cache: str = CACHE_SHORT, **context: Any) -> SiteObject:
     body = _render(template, site, page_path=key_path, **context)
-    return SiteObject(_key(key_path), body, HTML_TYPE, cache)
+    return SiteObject(key_of_path(key_path), body, HTML_TYPE, cache)
 
 
 def content_security_policy(x_widgets: bool = False, *, header: bool = False) -> str:

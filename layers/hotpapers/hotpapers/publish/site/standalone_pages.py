@@ -18,7 +18,7 @@ from hotpapers.publish.site.config import (
     SiteObject,
 )
 from hotpapers.publish.site.day_views import CategoryFilter, PaperFilter, _day_view
-from hotpapers.publish.site.keys import FAVICON_KEY, NOT_FOUND_KEY, ROBOTS_KEY, _stylesheet_bytes, stylesheet_key
+from hotpapers.publish.site.keys import FAVICON_KEY, NOT_FOUND_KEY, ROBOTS_KEY, stylesheet_bytes, stylesheet_key
 from hotpapers.publish.site.period_pages import home_periods
 from hotpapers.publish.site.render import _page, _page_context, _render
 from hotpapers.publish.site.summaries import _day_link, _newest_first, _summary_row
@@ -84,7 +84,7 @@ def render_404(site: SiteConfig) -> SiteObject:
 
 
 def render_stylesheet() -> SiteObject:
-    return SiteObject(stylesheet_key(), _stylesheet_bytes(), CSS_TYPE, CACHE_IMMUTABLE)
+    return SiteObject(stylesheet_key(), stylesheet_bytes(), CSS_TYPE, CACHE_IMMUTABLE)
 
 
 def render_favicon() -> SiteObject:

@@ -9,7 +9,7 @@ from typing import Any
 
 from hotpapers.core.digest import DigestSummary
 from hotpapers.publish.site.formatting import long_date, medium_date, month_name, short_date
-from hotpapers.publish.site.keys import _day_path, _month_path, _paper_anchors, _paper_path, paper_page_key
+from hotpapers.publish.site.keys import day_path, month_path, paper_anchors, paper_page_key, paper_path
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class _DayLink:
 def _day_link(day: date | None) -> _DayLink | None:
     if day is None:
         return None
-    return _DayLink(day, day.isoformat(), _day_path(day), long_date(day), medium_date(day), short_date(day))
+    return _DayLink(day, day.isoformat(), day_path(day), long_date(day), medium_date(day), short_date(day))
 
 
 @dataclass(frozen=True)
@@ -52,11 +52,11 @@ class _SummaryRow:
 
 
 def _summary_row(summary: DigestSummary, top: int) -> _SummaryRow:
-    anchors = _paper_anchors(summary.papers)
+    anchors = paper_anchors(summary.papers)
     link = _day_link(summary.day)
     assert link is not None
     papers = list(summary.papers[:top])
-    pages = [_paper_path(p.arxiv_id) if paper_page_key(p.arxiv_id) is not None else None for p in papers]
+    pages = [paper_path(p.arxiv_id) if paper_page_key(p.arxiv_id) is not None else None for p in papers]
     return _SummaryRow(link, len(summary.papers), summary.candidates, papers, anchors[:top], pages)
 
 
@@ -86,4 +86,4 @@ def _month_link(year_month: tuple[int, int] | None) -> _MonthLink | None:
     if year_month is None:
         return None
     year, month = year_month
-    return _MonthLink(year, month, month_name(year, month), _month_path(year, month))
+    return _MonthLink(year, month, month_name(year, month), month_path(year, month))
