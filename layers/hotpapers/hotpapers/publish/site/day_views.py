@@ -30,7 +30,7 @@ from hotpapers.publish.site.keys import (
 )
 from hotpapers.publish.site.posts import _post_view, _PostView
 from hotpapers.publish.site.sanitize import TEXT_LIMIT, safe_url, shorten
-from hotpapers.publish.site.source_wording import _metric_parts, _source_label, _source_order
+from hotpapers.publish.site.source_wording import metric_parts, source_label, source_order
 
 
 @dataclass(frozen=True)
@@ -113,14 +113,14 @@ def _category_view(category: str, linkable: CategoryFilter = None) -> _Category:
 
 def _engagement_lines(engagement: dict[str, dict[str, int]]) -> list[_EngagementLine]:
     lines = []
-    for source in _source_order(engagement):
+    for source in source_order(engagement):
         metrics = engagement[source]
         score = metrics.get("score")
         lines.append(
             _EngagementLine(
                 source=re.sub(r"[^a-z0-9-]", "", source.lower()) or "other",
-                label=_source_label(source),
-                parts=_metric_parts(source, metrics, with_posts=True),
+                label=source_label(source),
+                parts=metric_parts(source, metrics, with_posts=True),
                 score=pluralize(score, "point", "points") if isinstance(score, int) else None,
             )
         )
@@ -165,7 +165,7 @@ def _day_view(digest: Digest, linkable: CategoryFilter = None, paper_linkable: P
         _paper_view(paper, anchor, linkable, paper_linkable)
         for paper, anchor in zip(digest.papers, anchors, strict=True)
     ]
-    sources = _source_order({source for paper in digest.papers for source in paper.engagement})
+    sources = source_order({source for paper in digest.papers for source in paper.engagement})
     return _DayView(
         day=digest.day,
         iso=digest.day.isoformat(),
@@ -175,8 +175,8 @@ def _day_view(digest: Digest, linkable: CategoryFilter = None, paper_linkable: P
         papers=papers,
         candidates=digest.candidates,
         min_score=digest.config.min_score,
-        sources=[_source_label(s) for s in sources],
-        sources_text=join_and([_source_label(s) for s in sources]),
+        sources=[source_label(s) for s in sources],
+        sources_text=join_and([source_label(s) for s in sources]),
         as_of_iso=rfc3339(digest.as_of) if digest.as_of else None,
         as_of_text=moment_text(digest.as_of) if digest.as_of else None,
         has_x_posts=any(post.source == "x" for paper in digest.papers for post in paper.top_posts),

@@ -20,7 +20,7 @@ from hotpapers.publish.site.day_views import CategoryFilter, _paper_view, _Paper
 from hotpapers.publish.site.formatting import format_count, join_and, medium_date, moment_text, month_name, rfc3339
 from hotpapers.publish.site.keys import month_digest_path, paper_anchor, paper_anchors, week_path
 from hotpapers.publish.site.render import _page, _page_context
-from hotpapers.publish.site.source_wording import _source_label, _source_order
+from hotpapers.publish.site.source_wording import source_label, source_order
 from hotpapers.publish.site.summaries import ListedDay, _day_link
 
 HOME_PERIOD_PAPERS = 5  # how many of this week's and this month's top papers the front page shows
@@ -96,7 +96,7 @@ def _period_view(digest: PeriodDigest, linkable: CategoryFilter = None) -> _Peri
     ]
     link = _period_link(digest.period)
     assert link is not None
-    sources = [_source_label(s) for s in _source_order({s for paper in ranked for s in paper.engagement})]
+    sources = [source_label(s) for s in source_order({s for paper in ranked for s in paper.engagement})]
     return _PeriodView(
         link=link,
         first_iso=digest.period.first.isoformat(),

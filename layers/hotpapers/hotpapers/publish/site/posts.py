@@ -10,7 +10,7 @@ from urllib.parse import quote
 from hotpapers.core.digest import TextEntity, TopPost
 from hotpapers.publish.site.formatting import MONTH_NAMES, as_utc, pluralize, rfc3339
 from hotpapers.publish.site.sanitize import _FORBIDDEN, TEXT_LIMIT, _plain, safe_url, shorten
-from hotpapers.publish.site.source_wording import _KIND_LABELS, _POST_LINK_LABELS, _metric_parts, _source_label
+from hotpapers.publish.site.source_wording import KIND_LABELS, POST_LINK_LABELS, metric_parts, source_label
 
 
 @dataclass(frozen=True)
@@ -144,11 +144,11 @@ def _post_view(post: TopPost) -> _PostView:
     segments, omitted = _shorten_segments(_segments(post), TEXT_LIMIT)
     return _PostView(
         source=re.sub(r"[^a-z0-9-]", "", post.source.lower()) or "other",
-        source_label=_source_label(post.source),
-        kind_label=_KIND_LABELS.get(post.kind) if post.kind in ("quote", "reply") else None,
+        source_label=source_label(post.source),
+        kind_label=KIND_LABELS.get(post.kind) if post.kind in ("quote", "reply") else None,
         is_x=post.source == "x",
         url=safe_url(post.url),
-        link_label=_POST_LINK_LABELS.get(post.source, "View the post"),
+        link_label=POST_LINK_LABELS.get(post.source, "View the post"),
         author_name=post.author_name or post.author_handle,
         handle=post.author_handle,
         avatar=letter,
@@ -158,6 +158,6 @@ def _post_view(post: TopPost) -> _PostView:
         lang=_post_lang(post.lang),
         segments=segments,
         omitted=omitted,
-        metrics=_metric_parts(post.source, post.metrics, with_posts=False),
+        metrics=metric_parts(post.source, post.metrics, with_posts=False),
         score=pluralize(post.score, "point", "points"),
     )
