@@ -25,7 +25,7 @@ from hotpapers.publish.site.keys import (
 from hotpapers.publish.site.listings import _archived_pages, _category_listings
 from hotpapers.publish.site.period_pages import period_paths
 from hotpapers.publish.site.render import _environment, _page, _page_context, _render
-from hotpapers.publish.site.sanitize import _HOST, _plain
+from hotpapers.publish.site.sanitize import is_dns_host, one_line
 from hotpapers.publish.site.summaries import _day_link, _months, _newest_first, _summary_row
 
 FEED_ENTRIES = 60
@@ -38,7 +38,7 @@ SITEMAP_URL_LIMIT = 50_000
 
 def _feed_entry_id(site: SiteConfig, day: date) -> str:
     host = site.host
-    if host and _HOST.fullmatch(host):
+    if host and is_dns_host(host):
         return f"tag:{host.lower()},{day.year}:digest/{day.isoformat()}"
     return f"urn:hotpapers:digest:{day.isoformat()}"
 
@@ -52,7 +52,7 @@ def render_feed(summaries: list[DigestSummary], site: SiteConfig) -> SiteObject:
         day_updated = day_updated_at(summary.day, summary.as_of)
         content = _environment().get_template("feed_entry.html").render(site=site, row=row)
         if summary.papers:
-            first = _plain(summary.papers[0].title)
+            first = one_line(summary.papers[0].title)
             more = len(summary.papers) - 1
             headline = first if more == 0 else f"{first}, and {pluralize(more, 'more paper', 'more papers')}"
         else:
@@ -128,7 +128,7 @@ def _category_feed_entries(summaries: list[DigestSummary]) -> dict[str, list[_Ca
 
 def _paper_entry_id(site: SiteConfig, arxiv_id: str, first_day: date) -> str:
     host = site.host
-    if host and _HOST.fullmatch(host):
+    if host and is_dns_host(host):
         return f"tag:{host.lower()},{first_day.year}:paper/{arxiv_id}"
     return f"urn:hotpapers:paper:{arxiv_id}"
 
@@ -158,7 +158,7 @@ def render_category_feeds(summaries: list[DigestSummary], site: SiteConfig) -> d
             entries.append(
                 {
                     "id": _paper_entry_id(site, paper.arxiv_id, paper.listed[-1].day),
-                    "title": _plain(paper.title),
+                    "title": one_line(paper.title),
                     "link": site.absolute(link),
                     "updated": rfc3339(paper.updated),
                     "content": content,

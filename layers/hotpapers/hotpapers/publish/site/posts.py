@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from hotpapers.core.digest import TextEntity, TopPost
 from hotpapers.publish.site.formatting import MONTH_NAMES, as_utc, pluralize, rfc3339
-from hotpapers.publish.site.sanitize import _FORBIDDEN, TEXT_LIMIT, _plain, safe_url, shorten
+from hotpapers.publish.site.sanitize import FORBIDDEN_CODE_POINTS, TEXT_LIMIT, one_line, safe_url, shorten
 from hotpapers.publish.site.source_wording import KIND_LABELS, POST_LINK_LABELS, metric_parts, source_label
 
 
@@ -66,7 +66,7 @@ def _profile_url(source: str, username: str) -> str | None:
 
 
 def _hashtag_url(source: str, tag: str) -> str | None:
-    if not tag or any(ch.isspace() for ch in tag) or _FORBIDDEN.search(tag):
+    if not tag or any(ch.isspace() for ch in tag) or FORBIDDEN_CODE_POINTS.search(tag):
         return None
     if source == "x":
         return "https://x.com/hashtag/" + quote(tag, safe="")
@@ -133,7 +133,7 @@ def _shorten_segments(segments: list[_Segment], limit: int) -> tuple[list[_Segme
 
 def _avatar(name: str, handle: str) -> tuple[str, int]:
     """An initial and one of six tones, both derived from the author (no image is loaded)."""
-    letter = next((ch for ch in _plain(name or handle) if ch.isalnum()), "?").upper()
+    letter = next((ch for ch in one_line(name or handle) if ch.isalnum()), "?").upper()
     tone = int(hashlib.sha256(handle.lower().encode("utf-8", "replace")).hexdigest(), 16) % 6
     return letter[:1], tone
 

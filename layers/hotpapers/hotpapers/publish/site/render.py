@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from hotpapers.publish.site.config import CACHE_SHORT, HTML_TYPE, SiteConfig, SiteObject
 from hotpapers.publish.site.formatting import format_count
 from hotpapers.publish.site.keys import key_of_path, stylesheet_key
-from hotpapers.publish.site.sanitize import _finalize, _plain
+from hotpapers.publish.site.sanitize import finalize_printed, one_line
 
 if TYPE_CHECKING:  # jinja2 is imported when the first page is rendered, not with this module
     import jinja2
@@ -27,14 +27,14 @@ def _environment() -> jinja2.Environment:
         loader=jinja2.PackageLoader(__package__, "templates"),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default=True),
         undefined=jinja2.StrictUndefined,
-        finalize=_finalize,
+        finalize=finalize_printed,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
     env.globals["stylesheet"] = stylesheet_key
     env.filters["count"] = format_count
-    env.filters["plain"] = _plain
+    env.filters["plain"] = one_line
     # A title or abstract with its TeX as MathML (math.py): for page bodies only. <title>, meta
     # descriptions and feeds print the text itself (escaped TeX source).
     env.filters["tex"] = tex_markup
