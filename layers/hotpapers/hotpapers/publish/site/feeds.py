@@ -26,7 +26,7 @@ from hotpapers.publish.site.listings import _archived_pages, _category_listings
 from hotpapers.publish.site.period_pages import period_paths
 from hotpapers.publish.site.render import _environment, _page, _page_context, _render
 from hotpapers.publish.site.sanitize import is_dns_host, one_line
-from hotpapers.publish.site.summaries import _day_link, _months, _newest_first, _summary_row
+from hotpapers.publish.site.summaries import by_month, day_link, newest_first, summary_row
 
 FEED_ENTRIES = 60
 FEED_ENTRY_PAPERS = 10
@@ -45,10 +45,10 @@ def _feed_entry_id(site: SiteConfig, day: date) -> str:
 
 def render_feed(summaries: list[DigestSummary], site: SiteConfig) -> SiteObject:
     """`feed.xml`: Atom, one entry per day, newest first, at most `FEED_ENTRIES`."""
-    ordered = _newest_first(summaries)[:FEED_ENTRIES]
+    ordered = newest_first(summaries)[:FEED_ENTRIES]
     entries = []
     for summary in ordered:
-        row = _summary_row(summary, FEED_ENTRY_PAPERS)
+        row = summary_row(summary, FEED_ENTRY_PAPERS)
         day_updated = day_updated_at(summary.day, summary.as_of)
         content = _environment().get_template("feed_entry.html").render(site=site, row=row)
         if summary.papers:
@@ -106,7 +106,7 @@ def _category_feed_entries(summaries: list[DigestSummary]) -> dict[str, list[_Ca
     by its newest listing: a feed reader shows it once, updated when it comes back.
     """
     feeds: dict[str, dict[str, _CategoryFeedEntry]] = {}
-    for summary in _newest_first(summaries):
+    for summary in newest_first(summaries):
         updated = day_updated_at(summary.day, summary.as_of)
         anchors = paper_anchors(summary.papers)
         for paper, anchor in zip(summary.papers, anchors, strict=True):
@@ -151,7 +151,7 @@ def render_category_feeds(summaries: list[DigestSummary], site: SiteConfig) -> d
             page = paper_page_key(paper.arxiv_id)
             link = paper_path(paper.arxiv_id) if page else f"{day_path(newest.day)}#{newest.anchor}"
             days = [
-                {"link": _day_link(listed.day), "rank": listed.rank, "score": listed.score, "anchor": listed.anchor}
+                {"link": day_link(listed.day), "rank": listed.rank, "score": listed.score, "anchor": listed.anchor}
                 for listed in paper.listed
             ]
             content = entry_template.render(site=site, paper=paper, days=days, link=link)
@@ -201,10 +201,10 @@ def render_feeds_page(summaries: list[DigestSummary], site: SiteConfig) -> SiteO
 
 def _page_paths(summaries: list[DigestSummary]) -> list[tuple[str, str | None]]:
     """Every HTML page the site has for these summaries (404 aside), with its lastmod."""
-    ordered = _newest_first(summaries)
+    ordered = newest_first(summaries)
     latest = rfc3339(day_updated_at(ordered[0].day, ordered[0].as_of)) if ordered else None
     paths: list[tuple[str, str | None]] = [("", latest), ("archive/", latest)]
-    for (year, month), days in _months(ordered):
+    for (year, month), days in by_month(ordered):
         paths.append((month_path(year, month), max(rfc3339(day_updated_at(s.day, s.as_of)) for s in days)))
     paths.append(("categories/", latest))
     paths.append((FEEDS_PATH, latest))

@@ -20,12 +20,12 @@ from hotpapers.publish.site.keys import (
 from hotpapers.publish.site.period_pages import _period_link, weeks_of_month
 from hotpapers.publish.site.render import _page, _page_context
 from hotpapers.publish.site.summaries import (
-    _day_link,
-    _DayLink,
-    _month_link,
-    _months,
-    _newest_first,
-    _summary_row,
+    DayLink,
+    by_month,
+    day_link,
+    month_link,
+    newest_first,
+    summary_row,
 )
 
 CATEGORY_PAGE_SIZE = 100
@@ -33,14 +33,14 @@ CATEGORY_PAGE_SIZE = 100
 
 def render_archive(summaries: list[DigestSummary], site: SiteConfig) -> list[SiteObject]:
     """`archive/index.html` (every day by month, newest first) and `archive/YYYY-MM/index.html` per month."""
-    ordered = _newest_first(summaries)
-    months = _months(ordered)
+    ordered = newest_first(summaries)
+    months = by_month(ordered)
     context = _page_context(site)
     groups = [
         {
-            "link": _month_link(ym),
+            "link": month_link(ym),
             "digest": _period_link(month_of(days[0].day)),
-            "rows": [_summary_row(s, 1) for s in days],
+            "rows": [summary_row(s, 1) for s in days],
             "papers": sum(len(s.papers) for s in days),
         }
         for ym, days in months
@@ -59,7 +59,7 @@ def render_archive(summaries: list[DigestSummary], site: SiteConfig) -> list[Sit
     for index, (ym, days) in enumerate(months):
         newer = months[index - 1][0] if index > 0 else None
         older = months[index + 1][0] if index + 1 < len(months) else None
-        link = _month_link(ym)
+        link = month_link(ym)
         assert link is not None
         objects.append(
             _page(
@@ -69,9 +69,9 @@ def render_archive(summaries: list[DigestSummary], site: SiteConfig) -> list[Sit
                 month=link,
                 digest=_period_link(month_of(days[0].day)),
                 weeks=weeks_of_month(*ym, (s.day for s in days)),
-                rows=[_summary_row(s, 3) for s in days],
-                newer=_month_link(newer),
-                older=_month_link(older),
+                rows=[summary_row(s, 3) for s in days],
+                newer=month_link(newer),
+                older=month_link(older),
                 **context,
             )
         )
@@ -80,7 +80,7 @@ def render_archive(summaries: list[DigestSummary], site: SiteConfig) -> list[Sit
 
 @dataclass(frozen=True)
 class _CategoryEntry:
-    link: _DayLink
+    link: DayLink
     rank: int
     title: str
     anchor: str
@@ -101,8 +101,8 @@ class _CategoryListing:
 
 def _category_listings(summaries: list[DigestSummary]) -> list[_CategoryListing]:
     listings: dict[str, _CategoryListing] = {}
-    for summary in _newest_first(summaries):
-        link = _day_link(summary.day)
+    for summary in newest_first(summaries):
+        link = day_link(summary.day)
         assert link is not None
         anchors = paper_anchors(summary.papers)
         for paper, anchor in zip(summary.papers, anchors, strict=True):

@@ -28,7 +28,7 @@ from hotpapers.publish.site.keys import paper_anchors, paper_page_key, paper_pat
 from hotpapers.publish.site.posts import _post_view, _PostView
 from hotpapers.publish.site.render import _page, _page_context
 from hotpapers.publish.site.sanitize import safe_url
-from hotpapers.publish.site.summaries import ListedDay, _day_link
+from hotpapers.publish.site.summaries import ListedDay, day_link
 
 # The most posts a paper's page shows: the highest-scoring of all its days' top posts.
 PAPER_PAGE_POSTS = 20
@@ -124,7 +124,7 @@ def _paper_page(
         days=[
             ListedDay(link, anchor, entry.rank, entry.score)
             for entry, (_, anchor) in listed
-            if (link := _day_link(entry.day)) is not None
+            if (link := day_link(entry.day)) is not None
         ],
         best_rank=min(entry.rank for entry in entries),
         best_score=max(entry.score for entry in entries),

@@ -21,7 +21,7 @@ from hotpapers.publish.site.formatting import format_count, join_and, medium_dat
 from hotpapers.publish.site.keys import month_digest_path, paper_anchor, paper_anchors, week_path
 from hotpapers.publish.site.render import _page, _page_context
 from hotpapers.publish.site.source_wording import source_label, source_order
-from hotpapers.publish.site.summaries import ListedDay, _day_link
+from hotpapers.publish.site.summaries import ListedDay, day_link
 
 HOME_PERIOD_PAPERS = 5  # how many of this week's and this month's top papers the front page shows
 
@@ -77,7 +77,7 @@ class _PeriodView:
 
 
 def _listed_day(day: date, arxiv_id: str, rank: int, score: int) -> ListedDay:
-    link = _day_link(day)
+    link = day_link(day)
     assert link is not None
     # A day page's card ids come from `paper_anchors`; normalised arXiv ids never collide there,
     # so a paper's anchor on any day is its id's.

@@ -21,7 +21,7 @@ from hotpapers.publish.site.day_views import CategoryFilter, PaperFilter, _day_v
 from hotpapers.publish.site.keys import FAVICON_KEY, NOT_FOUND_KEY, ROBOTS_KEY, stylesheet_bytes, stylesheet_key
 from hotpapers.publish.site.period_pages import home_periods
 from hotpapers.publish.site.render import _page, _page_context, _render
-from hotpapers.publish.site.summaries import _day_link, _newest_first, _summary_row
+from hotpapers.publish.site.summaries import day_link, newest_first, summary_row
 
 INDEX_RECENT_DAYS = 14
 
@@ -49,8 +49,8 @@ def render_day(
         site,
         cache,
         day=view,
-        prev=_day_link(prev_day),
-        next=_day_link(next_day),
+        prev=day_link(prev_day),
+        next=day_link(next_day),
         **_page_context(site, widgets),
     )
     return [page]
@@ -58,7 +58,7 @@ def render_day(
 
 def render_index(latest: Digest | None, summaries: list[DigestSummary], site: SiteConfig) -> SiteObject:
     """`index.html`: the latest digest in full, this week's and this month's top papers, the most recent days."""
-    ordered = _newest_first(summaries)
+    ordered = newest_first(summaries)
     view = _day_view(latest) if latest is not None else None
     earlier = [s for s in ordered if latest is None or s.day < latest.day][:INDEX_RECENT_DAYS]
     prev_day = earlier[0].day if earlier else None
@@ -68,8 +68,8 @@ def render_index(latest: Digest | None, summaries: list[DigestSummary], site: Si
         "index.html",
         site,
         day=view,
-        prev=_day_link(prev_day),
-        recent=[_summary_row(s, 1) for s in earlier],
+        prev=day_link(prev_day),
+        recent=[summary_row(s, 1) for s in earlier],
         periods=home_periods(latest.day, ordered, latest.config.min_score) if latest is not None else [],
         **_page_context(site, widgets),
     )
