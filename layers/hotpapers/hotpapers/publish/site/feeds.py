@@ -24,7 +24,7 @@ from hotpapers.publish.site.keys import (
 )
 from hotpapers.publish.site.listings import _archived_pages, _category_listings
 from hotpapers.publish.site.period_pages import period_paths
-from hotpapers.publish.site.render import _environment, _page, _page_context, _render
+from hotpapers.publish.site.render import page_context, page_object, render_template, template_environment
 from hotpapers.publish.site.sanitize import is_dns_host, one_line
 from hotpapers.publish.site.summaries import by_month, day_link, newest_first, summary_row
 
@@ -50,7 +50,7 @@ def render_feed(summaries: list[DigestSummary], site: SiteConfig) -> SiteObject:
     for summary in ordered:
         row = summary_row(summary, FEED_ENTRY_PAPERS)
         day_updated = day_updated_at(summary.day, summary.as_of)
-        content = _environment().get_template("feed_entry.html").render(site=site, row=row)
+        content = template_environment().get_template("feed_entry.html").render(site=site, row=row)
         if summary.papers:
             first = one_line(summary.papers[0].title)
             more = len(summary.papers) - 1
@@ -74,7 +74,7 @@ def render_feed(summaries: list[DigestSummary], site: SiteConfig) -> SiteObject:
         "self": FEED_KEY,
         "alternate": "",
     }
-    body = _render("feed.xml", site, feed=feed, entries=entries, updated=updated, feed_id=feed_id)
+    body = render_template("feed.xml", site, feed=feed, entries=entries, updated=updated, feed_id=feed_id)
     return SiteObject(FEED_KEY, body, ATOM_TYPE, CACHE_SHORT)
 
 
@@ -140,7 +140,7 @@ def render_category_feeds(summaries: list[DigestSummary], site: SiteConfig) -> d
     Keyed by category.
     """
     objects: dict[str, SiteObject] = {}
-    entry_template = _environment().get_template("category_feed_entry.html")
+    entry_template = template_environment().get_template("category_feed_entry.html")
     for category, papers in sorted(_category_feed_entries(summaries).items()):
         key = category_feed_key(category)
         if key is None:  # is_valid_category already held: never None here
@@ -173,7 +173,7 @@ def render_category_feeds(summaries: list[DigestSummary], site: SiteConfig) -> d
         }
         updated = max((e["updated"] for e in entries), default="1970-01-01T00:00:00Z")
         feed_id = site.absolute(key) if site.is_absolute else f"urn:hotpapers:feed:{category}"
-        body = _render("feed.xml", site, feed=feed, entries=entries, updated=updated, feed_id=feed_id)
+        body = render_template("feed.xml", site, feed=feed, entries=entries, updated=updated, feed_id=feed_id)
         objects[category] = SiteObject(key, body, ATOM_TYPE, CACHE_SHORT)
     return objects
 
@@ -196,7 +196,7 @@ def render_feeds_page(summaries: list[DigestSummary], site: SiteConfig) -> SiteO
         ]
         if feeds:
             groups.append({"name": group, "feeds": feeds})
-    return _page(FEEDS_PATH, "feeds.html", site, groups=groups, limit=CATEGORY_FEED_ENTRIES, **_page_context(site))
+    return page_object(FEEDS_PATH, "feeds.html", site, groups=groups, limit=CATEGORY_FEED_ENTRIES, **page_context(site))
 
 
 def _page_paths(summaries: list[DigestSummary]) -> list[tuple[str, str | None]]:
@@ -234,15 +234,15 @@ def render_sitemaps(
     pages, the parts `sitemaps/N.xml` first and `sitemap.xml` last, as their index."""
     urls = [{"loc": site.absolute(path), "lastmod": lastmod} for path, lastmod in _page_paths(summaries)]
     if len(urls) <= limit:
-        return [SiteObject(SITEMAP_KEY, _render("sitemap.xml", site, urls=urls), XML_TYPE, CACHE_SHORT)]
+        return [SiteObject(SITEMAP_KEY, render_template("sitemap.xml", site, urls=urls), XML_TYPE, CACHE_SHORT)]
     parts, entries = [], []
     for number, start in enumerate(range(0, len(urls), limit), 1):
         chunk = urls[start : start + limit]
         key = f"sitemaps/{number}.xml"
-        parts.append(SiteObject(key, _render("sitemap.xml", site, urls=chunk), XML_TYPE, CACHE_SHORT))
+        parts.append(SiteObject(key, render_template("sitemap.xml", site, urls=chunk), XML_TYPE, CACHE_SHORT))
         lastmods = [url["lastmod"] for url in chunk if url["lastmod"]]
         entries.append({"loc": site.absolute(key), "lastmod": max(lastmods, default=None)})
-    index = _render("sitemap_index.xml", site, sitemaps=entries)
+    index = render_template("sitemap_index.xml", site, sitemaps=entries)
     return [*parts, SiteObject(SITEMAP_KEY, index, XML_TYPE, CACHE_SHORT)]
 
 

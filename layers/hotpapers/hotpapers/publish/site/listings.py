@@ -18,7 +18,7 @@ from hotpapers.publish.site.keys import (
     paper_path,
 )
 from hotpapers.publish.site.period_pages import _period_link, weeks_of_month
-from hotpapers.publish.site.render import _page, _page_context
+from hotpapers.publish.site.render import page_context, page_object
 from hotpapers.publish.site.summaries import (
     DayLink,
     by_month,
@@ -35,7 +35,7 @@ def render_archive(summaries: list[DigestSummary], site: SiteConfig) -> list[Sit
     """`archive/index.html` (every day by month, newest first) and `archive/YYYY-MM/index.html` per month."""
     ordered = newest_first(summaries)
     months = by_month(ordered)
-    context = _page_context(site)
+    context = page_context(site)
     groups = [
         {
             "link": month_link(ym),
@@ -46,7 +46,7 @@ def render_archive(summaries: list[DigestSummary], site: SiteConfig) -> list[Sit
         for ym, days in months
     ]
     objects = [
-        _page(
+        page_object(
             "archive/",
             "archive.html",
             site,
@@ -62,7 +62,7 @@ def render_archive(summaries: list[DigestSummary], site: SiteConfig) -> list[Sit
         link = month_link(ym)
         assert link is not None
         objects.append(
-            _page(
+            page_object(
                 link.path,
                 "archive_month.html",
                 site,
@@ -164,14 +164,14 @@ def render_categories(
     puts a new category's page up before its feed exists, then again with the link.
     """
     listings = _category_listings(summaries)
-    context = _page_context(site)
+    context = page_context(site)
     groups = []
     for group in _GROUP_ORDER:
         members = [listing for listing in listings if listing.group == group]
         if members:
             groups.append({"name": group, "listings": members})
     objects = [
-        _page(
+        page_object(
             "categories/",
             "categories.html",
             site,
@@ -193,7 +193,7 @@ def render_categories(
             for number, block in sorted(blocks.items(), reverse=True)
         ]
         objects.append(
-            _page(
+            page_object(
                 category_path(listing.name),
                 "category.html",
                 site,
@@ -210,7 +210,7 @@ def render_categories(
         )
         for number, block in blocks.items():
             objects.append(
-                _page(
+                page_object(
                     category_path(listing.name, number),
                     "category.html",
                     site,

@@ -26,7 +26,7 @@ from hotpapers.publish.site.day_views import (
 )
 from hotpapers.publish.site.keys import paper_anchors, paper_page_key, paper_path
 from hotpapers.publish.site.posts import _post_view, _PostView
-from hotpapers.publish.site.render import _page, _page_context
+from hotpapers.publish.site.render import page_context, page_object
 from hotpapers.publish.site.sanitize import safe_url
 from hotpapers.publish.site.summaries import ListedDay, day_link
 
@@ -167,4 +167,4 @@ def render_paper_pages(
         if view is None:
             continue
         widgets = site.x_widgets and view.has_x_posts
-        yield _page(view.path, "paper.html", site, page=view, **_page_context(site, widgets))
+        yield page_object(view.path, "paper.html", site, page=view, **page_context(site, widgets))

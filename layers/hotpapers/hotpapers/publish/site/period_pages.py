@@ -19,7 +19,7 @@ from hotpapers.publish.site.config import CACHE_PAST_DAY, CACHE_SHORT, SiteConfi
 from hotpapers.publish.site.day_views import CategoryFilter, _paper_view, _PaperView
 from hotpapers.publish.site.formatting import format_count, join_and, medium_date, moment_text, month_name, rfc3339
 from hotpapers.publish.site.keys import month_digest_path, paper_anchor, paper_anchors, week_path
-from hotpapers.publish.site.render import _page, _page_context
+from hotpapers.publish.site.render import page_context, page_object
 from hotpapers.publish.site.source_wording import source_label, source_order
 from hotpapers.publish.site.summaries import ListedDay, day_link
 
@@ -131,7 +131,7 @@ def render_period(
     view = _period_view(digest, category_linkable)
     widgets = site.x_widgets and view.has_x_posts
     cache = CACHE_PAST_DAY if digest.period.last < latest_day else CACHE_SHORT
-    return _page(
+    return page_object(
         view.link.path,
         "period.html",
         site,
@@ -139,7 +139,7 @@ def render_period(
         period=view,
         prev=_period_link(previous),
         next=_period_link(following),
-        **_page_context(site, widgets),
+        **page_context(site, widgets),
     )
 
 

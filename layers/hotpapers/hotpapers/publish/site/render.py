@@ -18,7 +18,8 @@ X_WIDGETS_URL = "https://platform.twitter.com/widgets.js"
 
 
 @lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+def template_environment() -> jinja2.Environment:
+    """The site's jinja2 environment (built once): autoescaping, strict undefined, and the site's filters."""
     import jinja2
 
     from hotpapers.publish.site.math import tex_markup
@@ -41,13 +42,15 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def _render(template: str, site: SiteConfig, **context: Any) -> bytes:
-    text = _environment().get_template(template).render(site=site, **context)
+def render_template(template: str, site: SiteConfig, **context: Any) -> bytes:
+    """A template rendered for the site, as UTF-8 bytes."""
+    text = template_environment().get_template(template).render(site=site, **context)
     return text.encode("utf-8")
 
 
-def _page(key_path: str, template: str, site: SiteConfig, cache: str = CACHE_SHORT, **context: Any) -> SiteObject:
-    body = _render(template, site, page_path=key_path, **context)
+def page_object(key_path: str, template: str, site: SiteConfig, cache: str = CACHE_SHORT, **context: Any) -> SiteObject:
+    """The HTML page at site path `key_path` (its S3 key from keys.key_of_path), rendered from `template`."""
+    body = render_template(template, site, page_path=key_path, **context)
     return SiteObject(key_of_path(key_path), body, HTML_TYPE, cache)
 
 
@@ -78,5 +81,6 @@ def content_security_policy(x_widgets: bool = False, *, header: bool = False) ->
     return policy + "; frame-ancestors 'none'" if header else policy
 
 
-def _page_context(site: SiteConfig, widgets: bool = False) -> dict[str, Any]:
+def page_context(site: SiteConfig, widgets: bool = False) -> dict[str, Any]:
+    """What every page's template needs for its Content-Security-Policy and X's script (when `widgets`)."""
     return {"csp": content_security_policy(widgets), "widgets_script": X_WIDGETS_URL if widgets else None}

@@ -20,7 +20,7 @@ from hotpapers.publish.site.config import (
 from hotpapers.publish.site.day_views import CategoryFilter, PaperFilter, _day_view
 from hotpapers.publish.site.keys import FAVICON_KEY, NOT_FOUND_KEY, ROBOTS_KEY, stylesheet_bytes, stylesheet_key
 from hotpapers.publish.site.period_pages import home_periods
-from hotpapers.publish.site.render import _page, _page_context, _render
+from hotpapers.publish.site.render import page_context, page_object, render_template
 from hotpapers.publish.site.summaries import day_link, newest_first, summary_row
 
 INDEX_RECENT_DAYS = 14
@@ -43,7 +43,7 @@ def render_day(
     view = _day_view(digest, category_linkable, paper_linkable)
     widgets = site.x_widgets and view.has_x_posts
     cache = CACHE_SHORT if next_day is None else CACHE_PAST_DAY
-    page = _page(
+    page = page_object(
         view.path,
         "day.html",
         site,
@@ -51,7 +51,7 @@ def render_day(
         day=view,
         prev=day_link(prev_day),
         next=day_link(next_day),
-        **_page_context(site, widgets),
+        **page_context(site, widgets),
     )
     return [page]
 
@@ -63,7 +63,7 @@ def render_index(latest: Digest | None, summaries: list[DigestSummary], site: Si
     earlier = [s for s in ordered if latest is None or s.day < latest.day][:INDEX_RECENT_DAYS]
     prev_day = earlier[0].day if earlier else None
     widgets = site.x_widgets and view is not None and view.has_x_posts
-    return _page(
+    return page_object(
         "",
         "index.html",
         site,
@@ -71,16 +71,16 @@ def render_index(latest: Digest | None, summaries: list[DigestSummary], site: Si
         prev=day_link(prev_day),
         recent=[summary_row(s, 1) for s in earlier],
         periods=home_periods(latest.day, ordered, latest.config.min_score) if latest is not None else [],
-        **_page_context(site, widgets),
+        **page_context(site, widgets),
     )
 
 
 def render_robots(site: SiteConfig) -> SiteObject:
-    return SiteObject(ROBOTS_KEY, _render("robots.txt", site), TEXT_TYPE, CACHE_SHORT)
+    return SiteObject(ROBOTS_KEY, render_template("robots.txt", site), TEXT_TYPE, CACHE_SHORT)
 
 
 def render_404(site: SiteConfig) -> SiteObject:
-    return _page(NOT_FOUND_KEY, "404.html", site, **_page_context(site))
+    return page_object(NOT_FOUND_KEY, "404.html", site, **page_context(site))
 
 
 def render_stylesheet() -> SiteObject:
