@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from hotpapers.core.digest import DigestSummary
-from hotpapers.publish.site.categories import _GROUP_ORDER, CATEGORY_NAMES, _archive_group
+from hotpapers.publish.site.categories import CATEGORY_NAMES, GROUP_ORDER, archive_group
 from hotpapers.publish.site.config import ATOM_TYPE, CACHE_SHORT, XML_TYPE, SiteConfig, SiteObject
 from hotpapers.publish.site.formatting import day_updated_at, medium_date, pluralize, rfc3339
 from hotpapers.publish.site.keys import (
@@ -182,7 +182,7 @@ def render_feeds_page(summaries: list[DigestSummary], site: SiteConfig) -> SiteO
     """`feeds/index.html`: where to subscribe: the daily feed and each category's, by archive group."""
     categories = sorted(_category_feed_entries(summaries).items(), key=lambda item: (item[0].lower(), item[0]))
     groups = []
-    for group in _GROUP_ORDER:
+    for group in GROUP_ORDER:
         feeds = [
             {
                 "name": name,
@@ -192,7 +192,7 @@ def render_feeds_page(summaries: list[DigestSummary], site: SiteConfig) -> SiteO
                 "papers": len(entries),
             }  # fmt: skip
             for name, entries in categories
-            if _archive_group(name) == group
+            if archive_group(name) == group
         ]
         if feeds:
             groups.append({"name": group, "feeds": feeds})

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from hotpapers.core.calendar_periods import month_of
 from hotpapers.core.digest import DigestSummary
-from hotpapers.publish.site.categories import _GROUP_ORDER, CATEGORY_NAMES, _archive_group
+from hotpapers.publish.site.categories import CATEGORY_NAMES, GROUP_ORDER, archive_group
 from hotpapers.publish.site.config import SiteConfig, SiteObject
 from hotpapers.publish.site.keys import (
     category_feed_key,
@@ -114,7 +114,7 @@ def _category_listings(summaries: list[DigestSummary]) -> list[_CategoryListing]
                 listing = listings.get(category)
                 if listing is None:
                     listing = listings[category] = _CategoryListing(
-                        category, CATEGORY_NAMES.get(category), _archive_group(category)
+                        category, CATEGORY_NAMES.get(category), archive_group(category)
                     )
                 listing.primary += position == 0
                 listing.entries.append(
@@ -166,7 +166,7 @@ def render_categories(
     listings = _category_listings(summaries)
     context = page_context(site)
     groups = []
-    for group in _GROUP_ORDER:
+    for group in GROUP_ORDER:
         members = [listing for listing in listings if listing.group == group]
         if members:
             groups.append({"name": group, "listings": members})
