@@ -22,7 +22,7 @@ from hotpapers.publish.site.keys import (
     paper_page_key,
     paper_path,
 )
-from hotpapers.publish.site.listings import _archived_pages, _category_listings
+from hotpapers.publish.site.listings import archived_pages, category_listings
 from hotpapers.publish.site.period_pages import period_paths
 from hotpapers.publish.site.render import page_context, page_object, render_template, template_environment
 from hotpapers.publish.site.sanitize import is_dns_host, one_line
@@ -208,9 +208,9 @@ def _page_paths(summaries: list[DigestSummary]) -> list[tuple[str, str | None]]:
         paths.append((month_path(year, month), max(rfc3339(day_updated_at(s.day, s.as_of)) for s in days)))
     paths.append(("categories/", latest))
     paths.append((FEEDS_PATH, latest))
-    for listing in _category_listings(summaries):
+    for listing in category_listings(summaries):
         paths.append((category_path(listing.name), None))
-        for number in range(1, _archived_pages(len(listing.entries)) + 1):
+        for number in range(1, archived_pages(len(listing.entries)) + 1):
             paths.append((category_path(listing.name, number), None))
     for summary in ordered:
         paths.append((day_path(summary.day), rfc3339(day_updated_at(summary.day, summary.as_of))))

@@ -79,7 +79,9 @@ def render_archive(summaries: list[DigestSummary], site: SiteConfig) -> list[Sit
 
 
 @dataclass(frozen=True)
-class _CategoryEntry:
+class CategoryEntry:
+    """A paper listed in a category: its day, rank, title, score, and its other categories."""
+
     link: DayLink
     rank: int
     title: str
@@ -91,16 +93,19 @@ class _CategoryEntry:
 
 
 @dataclass
-class _CategoryListing:
+class CategoryListing:
+    """A category's papers, newest first, and how many list it first (its primary entries)."""
+
     name: str
     description: str | None
     group: str
-    entries: list[_CategoryEntry] = field(default_factory=list)
+    entries: list[CategoryEntry] = field(default_factory=list)
     primary: int = 0
 
 
-def _category_listings(summaries: list[DigestSummary]) -> list[_CategoryListing]:
-    listings: dict[str, _CategoryListing] = {}
+def category_listings(summaries: list[DigestSummary]) -> list[CategoryListing]:
+    """Every category with a valid name and its papers, newest day first, sorted by name."""
+    listings: dict[str, CategoryListing] = {}
     for summary in newest_first(summaries):
         link = day_link(summary.day)
         assert link is not None
@@ -113,12 +118,12 @@ def _category_listings(summaries: list[DigestSummary]) -> list[_CategoryListing]
                     continue
                 listing = listings.get(category)
                 if listing is None:
-                    listing = listings[category] = _CategoryListing(
+                    listing = listings[category] = CategoryListing(
                         category, CATEGORY_NAMES.get(category), archive_group(category)
                     )
                 listing.primary += position == 0
                 listing.entries.append(
-                    _CategoryEntry(
+                    CategoryEntry(
                         link=link,
                         rank=paper.rank,
                         title=paper.title,
@@ -132,7 +137,7 @@ def _category_listings(summaries: list[DigestSummary]) -> list[_CategoryListing]
     return [listings[name] for name in sorted(listings, key=lambda n: (n.lower(), n))]
 
 
-def _archived_pages(entries: int) -> int:
+def archived_pages(entries: int) -> int:
     """How many archive pages a category has: full blocks of CATEGORY_PAGE_SIZE, counted from its oldest entry.
 
     The category's index shows the newest entries; everything older sits on pages
@@ -143,7 +148,7 @@ def _archived_pages(entries: int) -> int:
     return entries // CATEGORY_PAGE_SIZE if entries > CATEGORY_PAGE_SIZE else 0
 
 
-def _archived_block(entries: list[_CategoryEntry], number: int) -> list[_CategoryEntry]:
+def _archived_block(entries: list[CategoryEntry], number: int) -> list[CategoryEntry]:
     """Archive page `number` (1 = oldest) of newest-first `entries`, newest first."""
     end = len(entries) - (number - 1) * CATEGORY_PAGE_SIZE
     return entries[end - CATEGORY_PAGE_SIZE : end]
@@ -158,12 +163,12 @@ def render_categories(
     those with it as their primary category and those cross-listed to it
     (marked), so every category link on a day page leads somewhere. Past 100
     entries, the index keeps the newest 100 and fixed blocks of 100, numbered
-    from the oldest, hold the rest (`_archived_pages`).
+    from the oldest, hold the rest (`archived_pages`).
 
     A category's index links its Atom feed, except the categories in `feedless`: the publisher
     puts a new category's page up before its feed exists, then again with the link.
     """
-    listings = _category_listings(summaries)
+    listings = category_listings(summaries)
     context = page_context(site)
     groups = []
     for group in GROUP_ORDER:
@@ -181,7 +186,7 @@ def render_categories(
         )
     ]
     for listing in listings:
-        archived = _archived_pages(len(listing.entries))
+        archived = archived_pages(len(listing.entries))
         blocks = {number: _archived_block(listing.entries, number) for number in range(1, archived + 1)}
         archive = [
             {
