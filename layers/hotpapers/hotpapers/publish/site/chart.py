@@ -41,7 +41,9 @@ class _ChartDate:
 
 
 @dataclass(frozen=True)
-class _Chart:
+class Chart:
+    """A paper's score chart (an inline SVG): its frame, points, line, ticks, dates and text alternative."""
+
     width: int
     height: int
     left: int
@@ -71,7 +73,7 @@ def _round(value: float) -> float:
     return round(value, 1) + 0.0  # + 0.0: never "-0.0"
 
 
-def score_chart(history: Sequence[HistoryEntry]) -> _Chart:
+def score_chart(history: Sequence[HistoryEntry]) -> Chart:
     """The chart of `history` (oldest first, at least one entry): x is the date, y the score from 0."""
     if not history:
         raise ValueError("a chart needs at least one listed day")
@@ -110,7 +112,7 @@ def score_chart(history: Sequence[HistoryEntry]) -> _Chart:
         if span
         else f"Score on the one day listed, {medium_date(first)}: {pluralize(best.score, 'point', 'points')}."
     )
-    return _Chart(
+    return Chart(
         width=WIDTH,
         height=HEIGHT,
         left=LEFT,

@@ -28,13 +28,15 @@ from hotpapers.publish.site.keys import (
     paper_page_key,
     paper_path,
 )
-from hotpapers.publish.site.posts import _post_view, _PostView
+from hotpapers.publish.site.posts import PostView, post_view
 from hotpapers.publish.site.sanitize import TEXT_LIMIT, safe_url, shorten
 from hotpapers.publish.site.source_wording import metric_parts, source_label, source_order
 
 
 @dataclass(frozen=True)
-class _EngagementLine:
+class EngagementLine:
+    """One source's engagement of a paper, in words, and its points."""
+
     source: str
     label: str
     parts: list[str]
@@ -49,7 +51,9 @@ class _Category:
 
 
 @dataclass(frozen=True)
-class _PaperView:
+class PaperView:
+    """A paper's card as the templates show it (day pages, period pages and its own page)."""
+
     rank: int
     anchor: str
     arxiv_id: str
@@ -68,18 +72,20 @@ class _PaperView:
     doi_url: str | None
     published_iso: str
     published_text: str
-    engagement: list[_EngagementLine]
-    posts: list[_PostView]
+    engagement: list[EngagementLine]
+    posts: list[PostView]
 
 
 @dataclass(frozen=True)
-class _DayView:
+class DayView:
+    """A day's page as the templates show it: its papers' cards and what the day was made of."""
+
     day: date
     iso: str
     long_date: str
     medium_date: str
     path: str
-    papers: list[_PaperView]
+    papers: list[PaperView]
     candidates: int
     min_score: int
     sources: list[str]
@@ -111,13 +117,14 @@ def _category_view(category: str, linkable: CategoryFilter = None) -> _Category:
     return _Category(category, None, None)
 
 
-def _engagement_lines(engagement: dict[str, dict[str, int]]) -> list[_EngagementLine]:
+def engagement_lines(engagement: dict[str, dict[str, int]]) -> list[EngagementLine]:
+    """A paper's engagement, one line per source in the site's order."""
     lines = []
     for source in source_order(engagement):
         metrics = engagement[source]
         score = metrics.get("score")
         lines.append(
-            _EngagementLine(
+            EngagementLine(
                 source=re.sub(r"[^a-z0-9-]", "", source.lower()) or "other",
                 label=source_label(source),
                 parts=metric_parts(source, metrics, with_posts=True),
@@ -127,15 +134,16 @@ def _engagement_lines(engagement: dict[str, dict[str, int]]) -> list[_Engagement
     return lines
 
 
-def _paper_view(
+def paper_view(
     paper: RankedPaper, anchor: str, linkable: CategoryFilter = None, paper_linkable: PaperFilter = None
-) -> _PaperView:
+) -> PaperView:
+    """A ranked paper's card; its category and paper-page links only where the filters allow them (None: all)."""
     doi_url = None
     if paper.doi and not any(ch.isspace() for ch in paper.doi):
         doi_url = safe_url("https://doi.org/" + quote(paper.doi.strip(), safe="/:;()._-"))
     published = as_utc(paper.published)
     abstract = shorten(paper.abstract, TEXT_LIMIT)
-    return _PaperView(
+    return PaperView(
         rank=paper.rank,
         anchor=anchor,
         arxiv_id=paper.arxiv_id,
@@ -154,19 +162,20 @@ def _paper_view(
         doi_url=doi_url,
         published_iso=rfc3339(published),
         published_text=medium_date(published.date()),
-        engagement=_engagement_lines(paper.engagement),
-        posts=[_post_view(post) for post in paper.top_posts],
+        engagement=engagement_lines(paper.engagement),
+        posts=[post_view(post) for post in paper.top_posts],
     )
 
 
-def _day_view(digest: Digest, linkable: CategoryFilter = None, paper_linkable: PaperFilter = None) -> _DayView:
+def day_view(digest: Digest, linkable: CategoryFilter = None, paper_linkable: PaperFilter = None) -> DayView:
+    """A day's page view of its digest (the filters as for `paper_view`)."""
     anchors = paper_anchors(digest.papers)
     papers = [
-        _paper_view(paper, anchor, linkable, paper_linkable)
+        paper_view(paper, anchor, linkable, paper_linkable)
         for paper, anchor in zip(digest.papers, anchors, strict=True)
     ]
     sources = source_order({source for paper in digest.papers for source in paper.engagement})
-    return _DayView(
+    return DayView(
         day=digest.day,
         iso=digest.day.isoformat(),
         long_date=long_date(digest.day),

@@ -17,7 +17,7 @@ from hotpapers.publish.site.keys import (
     paper_page_key,
     paper_path,
 )
-from hotpapers.publish.site.period_pages import _period_link, weeks_of_month
+from hotpapers.publish.site.period_pages import period_link, weeks_of_month
 from hotpapers.publish.site.render import page_context, page_object
 from hotpapers.publish.site.summaries import (
     DayLink,
@@ -39,7 +39,7 @@ def render_archive(summaries: list[DigestSummary], site: SiteConfig) -> list[Sit
     groups = [
         {
             "link": month_link(ym),
-            "digest": _period_link(month_of(days[0].day)),
+            "digest": period_link(month_of(days[0].day)),
             "rows": [summary_row(s, 1) for s in days],
             "papers": sum(len(s.papers) for s in days),
         }
@@ -67,7 +67,7 @@ def render_archive(summaries: list[DigestSummary], site: SiteConfig) -> list[Sit
                 "archive_month.html",
                 site,
                 month=link,
-                digest=_period_link(month_of(days[0].day)),
+                digest=period_link(month_of(days[0].day)),
                 weeks=weeks_of_month(*ym, (s.day for s in days)),
                 rows=[summary_row(s, 3) for s in days],
                 newer=month_link(newer),

@@ -16,7 +16,7 @@ from hotpapers.core.calendar_periods import Period, month_of, periods_of, week_o
 from hotpapers.core.digest import DigestSummary
 from hotpapers.core.period_digest import PeriodDigest, rank_period
 from hotpapers.publish.site.config import CACHE_PAST_DAY, CACHE_SHORT, SiteConfig, SiteObject
-from hotpapers.publish.site.day_views import CategoryFilter, _paper_view, _PaperView
+from hotpapers.publish.site.day_views import CategoryFilter, PaperView, paper_view
 from hotpapers.publish.site.formatting import format_count, join_and, medium_date, moment_text, month_name, rfc3339
 from hotpapers.publish.site.keys import month_digest_path, paper_anchor, paper_anchors, week_path
 from hotpapers.publish.site.render import page_context, page_object
@@ -31,7 +31,9 @@ def period_path(period: Period) -> str:
 
 
 @dataclass(frozen=True)
-class _PeriodLink:
+class PeriodLink:
+    """A link to a week's or month's digest page, with its title and date range."""
+
     kind: str
     name: str
     path: str
@@ -46,22 +48,23 @@ def _period_title(period: Period) -> str:
     return month_name(period.first.year, period.first.month)
 
 
-def _period_link(period: Period | None) -> _PeriodLink | None:
+def period_link(period: Period | None) -> PeriodLink | None:
+    """The link to a period's page; None for no period (a missing neighbour)."""
     if period is None:
         return None
     range_text = f"{medium_date(period.first)} to {medium_date(period.last)}"
-    return _PeriodLink(period.kind, period.name, period_path(period), _period_title(period), range_text)
+    return PeriodLink(period.kind, period.name, period_path(period), _period_title(period), range_text)
 
 
 @dataclass(frozen=True)
 class _PeriodPaper:
-    card: _PaperView
+    card: PaperView
     days: list[ListedDay]
 
 
 @dataclass(frozen=True)
 class _PeriodView:
-    link: _PeriodLink
+    link: PeriodLink
     first_iso: str
     last_iso: str
     first_text: str
@@ -89,12 +92,12 @@ def _period_view(digest: PeriodDigest, linkable: CategoryFilter = None) -> _Peri
     anchors = paper_anchors(ranked)
     papers = [
         _PeriodPaper(
-            _paper_view(entry.paper, anchor, linkable),
+            paper_view(entry.paper, anchor, linkable),
             [_listed_day(d.day, entry.paper.arxiv_id, d.rank, d.score) for d in entry.days],
         )
         for entry, anchor in zip(digest.papers, anchors, strict=True)
     ]
-    link = _period_link(digest.period)
+    link = period_link(digest.period)
     assert link is not None
     sources = [source_label(s) for s in source_order({s for paper in ranked for s in paper.engagement})]
     return _PeriodView(
@@ -137,8 +140,8 @@ def render_period(
         site,
         cache,
         period=view,
-        prev=_period_link(previous),
-        next=_period_link(following),
+        prev=period_link(previous),
+        next=period_link(following),
         **page_context(site, widgets),
     )
 
@@ -156,7 +159,7 @@ class _TopEntry:
 
 @dataclass(frozen=True)
 class _PeriodTop:
-    link: _PeriodLink
+    link: PeriodLink
     papers: list[_TopEntry]
 
 
@@ -169,7 +172,7 @@ def _period_top(period: Period, summaries: Sequence[DigestSummary], min_score: i
         _TopEntry(rank, entries[-1][1].title, format_count(total), anchor)
         for rank, ((_, total, entries), anchor) in enumerate(zip(ranked, anchors, strict=True), start=1)
     ]
-    link = _period_link(period)
+    link = period_link(period)
     assert link is not None
     return _PeriodTop(link, papers)
 
@@ -191,7 +194,7 @@ def period_paths(days: Iterable[date]) -> list[tuple[str, date]]:
     return [(period_path(period), newest[period]) for period in sorted(newest)]
 
 
-def weeks_of_month(year: int, month: int, days: Iterable[date]) -> list[_PeriodLink]:
+def weeks_of_month(year: int, month: int, days: Iterable[date]) -> list[PeriodLink]:
     """The weeks with a digest day in this month, for the archive's month page."""
     weeks = periods_of((day for day in days if (day.year, day.month) == (year, month)), kinds=("week",))
-    return [link for link in map(_period_link, weeks) if link is not None]
+    return [link for link in map(period_link, weeks) if link is not None]

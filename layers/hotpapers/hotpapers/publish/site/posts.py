@@ -20,7 +20,9 @@ class _Segment:
 
 
 @dataclass(frozen=True)
-class _PostView:
+class PostView:
+    """A post card as the templates show it: author, link, text segments (links only from safe_url), metrics."""
+
     source: str
     source_label: str
     kind_label: str | None
@@ -138,11 +140,12 @@ def _avatar(name: str, handle: str) -> tuple[str, int]:
     return letter[:1], tone
 
 
-def _post_view(post: TopPost) -> _PostView:
+def post_view(post: TopPost) -> PostView:
+    """A top post's card."""
     letter, tone = _avatar(post.author_name, post.author_handle)
     created = as_utc(post.created_at)
     segments, omitted = _shorten_segments(_segments(post), TEXT_LIMIT)
-    return _PostView(
+    return PostView(
         source=re.sub(r"[^a-z0-9-]", "", post.source.lower()) or "other",
         source_label=source_label(post.source),
         kind_label=KIND_LABELS.get(post.kind) if post.kind in ("quote", "reply") else None,

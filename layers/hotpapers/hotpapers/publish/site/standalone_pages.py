@@ -17,7 +17,7 @@ from hotpapers.publish.site.config import (
     SiteConfig,
     SiteObject,
 )
-from hotpapers.publish.site.day_views import CategoryFilter, PaperFilter, _day_view
+from hotpapers.publish.site.day_views import CategoryFilter, PaperFilter, day_view
 from hotpapers.publish.site.keys import FAVICON_KEY, NOT_FOUND_KEY, ROBOTS_KEY, stylesheet_bytes, stylesheet_key
 from hotpapers.publish.site.period_pages import home_periods
 from hotpapers.publish.site.render import page_context, page_object, render_template
@@ -40,7 +40,7 @@ def render_day(
     some titles unlinked to their paper's page: the publisher's first version of a day that
     brings a category the site has never shown, or a paper whose page is not up yet.
     """
-    view = _day_view(digest, category_linkable, paper_linkable)
+    view = day_view(digest, category_linkable, paper_linkable)
     widgets = site.x_widgets and view.has_x_posts
     cache = CACHE_SHORT if next_day is None else CACHE_PAST_DAY
     page = page_object(
@@ -59,7 +59,7 @@ def render_day(
 def render_index(latest: Digest | None, summaries: list[DigestSummary], site: SiteConfig) -> SiteObject:
     """`index.html`: the latest digest in full, this week's and this month's top papers, the most recent days."""
     ordered = newest_first(summaries)
-    view = _day_view(latest) if latest is not None else None
+    view = day_view(latest) if latest is not None else None
     earlier = [s for s in ordered if latest is None or s.day < latest.day][:INDEX_RECENT_DAYS]
     prev_day = earlier[0].day if earlier else None
     widgets = site.x_widgets and view is not None and view.has_x_posts
