@@ -136,13 +136,13 @@ def measure_warm(requests: int) -> dict[str, Any]:
     from hotpapers.api import handler as api_handler
     from hotpapers.api.endpoints import Api, build_app
     from hotpapers.core.clock import SystemClock
-    from hotpapers.core.scoring import ranking_config_from_env
     from hotpapers.core.settings import Settings
     from hotpapers.core.store import build_store
     from hotpapers_local.invoke import load_handler
 
-    stub = stub_store(build_store(Settings.from_env(), SystemClock()))
-    app = build_app(Api(store_factory=lambda: stub, clock=SystemClock(), weights=ranking_config_from_env().weights))
+    settings = Settings.from_env()
+    stub = stub_store(build_store(settings, SystemClock()))
+    app = build_app(Api(store_factory=lambda: stub, clock=SystemClock(), weights=settings.ranking().weights))
     ctx = context()
     etag = header(app.resolve(event(f"/digests/{DAY}"), ctx), "ETag")
     prepared = []

@@ -143,12 +143,11 @@ def worker_collect(args: argparse.Namespace) -> dict[str, Any]:
 def worker_heavy(args: argparse.Namespace) -> dict[str, Any]:
     from hotpapers.core.clock import SystemClock
     from hotpapers.core.digest import DigestSummary
-    from hotpapers.core.scoring import ranking_config_from_env
     from hotpapers.core.store import build_store
     from hotpapers.publish.periods import plan_periods
     from hotpapers.publish.publisher import Publisher
     from hotpapers.publish.ranking import rank_day
-    from hotpapers.publish.site import render_site, site_config_from_env
+    from hotpapers.publish.site import SiteConfig, render_site
 
     class NoBucket:  # an empty bucket, answered with no request
         has = staticmethod(lambda key: False)
@@ -157,7 +156,7 @@ def worker_heavy(args: argparse.Namespace) -> dict[str, Any]:
     s3 = clients["s3"]
     with h.Measure() as read:
         records = build_store(settings, SystemClock()).day(args.day)
-    config, site = ranking_config_from_env(), site_config_from_env()
+    config, site = settings.ranking(), SiteConfig.from_settings(settings)
     renderer = Publisher(store=None, bucket=NoBucket(), site=site, ranking=config)  # type: ignore[arg-type]
 
     def rank_and_render() -> tuple[Any, list[Any], dict[str, bytes]]:
@@ -269,13 +268,13 @@ def worker_baseline(args: argparse.Namespace) -> dict[str, Any]:
     from hotpapers.core.clock import SystemClock
     from hotpapers.core.store import build_store
     from hotpapers.publish.publisher import day_exports
-    from hotpapers.publish.site import render_site, site_config_from_env
+    from hotpapers.publish.site import SiteConfig, render_site
 
     settings, _, clients = h.counted_clients("s3")
     s3 = clients["s3"]
     store = build_store(settings, SystemClock())
     days = store.collected_days()
-    digests, summaries, site = store.get_digests(days), store.digest_summaries(), site_config_from_env()
+    digests, summaries, site = store.get_digests(days), store.digest_summaries(), SiteConfig.from_settings(settings)
     render_site({days[0]: digests[days[0]]}, summaries[-1:], site)  # warm-up: templates compiled
     with h.Measure() as rendered:
         objects = render_site(digests, summaries, site)

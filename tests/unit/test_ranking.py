@@ -11,8 +11,8 @@ from hotpapers.collect.sources.x import parse_x_page
 from hotpapers.core.digest import Digest, DigestSummary, RankingConfig
 from hotpapers.core.models import ArxivRef, Observation, Paper, Post, RunRecord, TextEntity
 from hotpapers.core.records import CollectedRecord, DayPaper, DayRecords, Mention
-from hotpapers.core.scoring import ranking_config_from_env, raw_score, weighted_score
-from hotpapers.core.settings import SettingsError
+from hotpapers.core.scoring import raw_score, weighted_score
+from hotpapers.core.settings import Settings, SettingsError
 from hotpapers.core.store_memory import MemoryStore
 from hotpapers.publish.ranking import rank_day
 
@@ -356,24 +356,24 @@ def test_the_digest_document_round_trips_and_keeps_its_key_order() -> None:
 
 
 def test_the_config_defaults_are_the_blogs() -> None:
-    config = ranking_config_from_env({})
+    config = Settings.from_env({}).ranking()
     assert config == RankingConfig()
     assert (config.min_score, config.top_posts, config.top_post_min_score) == (50, 10, 25)
     assert config.weights == {"x": 1.0, "bluesky": 1.0, "hackernews": 1.0, "huggingface": 1.0}
 
 
 def test_the_config_reads_the_environment() -> None:
-    config = ranking_config_from_env(
+    config = Settings.from_env(
         {
             "HOTPAPERS_MIN_SCORE": " 80 ",
             "HOTPAPERS_TOP_POSTS": "3",
             "HOTPAPERS_TOP_POST_MIN_SCORE": "0",
             "HOTPAPERS_WEIGHTS": "x=1, hackernews=0.5,huggingface=.25",
         }
-    )
+    ).ranking()
     assert (config.min_score, config.top_posts, config.top_post_min_score) == (80, 3, 0)
     assert config.weights == {"x": 1.0, "bluesky": 1.0, "hackernews": 0.5, "huggingface": 0.25}
-    assert ranking_config_from_env({"HOTPAPERS_MIN_SCORE": "", "HOTPAPERS_WEIGHTS": " "}) == RankingConfig()
+    assert Settings.from_env({"HOTPAPERS_MIN_SCORE": "", "HOTPAPERS_WEIGHTS": " "}).ranking() == RankingConfig()
 
 
 @pytest.mark.parametrize(
@@ -393,4 +393,4 @@ def test_the_config_reads_the_environment() -> None:
 )
 def test_bad_config_values_are_refused_clearly(name: str, value: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message.replace("(", r"\(")):
-        ranking_config_from_env({name: value})
+        Settings.from_env({name: value})

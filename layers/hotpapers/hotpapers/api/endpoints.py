@@ -139,10 +139,11 @@ class Api:
     # ---- papers
 
     def paper(self, app: APIGatewayRestResolver, raw_id: str) -> Response[str]:
-        from hotpapers.core.scoring import ranking_config_from_env, raw_score, weighted_score
+        from hotpapers.core.scoring import raw_score, weighted_score
+        from hotpapers.core.settings import Settings
 
         if self.weights is None:
-            self.weights = ranking_config_from_env().weights
+            self.weights = Settings.from_env().ranking().weights
 
         arxiv_id = parse_arxiv_id(raw_id)
         records = self.store_factory().paper(arxiv_id)
