@@ -56,9 +56,14 @@ class LocalServer:
         host: str = "127.0.0.1",
         port: int = 0,
         csp: str | None = None,
+        on_response: Callable[[str, int], None] | None = None,
     ):
         self.bucket = bucket
         self.api = api
+        # Told the path and status of each response once it is written. Tests wait on it for the requests
+        # a page's own events never show: Chromium fetches the icon (/favicon.ico) for its tab, and
+        # Playwright reports neither that request nor its response.
+        self.on_response = on_response
         # The Content-Security-Policy header CloudFront sends (template.yaml's SiteHeadersPolicy), on every
         # site response: by default the one for this environment's HOTPAPERS_X_WIDGETS setting.
         self.csp = csp if csp is not None else content_security_policy(Settings.from_env().x_widgets, header=True)
@@ -166,8 +171,9 @@ class LocalServer:
             headers = {"Content-Type": "application/json; charset=utf-8"}
         self._send(request, status, headers, payload, head=request.command == "HEAD")
 
-    @staticmethod
-    def _send(request: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes, head: bool) -> None:
+    def _send(
+        self, request: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes, head: bool
+    ) -> None:
         request.send_response(status)
         for name, value in headers.items():
             request.send_header(name, value)
@@ -175,3 +181,5 @@ class LocalServer:
         request.end_headers()
         if not head:
             request.wfile.write(body)
+        if self.on_response is not None:
+            self.on_response(urlsplit(request.path).path, status)
