@@ -87,6 +87,8 @@ def heavy_ratios_and_checks(heavy: dict[str, Any], checks: h.Checks) -> dict[str
 def build_report(heavy: dict[str, Any] | None, years: dict[str, Any], base: dict[str, Any], daily: dict[str, Any],
                  setup: dict[str, Any], years_env: dict[str, str],
                  before: dict[str, Any] | None) -> dict[str, Any]:  # fmt: skip
+    from publish_data import record_names
+
     from hotpapers.core.clock import SystemClock
     from hotpapers.core.settings import Settings
     from hotpapers.core.store import build_store
@@ -105,7 +107,8 @@ def build_report(heavy: dict[str, Any] | None, years: dict[str, Any], base: dict
         ratios["rebuild_cpu_per_object_vs_before_issue_11"] = h.ratio(per_object, old_per_object)
     store = build_store(Settings.from_env(years_env), SystemClock())  # moto's indexed Queries: the items written?
     sample = setup["years"]["sample_keys"]
-    read = {day: sorted(f"{i['PK']}|{i['SK']}" for i in store.day_items(date.fromisoformat(day))) for day in sample}
+    stored = {day: store.day(date.fromisoformat(day)) for day in sample}
+    read = {day: record_names([*d.papers, *d.mentions, *([d.run] if d.run else [])]) for day, d in stored.items()}
     put_wire = rebuild["requests"].get("s3.PutObject", 0)
     # Issue 6 set 60 s CPU for the five-year site as it was then (5,626 objects); issue 11 added a page per
     # paper (~34,000) and its rule is per object written: the 60 s target is kept as that rate.

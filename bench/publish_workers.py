@@ -124,12 +124,11 @@ def worker_collect(args: argparse.Namespace) -> dict[str, Any]:
 def worker_heavy(args: argparse.Namespace) -> dict[str, Any]:
     from hotpapers.core.clock import SystemClock
     from hotpapers.core.digest import DigestSummary
-    from hotpapers.core.scoring import ranking_config_from_env
     from hotpapers.core.store import build_store
     from hotpapers.publish.periods import plan_periods
     from hotpapers.publish.publisher import Publisher
     from hotpapers.publish.ranking import rank_day
-    from hotpapers.publish.site import render_site, site_config_from_env
+    from hotpapers.publish.site import SiteConfig, render_site
 
     class NoBucket:  # an empty bucket, answered with no request
         has = staticmethod(lambda key: False)
@@ -138,7 +137,7 @@ def worker_heavy(args: argparse.Namespace) -> dict[str, Any]:
     s3 = clients["s3"]
     with h.Measure() as read:
         records = build_store(settings, SystemClock()).day(args.day)
-    config, site = ranking_config_from_env(), site_config_from_env()
+    config, site = settings.ranking(), SiteConfig.from_settings(settings)
     renderer = Publisher(store=None, bucket=NoBucket(), site=site, ranking=config)  # type: ignore[arg-type]
 
     def rank_and_render() -> tuple[Any, list[Any], dict[str, bytes]]:
@@ -200,7 +199,7 @@ def worker_rebuild_before(args: argparse.Namespace) -> dict[str, Any]:
 
 def worker_daily(args: argparse.Namespace) -> dict[str, Any]:
     """One more collected day published onto the five-year site, as the scheduled run would."""
-    from publish_data import day_items
+    from publish_data import collected_day
 
     from hotpapers.core.clock import SystemClock
     from hotpapers.core.store import build_store
@@ -208,7 +207,7 @@ def worker_daily(args: argparse.Namespace) -> dict[str, Any]:
 
     settings, wire, clients = h.counted_clients("dynamodb", "s3")
     store = build_store(settings, SystemClock())
-    store.write_items(day_items(args.daily_day, args.seed))  # the collector's part
+    store.write(collected_day(args.daily_day, args.seed))  # the collector's part
     before = listing(clients["s3"], settings.bucket)
     event = {"detail-type": "Collect Finished", "source": "hotpapers", "detail": {"date": args.daily_day.isoformat()}}
     daily = publish(event, wire)
@@ -218,7 +217,7 @@ def worker_daily(args: argparse.Namespace) -> dict[str, Any]:
     written = sorted(key for key, (etag, _) in after.items() if before.get(key, ("",))[0] != etag)
     # Where a daily publish's CPU goes: the day after, published under cProfile (after the figures above).
     following = args.daily_day + timedelta(days=1)
-    store.write_items(day_items(following, args.seed))
+    store.write(collected_day(following, args.seed))
     call = lambda: handler.handle({**event, "detail": {"date": following.isoformat()}})  # noqa: E731
     with contextlib.redirect_stdout(io.StringIO()):
         profile = h.profiled(call, h.RESULTS / "publish-daily.prof", 30)
@@ -260,13 +259,13 @@ def worker_baseline(args: argparse.Namespace) -> dict[str, Any]:
     from hotpapers.core.clock import SystemClock
     from hotpapers.core.store import build_store
     from hotpapers.publish.publisher import day_exports
-    from hotpapers.publish.site import render_site, site_config_from_env
+    from hotpapers.publish.site import SiteConfig, render_site
 
     settings, _, clients = h.counted_clients("s3")
     s3 = clients["s3"]
     store = build_store(settings, SystemClock())
     days = store.collected_days()
-    digests, summaries, site = store.get_digests(days), store.digest_summaries(), site_config_from_env()
+    digests, summaries, site = store.get_digests(days), store.digest_summaries(), SiteConfig.from_settings(settings)
     render_site({days[0]: digests[days[0]]}, summaries[-1:], site)  # warm-up: templates compiled
     with h.Measure() as rendered:
         objects = render_site(digests, summaries, site)
