@@ -22,7 +22,6 @@ from hotpapers.core.events import PublishRequest
 from hotpapers.core.settings import Settings
 from hotpapers.core.store import build_store
 from hotpapers.publish import handler
-from hotpapers.publish.bucket import SiteBucket
 from hotpapers.publish.handler import build_publisher
 from hotpapers.publish.rebuild import REBUILD_PROGRESS_KEY
 from hotpapers_local.provision import provision
@@ -140,13 +139,14 @@ def test_a_shard_failing_midway_comes_back_from_the_queue_and_the_rebuild_conver
     env: Settings, queued: PublishQueue, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = FakeClock(NOW)
-    real_put, puts = SiteBucket._put, []
+    s3 = aws.client("s3", env.endpoint_url, env.region)  # the very client the publisher uses (cached)
+    real_put, puts = s3.put_object, []
 
-    def put_failing_once(bucket: SiteBucket, item: Any) -> None:
-        puts.append(item[0].key)
+    def put_failing_once(**request: Any) -> Any:
+        puts.append(request["Key"])
         if len(puts) == 7:  # shard 3's seventh PUT: some of its objects are up, the rest and its manifest not
             raise ConnectionError("S3 went away")
-        real_put(bucket, item)
+        return real_put(**request)
 
     handler.handle({"all": True}, clock=clock)
     shards: list[int] = []
@@ -154,7 +154,7 @@ def test_a_shard_failing_midway_comes_back_from_the_queue_and_the_rebuild_conver
     while True:
         if len(shards) == 2 and not failures:
             puts.clear()
-            monkeypatch.setattr(SiteBucket, "_put", put_failing_once)
+            monkeypatch.setattr(s3, "put_object", put_failing_once)
         bodies, answer = queued.deliver(clock)
         if not bodies:
             break

@@ -24,7 +24,7 @@ from hotpapers.core.store_memory import MemoryStore
 from hotpapers.publish.bucket import SiteBucket
 from hotpapers.publish.publisher import Publisher
 from hotpapers.publish.rebuild import REBUILD_PROGRESS_KEY, Rebuild, next_shard, shard_ranges
-from hotpapers.publish.site import site_config_from_env
+from hotpapers.publish.site import SiteConfig
 from tests.support.doubles import FakeArxiv, ListSource, MemoryS3, paper, post
 
 pytestmark = pytest.mark.unit
@@ -132,7 +132,9 @@ def collected_store(days: list[date]) -> MemoryStore:
 
 
 def rebuild(store: MemoryStore, s3: MemoryS3, size: int, sent: list[RebuildShard] | None = None) -> Rebuild:
-    publisher = Publisher(store, SiteBucket("site", s3), site_config_from_env(), RankingConfig(min_score=1))
+    publisher = Publisher(
+        store, SiteBucket("site", s3), SiteConfig.from_settings(Settings()), RankingConfig(min_score=1)
+    )
     return Rebuild(publisher, size, None if sent is None else sent.append)
 
 
