@@ -177,10 +177,11 @@ def ten_year_report(shards: list[dict[str, Any]], unsharded: dict[str, Any], com
     checks.add(f"ten years x{TEN_YEAR_SCALE}, sharded: every shard under 1 GB peak memory",
                peak < REBUILD_MEMORY_TARGET_MB, f"{peak:.0f} MB peak RSS (unsharded: "
                f"{unsharded['maxrss_after_mb']:.0f} MB)")  # fmt: skip
+    # Not the same PUTs: each shard writes its days' neighbours and the site-wide pages again (reported above).
     checks.add("valid: the sharded and the unsharded rebuild leave the same bucket (keys and ETags)",
-               not compared["differ_count"] and found["puts"] == unsharded["objects_put"],
-               f"{compared['objects']:,} objects, {compared['differ_count']} differ {compared['differ'][:3]}; "
-               f"PUTs {found['puts']:,} sharded, {unsharded['objects_put']:,} unsharded", "valid")  # fmt: skip
+               not compared["differ_count"], f"{compared['objects']:,} objects, {compared['differ_count']} differ "
+               f"{compared['differ'][:3]}; PUTs {found['puts']:,} sharded, {unsharded['objects_put']:,} unsharded",
+               "valid")  # fmt: skip
     return found
 
 
