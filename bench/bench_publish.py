@@ -202,7 +202,8 @@ def print_ten_year(ten: dict[str, Any], counts: dict[str, Any]) -> None:
             + [row("unsharded (one invocation)", one)])  # fmt: skip
     print(f"  longest shard {ten['longest_shard']}: {ten['longest_cpu_s']:.1f} s CPU + {ten['longest_latency_s']:.1f}"
           f" s modelled latency; all shards {ten['total_cpu_s']:.1f} s CPU = {ten['total_vs_unsharded']:.2f}x the "
-          f"unsharded rebuild's {one['cpu_s']:.1f} s; peak RSS {ten['peak_rss_mb']:.0f} MB")  # fmt: skip
+          f"unsharded rebuild's {one['cpu_s']:.1f} s; PUTs {ten['puts']:,} = "
+          f"{ten['puts'] / max(one['objects_put'], 1):.2f}x; peak RSS {ten['peak_rss_mb']:.0f} MB")  # fmt: skip
 
 
 def print_heavy(heavy: dict[str, Any], collected: dict[str, Any]) -> None:
