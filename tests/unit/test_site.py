@@ -501,7 +501,7 @@ def test_site_config_from_settings() -> None:
     for bad in ("javascript:alert(1)//", "example.org", "ftp://example.org/", "https://example.org/?q=1"):
         with pytest.raises(ValueError):
             SiteConfig(base_url=bad)
-        with pytest.raises(ValueError, match="site base_url"):
+        with pytest.raises(SettingsError, match="HOTPAPERS_SITE_URL: site base_url"):
             site_config_of({"HOTPAPERS_SITE_URL": bad})
 
 
