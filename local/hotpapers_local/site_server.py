@@ -19,8 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from hotpapers.core.settings import Settings
 from hotpapers.publish.bucket import SiteBucket
-from hotpapers.publish.site import NOT_FOUND_KEY, content_security_policy, site_config_from_env
+from hotpapers.publish.site import NOT_FOUND_KEY, content_security_policy
 
 ApiHandler = Callable[[str, str, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
 
@@ -65,7 +66,7 @@ class LocalServer:
         self.on_response = on_response
         # The Content-Security-Policy header CloudFront sends (template.yaml's SiteHeadersPolicy), on every
         # site response: by default the one for this environment's HOTPAPERS_X_WIDGETS setting.
-        self.csp = csp if csp is not None else content_security_policy(site_config_from_env().x_widgets, header=True)
+        self.csp = csp if csp is not None else content_security_policy(Settings.from_env().x_widgets, header=True)
         self._server = _ThreadingServer((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
         self._serving = False  # shutdown() waits for a serve_forever loop: only ask it of one that ran

@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Response
 
 from hotpapers.core.settings import Settings
 from hotpapers.publish.handler import build_site_bucket
-from hotpapers.publish.site import site_config_from_env
+from hotpapers.publish.site import SiteConfig
 from hotpapers_local.fakes import FakeUpstreams
 from hotpapers_local.invoke import invoke
 from hotpapers_local.provision import provision
@@ -289,7 +289,7 @@ def test_a_csp_violation_would_be_caught(browser: Browser, site_url: str) -> Non
 
 def test_sitemap_and_feed_name_only_pages_that_exist(browser: Browser, site_url: str) -> None:
     """They carry the deployed absolute URLs (HOTPAPERS_SITE_URL); rebased onto this server, each must be a page."""
-    base = site_config_from_env().base_url
+    base = SiteConfig.from_settings(Settings.from_env()).base_url
     page, _ = watched_page(browser, site_url)
     try:
         sitemap = ET.fromstring(page.request.get(site_url + "sitemap.xml").body())
