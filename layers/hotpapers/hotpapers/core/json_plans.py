@@ -16,6 +16,7 @@ from typing import Any
 from hotpapers.core.json_values import (
     DocumentError,
     Encode,
+    exact_type_of,
     identity,
     optional_of,
     value_decoder,
@@ -138,14 +139,20 @@ def _constructor_source(model: type, readers: list[_Reader], namespace: dict[str
         namespace[decode] = reader.decode
         if reader.key is None:
             arguments.append(f"{reader.field}={decode}(data)")
-        elif reader.default is None:
-            arguments.append(f"{reader.field}={decode}(data[{reader.key!r}])")
+            continue
+        read = f"{decode}(data[{reader.key!r}])"
+        exact = exact_type_of(reader.decode)
+        if exact is not None:
+            # A str or int is taken as it is, without calling its decoder: most of a document's values.
+            exact_name = f"exact_{len(namespace)}"
+            namespace[exact_name] = exact
+            read = f"(value if type(value := data[{reader.key!r}]) is {exact_name} else {decode}(value))"
+        if reader.default is None:
+            arguments.append(f"{reader.field}={read}")
         else:
             default = f"default_{len(namespace)}"
             namespace[default] = reader.default
-            arguments.append(
-                f"{reader.field}={decode}(data[{reader.key!r}]) if {reader.key!r} in data else {default}()"
-            )
+            arguments.append(f"{reader.field}={read} if {reader.key!r} in data else {default}()")
     return f"{name}({', '.join(arguments)})"
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "DocumentError",
     "Encode",
     "ModelCodec",
+    "exact_type_of",
     "identity",
     "iso_time",
     "optional_of",
@@ -229,3 +230,12 @@ def _enum_decoder(kind: type[enum.Enum]) -> Decode:
             raise DocumentError(f"expected one of {[member.value for member in kind]}, got {value!r}") from error
 
     return decode
+
+
+def exact_type_of(decode: Decode) -> type | None:
+    """The type a value of which `decode` returns unchanged (str, int), for the generated readers'
+    shortcut; None for the other decoders. (A bool is no int here: `type(True) is int` is false.)"""
+    return _EXACT_TYPES.get(decode)
+
+
+_EXACT_TYPES: dict[Decode, type] = {_str: str, _int: int}
