@@ -378,7 +378,7 @@ def build_report(heavy: dict[str, Any], years: dict[str, Any], base: dict[str, A
     unexpected = sorted(set(written) - expected)
     papers_written = [k for k in written if k.startswith("papers/")]
     # PUTs may exceed the keys changed: on a live site a day whose papers' pages are new goes up first with
-    # those titles unlinked and again, linked, after the paper pages (Publisher._render).
+    # those titles unlinked and again, linked, after the paper pages (publish/plan.py).
     checks.add("daily publish writes only what changed (the day, its papers, its week and month, touched "
                "categories and feeds, listings)", not unexpected and len(papers_written) == len(
                daily["daily"]["papers"]) and len(written) <= daily["daily"]["objects_put"] <= len(written) + 2,
@@ -415,7 +415,7 @@ def print_report(report: dict[str, Any]) -> None:
           f"reading the day {heavy['read_day_items_cpu_s']:.2f} s CPU")  # fmt: skip
     h.table("Heavy day, pure CPU (no I/O), s", ["", "median", "min", "max"], [
         [label, *(f"{f(heavy[key]):.3f}" for f in (statistics.median, min, max))] for label, key in (
-            ("rank and render (rank_day, Publisher._render)", "rank_and_render_cpu_s"),
+            ("rank and render (rank_day, the plan, render_phases)", "rank_and_render_cpu_s"),
             ("baseline: site.render_site (same pages)", "render_site_cpu_s"))]
         + [["plain jinja2, minimal template, same papers", f"{heavy['plain_jinja2_cpu_s']:.3f}", "", ""]])  # fmt: skip
     before = report.get("before_issue_11")
