@@ -99,6 +99,7 @@ $(CHECKOV_STAMP):
 # on stateful resources). In cfn-lint 1.x `-I` means --info (log level), not these rules.
 # mypy reads its targets and settings from pyproject.toml ([tool.mypy]): strict on the hotpapers package.
 # lint-imports checks the import contracts of pyproject.toml ([tool.importlinter]).
+# scripts/private_imports.py fails on any private name (`_x`) one module takes from another.
 # bandit fails on a medium or high finding: one that does not apply carries `# nosec BXXX` with the
 # reason in a comment above it.
 # checkov fails on any failed check: a check the design rejects is skipped on its resource in
@@ -109,6 +110,7 @@ lint: $(STAMP) $(CHECKOV_STAMP)
 	$(VENV)/bin/cfn-lint --include-checks I -- template.yaml
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+	$(PY) scripts/private_imports.py
 	$(VENV)/bin/bandit --quiet --recursive --severity-level medium layers/hotpapers/hotpapers local/hotpapers_local
 	CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation \
 	  --quiet --compact --skip-download

@@ -114,18 +114,20 @@ def stub_store(store: Any) -> Any:
     from datetime import date
     from types import SimpleNamespace
 
+    from hotpapers.core.records import PaperRecords
+
     day = date.fromisoformat(DAY)
     digest, latest = store.digest_json(day), store.latest_digest_json()
     summaries = store.digest_summaries_page(100, None)[0]
-    papers = {TOP_PAPER: store.paper_items(TOP_PAPER), PAPER: store.paper_items(PAPER)}
-    mentions = {PAPER: store.mentions_page(PAPER, "POST#x#", 50, None)[0]}
-    assert digest and latest and summaries and papers[TOP_PAPER], "sample day not published"
+    papers = {TOP_PAPER: store.paper(TOP_PAPER), PAPER: store.paper(PAPER)}
+    mentions = {PAPER: store.mentions_page(PAPER, "x", 50, None)[0]}
+    assert digest and latest and summaries and not papers[TOP_PAPER].is_empty, "sample day not published"
     return SimpleNamespace(
         digest_json=lambda d: digest if d == day else None,
         latest_digest_json=lambda: latest,
-        digest_summaries_page=lambda limit, before: (summaries[:limit], None),
-        paper_items=lambda arxiv_id: papers.get(arxiv_id, []),
-        mentions_page=lambda paper, prefix, limit, after: (mentions.get(paper, [])[:limit], None),
+        digest_summaries_page=lambda limit, cursor: (summaries[:limit], None),
+        paper=lambda arxiv_id: papers.get(arxiv_id) or PaperRecords(arxiv_id),
+        mentions_page=lambda paper, source, limit, cursor: (mentions.get(paper, [])[:limit], None),
     )
 
 
@@ -134,13 +136,13 @@ def measure_warm(requests: int) -> dict[str, Any]:
     from hotpapers.api import handler as api_handler
     from hotpapers.api.endpoints import Api, build_app
     from hotpapers.core.clock import SystemClock
-    from hotpapers.core.scoring import ranking_config_from_env
     from hotpapers.core.settings import Settings
     from hotpapers.core.store import build_store
     from hotpapers_local.invoke import load_handler
 
-    stub = stub_store(build_store(Settings.from_env(), SystemClock()))
-    app = build_app(Api(store_factory=lambda: stub, clock=SystemClock(), weights=ranking_config_from_env().weights))
+    settings = Settings.from_env()
+    stub = stub_store(build_store(settings, SystemClock()))
+    app = build_app(Api(store_factory=lambda: stub, clock=SystemClock(), weights=settings.ranking().weights))
     ctx = context()
     etag = header(app.resolve(event(f"/digests/{DAY}"), ctx), "ETag")
     prepared = []

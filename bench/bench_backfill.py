@@ -171,7 +171,6 @@ def h_now() -> tuple[float, float]:
 
 def run(args: argparse.Namespace, servers: h.Servers) -> dict[str, Any]:
     from hotpapers.core.store import build_store
-    from hotpapers.core.store_codec import day_pk
     from hotpapers_local import invoke as invoke_module
     from hotpapers_local.backfill import (
         Progress,
@@ -229,7 +228,7 @@ def run(args: argparse.Namespace, servers: h.Servers) -> dict[str, Any]:
     dead_depth = sum(queue_message_counts(sqs, dead)) if dead else None
     queue_depth = sum(queue_message_counts(sqs, backfill._queue()))
     store = build_store(settings, backfill.clock)
-    runs = {item["PK"] for item in store.get_items([(day_pk(date.fromisoformat(d)), "RUN") for d in days])}
+    runs = set(store.collected_days()) & {date.fromisoformat(d) for d in days}  # the days with a run record
     print('full rebuild ({"all": true}) of the same data into an empty bucket ...', flush=True)
     rebuild_bucket = f"{label['HOTPAPERS_BUCKET']}-rebuild"
     clients["s3"].create_bucket(Bucket=rebuild_bucket)

@@ -50,8 +50,8 @@ def phase_timer() -> h.PhaseTimer:
     timer.wrap(collector, "engagement_by_paper", PHASES_TOP[6])
     for builder in ("paper_item", "day_paper_item", "mention_item"):
         timer.wrap(collector, builder, PHASES_TOP[7])
-    timer.wrap(Store, "write_items", PHASES_TOP[8], capture="items")
-    timer.wrap(Store, "put_item", PHASES_TOP[9])
+    timer.wrap(Store, "_write_items", PHASES_TOP[8], capture="items")  # the store's private batch writer, timed
+    timer.wrap(Store, "_put_item", PHASES_TOP[9])
     timer.wrap(HttpClient, "_send", PHASES_NESTED[0])  # every request, with its retries and body decoding
     for module, parser in ((x, "parse_x_page"), (bluesky, "parse_bsky_page"), (hackernews, "parse_hn_page"),
                            (huggingface, "parse_hf_page")):  # fmt: skip

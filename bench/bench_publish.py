@@ -149,18 +149,17 @@ def worker_heavy(args: argparse.Namespace) -> dict[str, Any]:
     from hotpapers.core.clock import SystemClock
     from hotpapers.core.digest import DigestSummary
     from hotpapers.core.history import paper_histories
-    from hotpapers.core.scoring import ranking_config_from_env
     from hotpapers.core.store import build_store
     from hotpapers.publish.plan import Changes, PublishPlanner
     from hotpapers.publish.ranking import rank_day
     from hotpapers.publish.render_plan import SiteData, render_phases, render_site
-    from hotpapers.publish.site import site_config_from_env
+    from hotpapers.publish.site import SiteConfig
 
     settings, wire, clients = h.counted_clients("dynamodb", "s3")
     s3 = clients["s3"]
     with h.Measure() as read:
         records = build_store(settings, SystemClock()).day(args.day)
-    config, site = ranking_config_from_env(), site_config_from_env()
+    config, site = settings.ranking(), SiteConfig.from_settings(settings)
 
     def rank_and_render() -> tuple[Any, list[Any], dict[str, bytes]]:
         digest = rank_day(records, config)
@@ -222,14 +221,14 @@ def worker_rebuild_before(args: argparse.Namespace) -> dict[str, Any]:
 
 def worker_daily(args: argparse.Namespace) -> dict[str, Any]:
     """One more collected day published onto the five-year site, as the scheduled run would."""
-    from publish_data import day_items
+    from publish_data import collected_day
 
     from hotpapers.core.clock import SystemClock
     from hotpapers.core.store import build_store
 
     settings, wire, clients = h.counted_clients("dynamodb", "s3")
     store = build_store(settings, SystemClock())
-    store.write_items(day_items(args.daily_day, args.seed))  # the collector's part
+    store.write(collected_day(args.daily_day, args.seed))  # the collector's part
     before = listing(clients["s3"], settings.bucket)
     event = {"detail-type": "Collect Finished", "source": "hotpapers", "detail": {"date": args.daily_day.isoformat()}}
     daily = publish(event, wire)
@@ -272,13 +271,13 @@ def worker_baseline(args: argparse.Namespace) -> dict[str, Any]:
     from hotpapers.core.clock import SystemClock
     from hotpapers.core.store import build_store
     from hotpapers.publish.render_plan import day_exports, render_site
-    from hotpapers.publish.site import site_config_from_env
+    from hotpapers.publish.site import SiteConfig
 
     settings, _, clients = h.counted_clients("s3")
     s3 = clients["s3"]
     store = build_store(settings, SystemClock())
     days = store.collected_days()
-    digests, summaries, site = store.get_digests(days), store.digest_summaries(), site_config_from_env()
+    digests, summaries, site = store.get_digests(days), store.digest_summaries(), SiteConfig.from_settings(settings)
     render_site({days[0]: digests[days[0]]}, summaries[-1:], site)  # warm-up: templates compiled
     with h.Measure() as rendered:
         objects = render_site(digests, summaries, site)
@@ -329,6 +328,8 @@ def before_package() -> Path | None:
 def build_report(heavy: dict[str, Any], years: dict[str, Any], base: dict[str, Any], daily: dict[str, Any],
                  setup: dict[str, Any], years_env: dict[str, str],
                  before: dict[str, Any] | None) -> dict[str, Any]:  # fmt: skip
+    from publish_data import record_names
+
     from hotpapers.core.clock import SystemClock
     from hotpapers.core.settings import Settings
     from hotpapers.core.store import build_store
@@ -350,7 +351,8 @@ def build_report(heavy: dict[str, Any], years: dict[str, Any], base: dict[str, A
         ratios["rebuild_cpu_per_object_vs_before_issue_11"] = h.ratio(per_object, old_per_object)
     store = build_store(Settings.from_env(years_env), SystemClock())  # moto's indexed Queries: the items written?
     sample = setup["years"]["sample_keys"]
-    read = {day: sorted(f"{i['PK']}|{i['SK']}" for i in store.day_items(date.fromisoformat(day))) for day in sample}
+    stored = {day: store.day(date.fromisoformat(day)) for day in sample}
+    read = {day: record_names([*d.papers, *d.mentions, *([d.run] if d.run else [])]) for day, d in stored.items()}
     put_wire, checks = rebuild["requests"].get("s3.PutObject", 0), h.Checks()
     checks.add("heavy day: rank and render at most 2 s CPU", ours <= HEAVY_CPU_TARGET_S,
                f"{ours:.2f} s (median of {len(heavy['rank_and_render_cpu_s'])}; "

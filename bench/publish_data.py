@@ -1,8 +1,8 @@
 """The publisher benchmark's data: synthetic collected days, in the exact shape the collector stores them.
 
-`day_items(day)` is one day as `Store.day_items(day)` returns it, built by the real item builders
-(hotpapers.core.store_codec) and `engagement_by_paper`; the same day and seed give the same items. `five_year_items`
-is 1,826 such days: 5 to 40 candidates a day (none on ~2% of days; ~10% under the threshold, ~8% seen before),
+`collected_day(day)` is one day's records as the collector writes them (`Store.write`), its engagement from
+the real `engagement_by_paper`; the same day and seed give the same records. `five_years` is 1,826 such days:
+5 to 40 candidates a day (none on ~2% of days; ~10% under the threshold, ~8% seen before),
 1 + geometric posts per paper (75% X, 12% Bluesky, 8% HN, 5% HF) with heavy-tailed engagement, and texts of
 realistic length (6-14 word titles, 1-12 authors, now and then 40, 120-250 word abstracts, X posts up to 280
 characters with a t.co link, mentions, hashtags, some Japanese or Chinese).
@@ -11,14 +11,13 @@ characters with a t.co link, mentions, hashtags, some Japanese or Chinese).
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from hotpapers.collect.collector import engagement_by_paper
 from hotpapers.core.models import ArxivRef, Observation, Paper, Post, RunRecord, SourceOutcome, TextEntity
-from hotpapers.core.store_codec import day_paper_item, mention_item, run_item
+from hotpapers.core.records import CollectedRecord, DayPaper, Mention
 
 FIVE_YEARS = 1826
 SEED = 2026
@@ -169,7 +168,7 @@ def _post(rng: random.Random, day: date, paper: Paper, serial: int, lead: int | 
     return Post("huggingface", post_id, url, name, handle, paper.title, created, metrics, refs, "daily-paper")
 
 
-def day_items(day: date, seed: int = SEED, earlier: list[Paper] | None = None) -> list[dict[str, Any]]:
+def collected_day(day: date, seed: int = SEED, earlier: list[Paper] | None = None) -> list[CollectedRecord]:
     """One collected day as the collector writes it. `earlier` (papers of previous days, extended with this day's
     new ones) lets about 8% of the day's papers be ones already talked about."""
     rng = random.Random(f"hotpapers-publish-bench-{seed}-{day.isoformat()}")
@@ -205,22 +204,38 @@ def day_items(day: date, seed: int = SEED, earlier: list[Paper] | None = None) -
                     post = replace(post, metrics={"upvotes": rng.randint(0, 9), "comments": 0})
             observations.append(Observation(post, observed + timedelta(seconds=serial)))
     engagement = engagement_by_paper(observations)
-    items = [day_paper_item(day, paper.arxiv_id, paper, engagement.get(paper.arxiv_id, {})) for paper in papers]
-    items += [mention_item(obs, ref.arxiv_id, day) for obs in observations for ref in obs.post.papers]
+    records: list[CollectedRecord] = [
+        DayPaper(day, paper.arxiv_id, paper, engagement.get(paper.arxiv_id, {})) for paper in papers
+    ]
+    records += [Mention(ref.arxiv_id, day, obs) for obs in observations for ref in obs.post.papers]
     run = RunRecord(day=day, started_at=observed, finished_at=observed + timedelta(seconds=42))
     for source in _SOURCE_NAMES:
         mine = [obs for obs in observations if obs.post.source == source]
         run.sources[source] = SourceOutcome(source, len(mine), len({o.post.papers[0].arxiv_id for o in mine}), 1)
     run.papers = run.papers_fetched = len(papers)
     run.arxiv_requests = 1 if papers else 0
-    items.append(run_item(run))
+    records.append(run)
     if earlier is not None:
         earlier.extend(new)
-    return items
+    return records
 
 
-def five_year_items(end: date, days: int = FIVE_YEARS, seed: int = SEED) -> Iterator[tuple[date, list[dict[str, Any]]]]:
+def five_years(end: date, days: int = FIVE_YEARS, seed: int = SEED) -> Iterator[tuple[date, list[CollectedRecord]]]:
     """`days` consecutive days ending with `end`, oldest first."""
     earlier: list[Paper] = []
     for offset in reversed(range(days)):
-        yield end - timedelta(days=offset), day_items(end - timedelta(days=offset), seed, earlier)
+        yield end - timedelta(days=offset), collected_day(end - timedelta(days=offset), seed, earlier)
+
+
+def record_names(records: Iterable[object]) -> list[str]:
+    """A day's papers, mentions and run record by name, sorted: what a store read must give back of what was loaded."""
+    names = []
+    for record in records:
+        if isinstance(record, DayPaper):
+            names.append(f"paper {record.arxiv_id}")
+        elif isinstance(record, Mention):
+            post = record.observation.post
+            names.append(f"mention {record.arxiv_id} {post.source} {post.post_id}")
+        elif isinstance(record, RunRecord):
+            names.append(f"run {record.day}")
+    return sorted(names)

@@ -204,25 +204,30 @@ def load_years(table: str, end: str, days: int, seed: int) -> dict[str, Any]:
     """The five-year archive of publish_data.py put into moto's backend directly: setup, no HTTP, no botocore."""
     import time
 
-    from boto3.dynamodb.types import TypeSerializer
     from moto.dynamodb.models import dynamodb_backends
-    from publish_data import five_year_items
+    from publish_data import five_years, record_names
+
+    from hotpapers.core.records import DayPaper, Mention
+    from hotpapers.core.store_memory import MemoryStore
 
     backends = [b for account in dynamodb_backends.values() for b in account.values() if table in b.tables]
     if not backends:
         raise RuntimeError(f"table {table} not found in moto (provision it first)")
-    serialize, started = TypeSerializer().serialize, time.perf_counter()
+    started = time.perf_counter()
     counts = dict.fromkeys(("days", "items", "day_papers", "mentions", "runs", "empty_days"), 0)
     keys: dict[str, list[str]] = {}
-    for day, items in five_year_items(date.fromisoformat(end), days, seed):
-        kinds = [item["entity"] for item in items]
-        for name, value in (("days", 1), ("items", len(items)), ("day_papers", kinds.count("day_paper")),
-                            ("mentions", kinds.count("mention")), ("runs", kinds.count("run")),
-                            ("empty_days", "day_paper" not in kinds)):  # fmt: skip
+    for day, records in five_years(date.fromisoformat(end), days, seed):
+        papers = sum(isinstance(record, DayPaper) for record in records)
+        mentions = sum(isinstance(record, Mention) for record in records)
+        for name, value in (("days", 1), ("items", len(records)), ("day_papers", papers), ("mentions", mentions),
+                            ("runs", len(records) - papers - mentions), ("empty_days", not papers)):  # fmt: skip
             counts[name] += value
-        keys[day.isoformat()] = sorted(f"{item['PK']}|{item['SK']}" for item in items)
-        for item in items:
-            backends[0].put_item(table, {k: serialize(v) for k, v in item.items() if v is not None})
+        keys[day.isoformat()] = record_names(records)
+        # The store's own items (in memory), then straight into moto's table: the store writes them, not this file.
+        day_store = MemoryStore()
+        day_store.write(records)
+        for item in day_store.dynamo_items():
+            backends[0].put_item(table, item)
     counts["seconds"] = round(time.perf_counter() - started, 1)
     sample = sorted(keys)[:: max(1, len(keys) // 6)] + [max(keys)]  # for the check that Queries return them
     return {"counts": counts, "sample_keys": {day: keys[day] for day in sample}}

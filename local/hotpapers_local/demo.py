@@ -90,7 +90,7 @@ def run_demo(port: int = 8000, serve: bool = True) -> int:
     from hotpapers.core.settings import Settings
     from hotpapers.core.store import build_store
     from hotpapers.publish.handler import build_site_bucket
-    from hotpapers.publish.site import site_config_from_env
+    from hotpapers.publish.site import SiteConfig
     from hotpapers_local.apigw import api_gateway_proxy
     from hotpapers_local.console import print_stored_week
     from hotpapers_local.emulator import aws_endpoint
@@ -123,7 +123,8 @@ def run_demo(port: int = 8000, serve: bool = True) -> int:
                     print(f"3. collecting {SAMPLE_WEEK} ({first} .. {last}), each day via functions/collect/app.py")
                     print(illustration_notice())
                     collect_and_publish(WEEK_DAYS)
-                    print(f"   the pages' absolute URLs start with {site_config_from_env().base_url}")
+                    site_config = SiteConfig.from_settings(Settings.from_env())  # with the site URL just set
+                    print(f"   the pages' absolute URLs start with {site_config.base_url}")
                     print_stored_week(build_store(settings, SystemClock()), WEEK_DAYS)
                 if server is None:
                     return 0

@@ -19,8 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from hotpapers.core.settings import Settings
 from hotpapers.publish.bucket import SiteBucket
-from hotpapers.publish.site import NOT_FOUND_KEY, content_security_policy, site_config_from_env
+from hotpapers.publish.site import NOT_FOUND_KEY, content_security_policy
 
 ApiHandler = Callable[[str, str, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
 
@@ -55,12 +56,17 @@ class LocalServer:
         host: str = "127.0.0.1",
         port: int = 0,
         csp: str | None = None,
+        on_response: Callable[[str, int], None] | None = None,
     ):
         self.bucket = bucket
         self.api = api
+        # Told the path and status of each response once it is written. Tests wait on it for the requests
+        # a page's own events never show: Chromium fetches the icon (/favicon.ico) for its tab, and
+        # Playwright reports neither that request nor its response.
+        self.on_response = on_response
         # The Content-Security-Policy header CloudFront sends (template.yaml's SiteHeadersPolicy), on every
         # site response: by default the one for this environment's HOTPAPERS_X_WIDGETS setting.
-        self.csp = csp if csp is not None else content_security_policy(site_config_from_env().x_widgets, header=True)
+        self.csp = csp if csp is not None else content_security_policy(Settings.from_env().x_widgets, header=True)
         self._server = _ThreadingServer((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
         self._serving = False  # shutdown() waits for a serve_forever loop: only ask it of one that ran
@@ -165,8 +171,9 @@ class LocalServer:
             headers = {"Content-Type": "application/json; charset=utf-8"}
         self._send(request, status, headers, payload, head=request.command == "HEAD")
 
-    @staticmethod
-    def _send(request: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes, head: bool) -> None:
+    def _send(
+        self, request: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes, head: bool
+    ) -> None:
         request.send_response(status)
         for name, value in headers.items():
             request.send_header(name, value)
@@ -174,3 +181,5 @@ class LocalServer:
         request.end_headers()
         if not head:
             request.wfile.write(body)
+        if self.on_response is not None:
+            self.on_response(urlsplit(request.path).path, status)

@@ -14,14 +14,15 @@ import base64
 import json
 import re
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
 
 from hotpapers.api.endpoints import openapi_document
-from hotpapers.api.parameters import encode_cursor
 from hotpapers.core import aws
 from hotpapers.core.settings import Settings
+from hotpapers.core.store_cursors import encode_cursor, mentions_cursor, mentions_prefix, summaries_cursor
 from hotpapers_local.invoke import invoke
 from tests.support.api_site import (
     API_EVENTS,
@@ -266,7 +267,7 @@ def test_digest_list_pages_with_limit_and_cursor(dynamo: DynamoCounter) -> None:
 
 
 def test_a_cursor_past_the_oldest_day_gives_an_empty_page(dynamo: DynamoCounter) -> None:
-    answer = get(dynamo, "api-digests-page.json", cursor=encode_cursor({"before": DAY}))
+    answer = get(dynamo, "api-digests-page.json", cursor=summaries_cursor(date.fromisoformat(DAY)))
     assert answer.status == 200, answer
     assert answer.json() == {"digests": [], "next_cursor": None}
 
@@ -433,7 +434,7 @@ def deep_json_cursor(depth: int = 2000) -> str:
             id="cursor-arabic-indic-digits",
         ),
         pytest.param("/digests", {"cursor": encode_cursor({"before": "2021-06-01\n"})}, id="cursor-trailing-newline"),
-        pytest.param("/digests", {"cursor": encode_cursor({"after": "POST#x#1"})}, id="cursor-of-mentions"),
+        pytest.param("/digests", {"cursor": mentions_cursor(mentions_prefix("x") + "1")}, id="cursor-of-mentions"),
         pytest.param("/digests", {"cursor": deep_json_cursor()}, id="digests-cursor-deeply-nested"),
         pytest.param("/papers/0000.00000", {}, id="id-all-zeros"),
         pytest.param("/papers/hep-th%2F9913001", {}, id="old-style-month-13"),

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -30,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from hotpapers.api.endpoints import openapi_document
-from hotpapers.api.parameters import encode_cursor
+from hotpapers.core.store_cursors import mentions_cursor, mentions_prefix, summaries_cursor
 from hotpapers.publish.handler import build_site_bucket
 from hotpapers_local.apigw import api_gateway_proxy
 from hotpapers_local.site_server import LocalServer
@@ -92,7 +93,7 @@ class Scenario:
 SCENARIOS = [
     *(Scenario(path) for path in OPERATIONS),
     *(Scenario(path, GenerationMode.NEGATIVE) for path in CONSTRAINED),
-    Scenario("/digests", query={"cursor": encode_cursor({"before": "2021-06-02"})}),
+    Scenario("/digests", query={"cursor": summaries_cursor(date(2021, 6, 2))}),
     Scenario("/digests/{date}", path_parameters={"date": "2021-06-01"}),
     Scenario("/weeks/{week}", path_parameters={"week": "2021-W22"}),
     Scenario("/months/{month}", path_parameters={"month": "2021-06"}),
@@ -101,7 +102,7 @@ SCENARIOS = [
     Scenario(
         "/papers/{arxiv_id}/mentions",
         path_parameters={"arxiv_id": "2105.15075"},
-        query={"cursor": encode_cursor({"after": "POST#x#0"})},
+        query={"cursor": mentions_cursor(mentions_prefix("x") + "0")},
     ),
 ]
 

@@ -22,13 +22,13 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_pl
 
 from hotpapers.core.settings import Settings
 from hotpapers.publish.handler import build_site_bucket
-from hotpapers.publish.site import site_config_from_env
+from hotpapers.publish.site import SiteConfig
 from hotpapers_local.fakes import FakeUpstreams
 from hotpapers_local.invoke import invoke
 from hotpapers_local.provision import provision
 from hotpapers_local.relay import relay_collect_finished
 from hotpapers_local.site_server import LocalServer
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, png_size
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, ICON_PATH, ServedRequests, png_size, wait_for_icon
 from tests.support.site_stack import BSKY, use_site_stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -51,7 +51,13 @@ NON_HTML = (".md", ".json", ".xml", ".txt", ".css", ".js", ".png", ".svg", ".ico
 
 
 @pytest.fixture(scope="module")
-def site_url(moto_endpoint: str, sample_dataset) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def site_responses() -> ServedRequests:
+    """What the site's server answered (the icon's request, which Playwright does not report)."""
+    return ServedRequests()
+
+
+@pytest.fixture(scope="module")
+def site_url(moto_endpoint: str, sample_dataset, site_responses: ServedRequests) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The `env` fixture's setup at module scope (one build for every test here), then the demo's steps."""
     with pytest.MonkeyPatch.context() as mp, FakeUpstreams(sample_dataset, bsky_credentials=BSKY) as upstreams:
         use_site_stack(mp, upstreams, moto_endpoint, "hotpapers-browser")
@@ -62,7 +68,8 @@ def site_url(moto_endpoint: str, sample_dataset) -> Iterator[str]:  # type: igno
         published = relay_collect_finished()
         assert published, "the bus delivered no Collect Finished event to the publish handler"
 
-        with LocalServer(build_site_bucket(Settings.from_env()), host="127.0.0.1", port=0) as server:
+        bucket = build_site_bucket(Settings.from_env())
+        with LocalServer(bucket, host="127.0.0.1", port=0, on_response=site_responses.record) as server:
             yield server.url
 
 
@@ -294,7 +301,7 @@ def test_a_csp_violation_would_be_caught(browser: Browser, site_url: str) -> Non
 
 def test_sitemap_and_feed_name_only_pages_that_exist(browser: Browser, site_url: str) -> None:
     """They carry the deployed absolute URLs (HOTPAPERS_SITE_URL); rebased onto this server, each must be a page."""
-    base = site_config_from_env().base_url
+    base = SiteConfig.from_settings(Settings.from_env()).base_url
     page, _ = watched_page(browser, site_url)
     try:
         sitemap = ET.fromstring(page.request.get(site_url + "sitemap.xml").body())
@@ -366,7 +373,9 @@ def test_a_missing_url_gets_the_sites_404_page(browser: Browser, site_url: str) 
         page.context.close()
 
 
-def test_the_brand_mark_is_the_sites_icon_and_its_request_logs_no_error(browser: Browser, site_url: str) -> None:
+def test_the_brand_mark_is_the_sites_icon_and_its_request_logs_no_error(
+    browser: Browser, site_url: str, site_responses: ServedRequests
+) -> None:
     """Chromium asks for /favicon.ico on every page, and a 404 there logs "Failed to load resource" in the
     console. The publisher writes the brand mark there, as an ICO that Chromium can draw.
 
@@ -378,8 +387,9 @@ def test_the_brand_mark_is_the_sites_icon_and_its_request_logs_no_error(browser:
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     try:
+        icons = site_responses.count(ICON_PATH)
         page.goto(site_url + DIGEST, wait_until="load")
-        page.wait_for_timeout(1_000)  # the icon is fetched after the load event
+        assert wait_for_icon(page, site_responses, icons) == 200  # Chromium asks for it after the load event
         assert errors == []
         assert page.eval_on_selector_all("link[rel=icon]", "els => els.map(l => l.href)") == [site_url + "favicon.ico"]
         response = page.request.get(site_url + "favicon.ico")

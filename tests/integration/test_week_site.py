@@ -32,7 +32,7 @@ from hotpapers_local.fakes import FakeUpstreams
 from hotpapers_local.provision import provision
 from hotpapers_local.sample import SAMPLE_WEEK, WEEK_DAYS, load_week_dataset
 from hotpapers_local.site_server import LocalServer
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, png_size
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, ICON_PATH, ServedRequests, png_size, wait_for_icon
 from tests.support.site_stack import BSKY, use_site_stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -70,13 +70,21 @@ crawl_site = _crawler()
 
 
 @pytest.fixture(scope="module")
-def served(moto_endpoint: str) -> Iterator[tuple[str, Settings]]:
+def site_responses() -> ServedRequests:
+    """What the site's server answered (the icon's request, which Playwright does not report)."""
+    return ServedRequests()
+
+
+@pytest.fixture(scope="module")
+def served(moto_endpoint: str, site_responses: ServedRequests) -> Iterator[tuple[str, Settings]]:
     """The demo's week published for the server's own port, and that server."""
     with pytest.MonkeyPatch.context() as mp, FakeUpstreams(load_week_dataset(), bsky_credentials=BSKY) as upstreams:
         use_site_stack(mp, upstreams, moto_endpoint, "hotpapers-week-site")
         settings = Settings.from_env()
         provision(settings)
-        with LocalServer(build_site_bucket(settings), api=api_gateway_proxy, host="127.0.0.1", port=0) as server:
+        bucket = build_site_bucket(settings)
+        server = LocalServer(bucket, api=api_gateway_proxy, host="127.0.0.1", port=0, on_response=site_responses.record)
+        with server:
             for key, value in site_url_environment(server.url).items():
                 mp.setenv(key, value)
             collect_and_publish(WEEK_DAYS)
@@ -134,7 +142,9 @@ def test_every_crawled_page_passes_the_nu_checker(crawl, served, tmp_path: Path)
 
 @pytest.mark.parametrize("mode", list(MODES))
 @pytest.mark.parametrize("kind", list(PAGE_KINDS))
-def test_every_page_kind_in_chromium_without_a_console_error(browser: Browser, served, kind: str, mode: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_page_kind_in_chromium_without_a_console_error(  # type: ignore[no-untyped-def]
+    browser: Browser, served, site_responses: ServedRequests, kind: str, mode: str
+) -> None:
     """A plain context (no request routing), so the favicon's request and any failure are logged as usual."""
     site = served[0]
     scheme, width = MODES[mode]
@@ -145,9 +155,10 @@ def test_every_page_kind_in_chromium_without_a_console_error(browser: Browser, s
     page.on("pageerror", lambda error: errors.append(f"uncaught {error}"))
     page.on("requestfailed", lambda request: errors.append(f"failed: {request.url}"))
     try:
+        icons = site_responses.count(ICON_PATH)
         response = page.goto(site + PAGE_KINDS[kind], wait_until="load")
         assert response is not None and response.status == (404 if kind == "404" else 200)
-        page.wait_for_timeout(300)  # the icon is fetched after the load event
+        assert wait_for_icon(page, site_responses, icons) == 200  # Chromium asks for it after the load event
         # A 404 document logs its own status; nothing else may.
         expected = ["Failed to load resource: the server responded with a status of 404 (Not Found)"]
         assert errors == (expected if kind == "404" else []), errors

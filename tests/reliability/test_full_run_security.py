@@ -31,7 +31,7 @@ import pytest
 from hotpapers.api import handler as api_handler
 from hotpapers.core import aws
 from hotpapers.core.settings import Settings
-from hotpapers.core.store_codec import HISTORY_ATTRIBUTES
+from hotpapers.core.store import HISTORY_ATTRIBUTES
 from hotpapers_local.fakes import FakeUpstreams
 from hotpapers_local.invoke import invoke, load_handler
 from hotpapers_local.provision import provision

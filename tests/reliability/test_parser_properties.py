@@ -19,6 +19,7 @@ what they accept is canonical:
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import string
@@ -34,13 +35,21 @@ from hypothesis import strategies as st
 from openapi_schema_validator import OAS30Validator
 
 from hotpapers.api.endpoints import Api, build_app, openapi_document
-from hotpapers.api.errors import ApiError
-from hotpapers.api.parameters import DAY_FORMAT, decode_cursor, encode_cursor
 from hotpapers.api.proxy_events import malformed_event
 from hotpapers.collect.arxiv import ArxivFeed, parse_feed
 from hotpapers.core.arxiv_ids import OLD_STYLE_ARCHIVES, ArxivRef, extract_refs, normalize_id, ref_from_url
 from hotpapers.core.clock import FakeClock
 from hotpapers.core.events import EARLIEST_DAY, MAX_RANGE_DAYS, InvalidEvent, parse_collect_event, parse_publish_event
+from hotpapers.core.models import Observation, Post
+from hotpapers.core.records import Mention, PaperRecords
+from hotpapers.core.store_cursors import (
+    InvalidCursor,
+    mentions_after,
+    mentions_cursor,
+    mentions_prefix,
+    summaries_before,
+    summaries_cursor,
+)
 from hotpapers_local.apigw import proxy_event
 from tests.support import ledger
 
@@ -223,19 +232,19 @@ def test_event_dates() -> None:
 DOCUMENT = openapi_document()
 ERROR_SCHEMA = DOCUMENT["components"]["schemas"]["Error"]
 DIGEST = {"day": "2021-06-01", "as_of": None, "candidates": 1, "config": {}, "papers": []}
-MENTION = {
-    "source": "x",
-    "post_id": "1",
-    "url": "https://x.com/a/status/1",
-    "created_at": "2021-06-01T00:00:00Z",
-    "metrics": {},
-    "day": "2021-06-01",
-    "SK": "POST#x#1",
-}
+MENTION = Mention(
+    "2105.15075",
+    date(2021, 6, 1),
+    Observation(
+        Post("x", "1", "https://x.com/a/status/1", "", "", "", datetime(2021, 6, 1, tzinfo=UTC), {}, ()),
+        datetime(2021, 6, 1, tzinfo=UTC),
+    ),
+)
 
 
 class StubStore:
-    """Answers every read as if the day or paper existed, with one more page after it."""
+    """Answers every read as if the day or paper existed, with one more page after it; checks cursors
+    as the store does (core/store_cursors.py), so a tampered one is refused where the real store refuses it."""
 
     def digest_json(self, day: date) -> bytes:
         return json.dumps({**DIGEST, "day": day.isoformat()}).encode()
@@ -243,14 +252,16 @@ class StubStore:
     def latest_digest_json(self) -> bytes:
         return json.dumps(DIGEST).encode()
 
-    def digest_summaries_page(self, limit: int, before: date | None) -> tuple[list[dict[str, Any]], date | None]:
-        return [], date(2021, 5, 31)
+    def digest_summaries_page(self, limit: int, cursor: str | None) -> tuple[list[Any], str]:
+        summaries_before(cursor)
+        return [], summaries_cursor(date(2021, 5, 31))
 
-    def paper_items(self, arxiv_id: str) -> list[dict[str, Any]]:
-        return []
+    def paper(self, arxiv_id: str) -> PaperRecords:
+        return PaperRecords(arxiv_id)
 
-    def mentions_page(self, arxiv_id: str, prefix: str, limit: int, after: str | None) -> tuple[list[Any], str]:
-        return [MENTION], "POST#x#1"
+    def mentions_page(self, arxiv_id: str, source: str | None, limit: int, cursor: str | None) -> tuple[list[Any], str]:
+        mentions_after(cursor, source)
+        return [MENTION], mentions_cursor(mentions_prefix("x") + "1")
 
 
 APP = build_app(Api(StubStore, FakeClock(datetime(2021, 6, 2, tzinfo=UTC)), weights={}))  # type: ignore[arg-type]
@@ -316,10 +327,13 @@ def test_api_parameters() -> None:
 # Cursors: real ones, then tampered with.
 
 REAL_CURSORS = [
-    ("/digests", encode_cursor({"before": "2021-06-01"})),
-    ("/papers/2105.15075/mentions", encode_cursor({"after": "POST#x#1399533347710242818"})),
-    ("/papers/2105.15075/mentions?source=x", encode_cursor({"after": "POST#x#1399533347710242818"})),
-    ("/papers/2105.15075/mentions", encode_cursor({"after": "POST#bluesky#at://did:plc:abc/app.bsky.feed.post/3k"})),
+    ("/digests", summaries_cursor(date(2021, 6, 1))),
+    ("/papers/2105.15075/mentions", mentions_cursor(mentions_prefix("x") + "1399533347710242818")),
+    ("/papers/2105.15075/mentions?source=x", mentions_cursor(mentions_prefix("x") + "1399533347710242818")),
+    (
+        "/papers/2105.15075/mentions",
+        mentions_cursor(mentions_prefix("bluesky") + "at://did:plc:abc/app.bsky.feed.post/3k"),
+    ),
 ]
 
 
@@ -343,22 +357,21 @@ def tampered(draw: st.DrawFn) -> tuple[str, str]:
         key = next(iter(position))
         position[key] = draw(st.one_of(mutated(st.just(position[key])), json_values))
         cursor = b64(json.dumps(position).encode())
-    elif how == "position":  # any text after a valid prefix: surrogates, astral characters, 300 of them
-        prefix = draw(st.sampled_from(["POST#x#", "POST#", "POST#hackernews#"]))
+    elif how == "position":  # any text after the start of a real position: surrogates, astral characters, 300 of them
+        position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        ((key, value),) = position.items()
+        start = value[: draw(st.integers(0, len(value)))]
         rest = draw(st.text(min_size=1, max_size=300) | st.just("\ud800") | st.just("\U0001f600" * 299))
-        cursor = b64(json.dumps({"after": prefix + rest}).encode())
+        cursor = b64(json.dumps({key: start + rest}).encode())
     else:
         cursor = base64.b64encode(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))).decode()
     return route, cursor
 
 
-MENTIONS_PATTERN = re.compile(r"^POST#.{1,300}$")
-
-
 @hypothesis_settings("cursors")
 @given(tampered())
-@example(("/papers/2105.15075/mentions", b64(json.dumps({"after": "POST#x#\ud800"}).encode())))
-@example(("/papers/2105.15075/mentions", b64(json.dumps({"after": "POST#x#" + "\U0001f600" * 298}).encode())))
+@example(("/papers/2105.15075/mentions", mentions_cursor(mentions_prefix("x") + "\ud800")))
+@example(("/papers/2105.15075/mentions", mentions_cursor(mentions_prefix("x") + "\U0001f600" * 298)))
 @example(("/digests", "e30"))
 @example(("/digests", "%%%%"))
 def prop_cursors_tampered_are_a_400_or_a_key_dynamodb_takes(case: tuple[str, str]) -> None:
@@ -369,15 +382,15 @@ def prop_cursors_tampered_are_a_400_or_a_key_dynamodb_takes(case: tuple[str, str
     SEEN[f"cursor {status}"] += 1
     if status == 400:
         assert "cursor" in body["error"]["message"]
-    for field, pattern in (("before", DAY_FORMAT), ("after", MENTIONS_PATTERN)):
-        try:
-            value = decode_cursor(cursor, field, pattern)
-        except ApiError as error:
-            assert error.status == 400
-            continue
-        assert value is not None
-        # A DynamoDB string key: valid UTF-8 (no lone surrogate), at most 1024 bytes for a sort key.
-        assert len(value.encode("utf-8")) <= 1024
+    with contextlib.suppress(InvalidCursor):
+        summaries_before(cursor)
+    try:
+        value = mentions_after(cursor, None)
+    except InvalidCursor:
+        return
+    assert value is not None
+    # A DynamoDB string key: valid UTF-8 (no lone surrogate), at most 1024 bytes for a sort key.
+    assert len(value.encode("utf-8")) <= 1024
 
 
 @hypothesis_settings("cursors")
@@ -400,7 +413,7 @@ def test_cursors() -> None:
         finding="A forged mentions cursor could hold a lone surrogate or 300 astral characters (1,200 bytes): "
         "sent as ExclusiveStartKey, DynamoDB refuses it (sort keys are UTF-8, at most 1,024 bytes): a 500 in AWS. "
         "moto does not enforce the limit, so the property test is the proof",
-        fix="api/parameters.py decode_cursor: the position must encode as UTF-8 in at most 1,024 bytes, "
+        fix="core/store_cursors.py decode_cursor: the position must encode as UTF-8 in at most 1,024 bytes, "
         "or the cursor is a 400",
         test=THIS + "test_cursors",
     )

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from hotpapers.core.store_codec import HISTORY_ATTRIBUTES
+from hotpapers.core.store import HISTORY_ATTRIBUTES
 from tests.support import ledger
 from tests.support import template_model as tm
 from tests.support.template_model import FUNCTIONS, POLICY_FIELDS, WRITE_VERBS, allow_statements, props, ref_name

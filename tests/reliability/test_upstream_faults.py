@@ -11,51 +11,34 @@ front of FakeUpstreams that answers chosen requests of one source with a fault. 
   loses and changes nothing; the site published from the faulty run links to no missing page.
 
 The day is a small synthetic one with posts on every source (30 posts over 6 papers), so a failing source
-has something to lose. Waits go through a FakeClock: backoff and Retry-After cost no real time,
-only the read-timeout fault waits, for HOTPAPERS_HTTP_TIMEOUT (0.2 s there) per attempt.
+has something to lose. The lab that runs the handler, watches its logs and metrics, reads what it stored
+(through the store's typed reads) and publishes the site is tests/support/upstream_fault_lab.py.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import itertools
-import json
-import logging
 import re
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import replace
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
-from hotpapers.collect import handler as collect_handler
-from hotpapers.core import aws
 from hotpapers.core.clock import FakeClock
 from hotpapers.core.observability import metrics
 from hotpapers.core.settings import Settings
-from hotpapers.publish import handler as publish_handler
 from hotpapers_local.fakes import FakeUpstreams
-from hotpapers_local.provision import TABLE_KEYS, default_template_path, load_template, provision
+from hotpapers_local.provision import provision
 from hotpapers_local.sample import synthetic_heavy_day
 from tests.support import ledger
 from tests.support.faulty_upstreams import FAULTS, SOURCES, FaultyUpstreams
 from tests.support.site_stack import BSKY
+from tests.support.stored_records import StoredRecords
+from tests.support.upstream_fault_lab import DAY, HTTP_TIMEOUT, SITE, START, Lab, Run
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 
-DAY = date(2021, 6, 1)
-START = datetime(2021, 6, 2, 9, 38, 11, tzinfo=UTC)
 SOCIAL = ("x", "bluesky", "hackernews", "huggingface")
-# HOTPAPERS_HTTP_TIMEOUT: generous by default, so a loaded machine never fakes a timeout; short where the
-# read-timeout fault is served, since each attempt then waits for it in real time.
-HTTP_TIMEOUT = 5.0
-SHORT_TIMEOUT = 0.2
-_names = itertools.count()
-SITE = "http://127.0.0.1:8000/"
 
 # Faults that only exist on one upstream.
 ONLY = {"429-x-rate-limit-reset": ("x",), "arxiv-error-feed": ("arxiv",)}
@@ -156,173 +139,6 @@ def sources_for(fault: str) -> tuple[str, ...]:
     return ONLY.get(fault, SOURCES)
 
 
-# ---------------------------------------------------------------------------- the lab
-
-
-@dataclass
-class Run:
-    summary: dict[str, Any]
-    logs: list[logging.LogRecord]
-    emf: list[dict[str, Any]]
-    clock: FakeClock
-    seconds: float
-
-    @property
-    def day(self) -> dict[str, Any]:
-        return self.summary["days"][0]
-
-    def failure_metric(self, source: str) -> int | None:
-        """The `Failures` value the run emitted for `source` (EMF on stdout), or None."""
-        for blob in self.emf:
-            if blob.get("source") == source and "Failures" in blob:
-                value = blob["Failures"]
-                return int(value[0] if isinstance(value, list) else value)
-        return None
-
-    def metric(self, name: str) -> float | None:
-        for blob in self.emf:
-            if name in blob and "source" not in blob:
-                value = blob[name]
-                return float(value[0] if isinstance(value, list) else value)
-        return None
-
-
-class _Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-@dataclass
-class Lab:
-    proxy: FaultyUpstreams
-    monkeypatch: pytest.MonkeyPatch
-    capsys: pytest.CaptureFixture[str]
-    clock_ref: list[FakeClock]
-    settings: Settings | None = None
-
-    def fresh_table(self, label: str, site: bool = False) -> Settings:
-        """A new empty table (provisioning a whole stack per table costs too much); `site`: a bucket of its own."""
-        name = f"hp-faults-{label}-{next(_names)}"
-        self.monkeypatch.setenv("HOTPAPERS_TABLE", name)
-        if site:
-            self.monkeypatch.setenv("HOTPAPERS_BUCKET", name)
-        self.settings = Settings.from_env()
-        if site:
-            provision(self.settings)
-        else:
-            dynamodb = aws.client("dynamodb", self.settings.endpoint_url, self.settings.region)
-            dynamodb.create_table(TableName=name, **_table_spec())
-        return self.settings
-
-    def collect(self, fault: str | None = None) -> Run:
-        """Run the real collect handler for DAY; with `fault` read-timeout, under the short HTTP timeout."""
-        short = fault == "read-timeout"
-        self.monkeypatch.setenv("HOTPAPERS_HTTP_TIMEOUT", str(SHORT_TIMEOUT if short else HTTP_TIMEOUT))
-        clock = FakeClock(START)
-        self.clock_ref[0] = clock
-        records = _Records()
-        log = logging.getLogger("hotpapers")
-        level = log.level
-        log.setLevel(logging.WARNING)  # errors and warnings are what is checked; progress lines cost time
-        log.addHandler(records)
-        self.capsys.readouterr()
-        started = time.perf_counter()
-        try:
-            summary = collect_handler.handle({"date": DAY.isoformat()}, clock=clock)
-            metrics.flush_metrics(raise_on_empty_metrics=False)
-        finally:
-            log.removeHandler(records)
-            log.setLevel(level)
-        seconds = time.perf_counter() - started
-        emf = []
-        for line in self.capsys.readouterr().out.splitlines():
-            if line.startswith("{") and '"_aws"' in line:
-                emf.append(json.loads(line))
-        return Run(summary, records.records, emf, clock, seconds)
-
-    def snapshot(self) -> dict[tuple[str, str], dict[str, Any]]:
-        """The table (tests may Scan), keyed by (PK, SK), without the run record and the observation times."""
-        assert self.settings is not None
-        db = aws.client("dynamodb", self.settings.endpoint_url, self.settings.region)
-        items: dict[tuple[str, str], dict[str, Any]] = {}
-        params: dict[str, Any] = {"TableName": self.settings.table}
-        while True:
-            page = db.scan(**params)
-            for item in page["Items"]:
-                key = (item["PK"]["S"], item["SK"]["S"])
-                if key[1] == "RUN" or item["entity"]["S"] not in ("paper", "day_paper", "mention"):
-                    continue
-                # When a value was observed moves with the (fake) clock, e.g. after a backoff; not the data.
-                items[key] = {k: v for k, v in item.items() if k not in ("observed_at", "fetched_at")}
-            if "LastEvaluatedKey" not in page:
-                return items
-            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-    def publish_and_check_links(self) -> int:
-        """Publish the day to a bucket of its own; every internal href of every page must resolve to an object.
-
-        Returns how many hrefs were checked.
-        """
-        assert self.settings is not None
-        bucket = self.settings.table
-        s3 = aws.client("s3", self.settings.endpoint_url, self.settings.region)
-        s3.create_bucket(Bucket=bucket)
-        self.monkeypatch.setenv("HOTPAPERS_BUCKET", bucket)
-        try:
-            published = publish_handler.handle({"date": DAY.isoformat()})
-        finally:
-            self.monkeypatch.setenv("HOTPAPERS_BUCKET", "hp-faults-shared")
-        keys: set[str] = set()
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-            keys.update(obj["Key"] for obj in page.get("Contents", []))
-        checked = 0
-        for key in sorted(k for k in keys if k.endswith(".html")):
-            html = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
-            for href in re.findall(r'(?:href|src)="([^"]*)"', html):
-                path = _internal_path(href)
-                if path is None:
-                    continue
-                target = path + "index.html" if path == "" or path.endswith("/") else path
-                assert target in keys, f"{key} links {href!r}, but the bucket has no {target!r}"
-                checked += 1
-        # Every collected paper with metadata is listed (one without cannot be, it has no title or pdf).
-        listed = sum(
-            1
-            for item in self.snapshot().values()
-            if item["entity"]["S"] == "day_paper" and item["has_metadata"] == {"BOOL": True}
-        )
-        assert published["days"][0]["papers"] == listed, "the digest does not list every collected paper"
-        assert checked > 0
-        return checked
-
-
-@functools.cache
-def _table_spec() -> dict[str, Any]:
-    """The table as template.yaml declares it (what `provision` creates)."""
-    props = next(
-        resource["Properties"]
-        for resource in load_template(default_template_path())["Resources"].values()
-        if resource["Type"] == "AWS::DynamoDB::Table"
-    )
-    return {key: props[key] for key in TABLE_KEYS if key in props}
-
-
-def _internal_path(href: str) -> str | None:
-    """The site path an href points at, or None for an external link or a bare fragment."""
-    if href.startswith("#") or href.startswith("mailto:"):
-        return None
-    if href.startswith(SITE):
-        href = "/" + href[len(SITE) :]
-    parts = urlsplit(href)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
-        return None
-    return parts.path[1:]
-
-
 # ---------------------------------------------------------------------------- fixtures
 
 
@@ -375,58 +191,54 @@ _provisioned: set[str] = set()  # moto endpoints where the shared bus and bucket
 _published: dict[str, int] = {}  # table state → hrefs checked in the site published from it
 
 
-def clean_snapshot(lab: Lab) -> dict[tuple[str, str], dict[str, Any]]:
+def clean_snapshot(lab: Lab) -> StoredRecords:
     """What a clean run stores (computed once per session, on a table of its own)."""
-    if "items" not in _clean:
+    if "records" not in _clean:
         lab.fresh_table("clean")
         run = lab.collect()
         assert all(o["error"] is None for o in run.day["sources"].values()), run.day["sources"]
         assert run.day["paper_failures"] == []
         assert {name: o["posts"] > 0 for name, o in run.day["sources"].items()} == dict.fromkeys(SOCIAL, True)
-        _clean["items"] = lab.snapshot()
+        _clean["records"] = lab.snapshot()
         _clean["day"] = run.day
-    return _clean["items"]
+    return _clean["records"]
 
 
 # ---------------------------------------------------------------------------- checks
 
 
-def by_source(items: dict[tuple[str, str], dict[str, Any]], source: str) -> set[tuple[str, str]]:
-    return {key for key, item in items.items() if item["entity"]["S"] == "mention" and item["source"]["S"] == source}
-
-
-def assert_consistent_without(result: dict, clean: dict, failed: str) -> None:
+def assert_consistent_without(result: StoredRecords, clean: StoredRecords, failed: str) -> None:
     """The table after a run where `failed` delivered nothing (or part): everything stored is right."""
-    assert set(result) <= set(clean), f"items a clean run does not store: {sorted(set(result) - set(clean))[:3]}"
+    extra = result.keys() - clean.keys()
+    assert not extra, f"records a clean run does not store: {sorted(extra, key=repr)[:3]}"
     for source in SOCIAL:
         if source != failed:
-            assert by_source(result, source) == by_source(clean, source), f"{source}'s mentions not all stored"
-    for key, item in result.items():
-        entity = item["entity"]["S"]
-        if entity == "mention" or (entity == "paper" and failed != "arxiv"):
-            assert item == clean[key], f"{key} differs from a clean run"
-        elif entity == "paper":
-            raise AssertionError(f"{key}: paper metadata stored although arXiv failed")
-        else:  # day_paper: the metadata as clean, the other sources' engagement as clean
-            mine = {k: v for k, v in item.items() if k != "engagement"}
-            theirs = {k: v for k, v in clean[key].items() if k != "engagement"}
-            if failed == "arxiv":
-                assert item["has_metadata"] == {"BOOL": False}
-                assert {k: mine[k] for k in ("PK", "SK", "arxiv_id", "day")} == {
-                    k: theirs[k] for k in ("PK", "SK", "arxiv_id", "day")
-                }
-            else:
-                assert mine == theirs, f"{key}: metadata differs from a clean run"
-            engagement, clean_engagement = item["engagement"]["M"], clean[key]["engagement"]["M"]
-            for source, counts in engagement.items():
-                if source != failed:
-                    assert counts == clean_engagement[source], f"{key}: {source} engagement differs"
-            for source in clean_engagement:
-                if source != failed:
-                    assert source in engagement, f"{key}: {source} engagement lost"
-    # Every paper some stored mention names has its day item.
-    named = {item["arxiv_id"]["S"] for item in result.values() if item["entity"]["S"] == "mention"}
-    days = {item["arxiv_id"]["S"] for item in result.values() if item["entity"]["S"] == "day_paper"}
+            assert result.mentions_from(source) == clean.mentions_from(source), f"{source}'s mentions not all stored"
+    for key, post in result.mentions.items():
+        assert post == clean.mentions[key], f"{key} differs from a clean run"
+    for arxiv_id, paper in result.papers.items():
+        if failed == "arxiv":
+            raise AssertionError(f"{arxiv_id}: paper metadata stored although arXiv failed")
+        assert paper == clean.papers[arxiv_id], f"{arxiv_id} differs from a clean run"
+    for key, day_paper in result.day_papers.items():
+        # The metadata as clean, the other sources' engagement as clean.
+        clean_day_paper = clean.day_papers[key]
+        if failed == "arxiv":
+            assert not day_paper.has_metadata
+            assert (day_paper.arxiv_id, day_paper.day) == (clean_day_paper.arxiv_id, clean_day_paper.day)
+        else:
+            mine, theirs = replace(day_paper, engagement={}), replace(clean_day_paper, engagement={})
+            assert mine == theirs, f"{key}: metadata differs from a clean run"
+        engagement, clean_engagement = day_paper.engagement, clean_day_paper.engagement
+        for source, counts in engagement.items():
+            if source != failed:
+                assert counts == clean_engagement[source], f"{key}: {source} engagement differs"
+        for source in clean_engagement:
+            if source != failed:
+                assert source in engagement, f"{key}: {source} engagement lost"
+    # Every paper some stored mention names has its day record.
+    named = {arxiv_id for arxiv_id, *_ in result.mentions}
+    days = {arxiv_id for arxiv_id, _ in result.day_papers}
     assert named == days
 
 
@@ -510,9 +322,7 @@ def test_upstream_fault(lab: Lab, fault: str) -> None:
             assert hits >= 1
             assert all(o["error"] is None for o in run.day["sources"].values()), run.day["sources"]
             if source == "arxiv":
-                assert sorted(run.day["paper_failures"]) == sorted(
-                    item["arxiv_id"]["S"] for item in clean.values() if item["entity"]["S"] == "paper"
-                )
+                assert sorted(run.day["paper_failures"]) == sorted(clean.papers)
                 reasons = {getattr(r, "reason", None) for r in run.logs if r.getMessage() == "arXiv metadata missing"}
                 assert reasons == {"not_found"}
                 logged_error = "warning 'arXiv metadata missing', reason not_found, per paper"
@@ -542,7 +352,7 @@ def test_upstream_fault(lab: Lab, fault: str) -> None:
         elif source == "arxiv":
             assert hits >= 1
             assert all(o["error"] is None for o in run.day["sources"].values())
-            ids = sorted(item["arxiv_id"]["S"] for item in clean.values() if item["entity"]["S"] == "paper")
+            ids = sorted(clean.papers)
             assert sorted(run.day["paper_failures"]) == ids
             logged_error = clear_error(run, source, fault)
             assert run.metric("PaperLookupFailures") == len(ids)
@@ -563,7 +373,7 @@ def test_upstream_fault(lab: Lab, fault: str) -> None:
 
         # The site built from this state links to no missing page (once per distinct state: it is the same
         # state for every fault that makes a source deliver nothing).
-        state = hashlib.sha256(repr(sorted(result.items())).encode()).hexdigest()
+        state = result.fingerprint()
         if state not in _published:
             _published[state] = lab.publish_and_check_links()
 
@@ -581,8 +391,8 @@ def test_upstream_fault(lab: Lab, fault: str) -> None:
             lab.proxy.inject(source, fault)
             lab.collect(fault)
             after = lab.snapshot()
-            lost = len(set(clean) - set(after)) + sum(1 for k in after if k in clean and after[k] != clean[k])
-            assert after == clean, f"{lost} stored items lost or changed by a failing {source}"
+            lost = clean.lost_or_changed_in(after)
+            assert after == clean, f"{lost} stored records lost or changed by a failing {source}"
             assert lab.proxy.stats(source)[1] >= 1, "the fault was not served over the stored day"
 
         ledger.record(

@@ -293,7 +293,7 @@ def child_proxy(moto_endpoint: str) -> Iterator[AwsFaultProxy]:
     aws.client("s3", proxy.url, "us-east-1")
     from hotpapers.publish import site
 
-    site.render_robots(site.site_config_from_env())
+    site.render_robots(site.SiteConfig.from_settings(Settings.from_env()))
     yield proxy
     proxy.stop()
 

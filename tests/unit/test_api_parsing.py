@@ -1,10 +1,9 @@
-"""Properties of the API's parsers: what a client sends is a value or a 400, never another exception."""
+"""Properties of the API's parsers: what a client sends is a value or a 400, never another exception.
+
+The pagination cursors are the store's: tests/unit/test_store_cursors.py."""
 
 from __future__ import annotations
 
-import base64
-import json
-import re
 from datetime import date
 from urllib.parse import quote
 
@@ -14,12 +13,9 @@ from hypothesis import strategies as st
 
 from hotpapers.api.errors import ApiError
 from hotpapers.api.parameters import (
-    DAY_FORMAT,
     DIGESTS_LIMIT,
     MENTIONS_LIMIT,
     PAPERS_LIMIT,
-    decode_cursor,
-    encode_cursor,
     parse_arxiv_id,
     parse_day,
     parse_limit,
@@ -29,7 +25,6 @@ from hotpapers.core.arxiv_ids import OLD_STYLE_ARCHIVES, normalize_id
 pytestmark = pytest.mark.unit
 
 ALL_LIMITS = [DIGESTS_LIMIT, MENTIONS_LIMIT, PAPERS_LIMIT]
-MENTION_CURSOR = re.compile(r"^POST#.{1,300}$")
 
 # Text a client can put in a URL: anything printable or not, any script, and near-misses of the real thing.
 junk = st.text(max_size=60)
@@ -39,10 +34,6 @@ digits_of_every_kind = st.text(st.characters(categories=["Nd", "No"]), min_size=
 def assert_bad_request(error: ApiError) -> None:
     assert (error.status, error.code) == (400, "bad_request")
     assert error.message and len(error.message) < 300
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
 # ------------------------------------------------------------------ dates
@@ -195,65 +186,3 @@ def test_any_other_limit_is_a_400(bounds: tuple[int, int, int | None], raw: str)
         assert f"from {low} to {high}" in error.message
     else:
         assert limit is not None and low <= limit <= high and limit == int(raw)
-
-
-# ------------------------------------------------------------------ cursors
-
-
-@given(st.dates())
-def test_a_digests_cursor_round_trips(day: date) -> None:
-    cursor = encode_cursor({"before": day.isoformat()})
-    assert re.fullmatch(r"[A-Za-z0-9_-]+", cursor), "a cursor needs no escaping in a URL"
-    assert decode_cursor(cursor, "before", DAY_FORMAT) == day.isoformat()
-
-
-@given(st.sampled_from(["x", "bluesky", "hackernews", "huggingface"]), st.text(min_size=1, max_size=200))
-def test_a_mentions_cursor_round_trips(source: str, post_id: str) -> None:
-    position = f"POST#{source}#{post_id}"
-    expected = position if MENTION_CURSOR.match(position) else None
-    cursor = encode_cursor({"after": position})
-    if expected is None:  # e.g. a newline in the post id: the pattern refuses it, as a 400
-        with pytest.raises(ApiError):
-            decode_cursor(cursor, "after", MENTION_CURSOR)
-    else:
-        assert decode_cursor(cursor, "after", MENTION_CURSOR) == expected
-
-
-def test_no_cursor_is_the_first_page() -> None:
-    assert decode_cursor(None, "before", DAY_FORMAT) is None
-
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
-    max_leaves=12,
-)
-
-
-@given(
-    st.one_of(
-        junk,
-        st.binary(max_size=60).map(b64),
-        json_values.map(lambda value: b64(json.dumps(value).encode())),
-        st.dictionaries(st.sampled_from(["before", "after"]), json_values, max_size=2).map(encode_cursor),
-    )
-)
-@example("not-a-cursor")
-@example("e30")  # {}
-@example("bnVsbA")  # null
-@example("W10")  # []
-@example("eyJiZWZvcmUiOjF9")  # {"before":1}
-@example("====")
-@example("é")
-@example(b64(b"\xff\xfe"))
-@example(b64(b"[" * 2000))  # nested past the JSON parser's recursion limit
-@example(b64(b'{"before":' * 2000))
-def test_any_other_cursor_is_a_400(raw: str) -> None:
-    for field, pattern in (("before", DAY_FORMAT), ("after", MENTION_CURSOR)):
-        try:
-            value = decode_cursor(raw, field, pattern)
-        except ApiError as error:
-            assert_bad_request(error)
-            assert "cursor" in error.message
-        else:
-            assert isinstance(value, str) and pattern.match(value)

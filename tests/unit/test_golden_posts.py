@@ -7,9 +7,9 @@ For each post in tests/fixtures/hotpapers-posts (the shared fixtures, byte for b
    retweet/favorite totals split over them (`sample.tweets.allocate_metrics`), and arXiv API
    entries for its papers (`sample.day.dataset_from_post`);
 3. run that input through the real parsers (`sources.x.parse_x_page`, `arxiv.parse_feed`)
-   and the collector's item builders (`items.mention_item`, `items.day_paper_item` with
-   `collect.engagement_by_paper`), each observation stamped with the time the post printed
-   for its paper's counts;
+   and the collector's records (`Mention`, `DayPaper` with `collect.engagement_by_paper`),
+   written to the store and read back (in memory), each observation stamped with the time the
+   post printed for its paper's counts;
 4. `ranking.rank_day` with the default (the blog's) rules, then `markdown.render_markdown`;
 5. compare: the order of the papers, each paper's retweets and favorites, and every
    non-blank line of the post with the rendered one.
@@ -50,7 +50,6 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -59,7 +58,8 @@ from hotpapers.collect.collector import engagement_by_paper
 from hotpapers.collect.sources.x import parse_x_page
 from hotpapers.core.digest import Digest, RankingConfig
 from hotpapers.core.models import Observation, RunRecord
-from hotpapers.core.store_codec import day_paper_item, day_records, mention_item, run_item
+from hotpapers.core.records import CollectedRecord, DayPaper, DayRecords, Mention
+from hotpapers.core.store_memory import MemoryStore
 from hotpapers.publish.markdown import WIDGETS_SCRIPT, render_markdown
 from hotpapers.publish.ranking import rank_day
 from hotpapers_local.sample import (
@@ -97,13 +97,13 @@ class Golden:
     name: str
     markdown: str
     post: HotPapersPost
-    items: list[dict[str, Any]]
+    day: DayRecords
     digest: Digest
     rendered: str
 
 
-def rebuild_items(post: HotPapersPost) -> list[dict[str, Any]]:
-    """The day's stored items as the collector would write them for the post's rebuilt input."""
+def rebuild_day(post: HotPapersPost) -> DayRecords:
+    """The day as the collector would store it for the post's rebuilt input, read back from the store."""
     dataset = dataset_from_post(post)
     page = json.loads(json.dumps(x_search_page(dataset)))  # through the wire format
     posts, next_token, skipped = parse_x_page(page)
@@ -114,20 +114,24 @@ def rebuild_items(post: HotPapersPost) -> list[dict[str, Any]]:
     stamps = {paper.arxiv_id: paper.observed_at for paper in post.papers}
     observations = [Observation(p, max(stamps[ref.arxiv_id] for ref in p.papers)) for p in posts]
     engagement = engagement_by_paper(observations)
-    items = [day_paper_item(post.day, arxiv_id, papers.get(arxiv_id), engagement[arxiv_id]) for arxiv_id in engagement]
-    items += [mention_item(obs, ref.arxiv_id, post.day) for obs in observations for ref in obs.post.papers]
+    records: list[CollectedRecord] = [
+        DayPaper(post.day, arxiv_id, papers.get(arxiv_id), engagement[arxiv_id]) for arxiv_id in engagement
+    ]
+    records += [Mention(ref.arxiv_id, post.day, obs) for obs in observations for ref in obs.post.papers]
     started = min([post.generated_at, *(obs.observed_at for obs in observations)])
     finished = max([post.generated_at, *(obs.observed_at for obs in observations)])
-    items.append(run_item(RunRecord(day=post.day, started_at=started, finished_at=finished)))
-    return items
+    records.append(RunRecord(day=post.day, started_at=started, finished_at=finished))
+    store = MemoryStore()
+    store.write(records)
+    return store.day(post.day)
 
 
 def build(name: str) -> Golden:
     markdown = (POSTS_DIR / name).read_text(encoding="utf-8")
     post = parse_post(markdown)
-    items = rebuild_items(post)
-    digest = rank_day(day_records(post.day, items), RankingConfig())
-    return Golden(name, markdown, post, items, digest, render_markdown(digest))
+    day = rebuild_day(post)
+    digest = rank_day(day, RankingConfig())
+    return Golden(name, markdown, post, day, digest, render_markdown(digest))
 
 
 _GOLDEN: dict[str, Golden] = {}
@@ -273,7 +277,8 @@ def test_a_post_without_exceptions_matches_to_the_byte_but_for_arxiv_whitespace(
 
 
 def test_rendering_is_deterministic_and_the_json_round_trips(golden: Golden) -> None:
-    again = rank_day(day_records(golden.post.day, list(reversed(golden.items))), RankingConfig())
+    day = golden.day
+    again = rank_day(DayRecords(day.day, day.papers[::-1], day.mentions[::-1], day.run), RankingConfig())
     assert again == golden.digest
     assert render_markdown(again) == golden.rendered
     document = json.dumps(golden.digest.to_dict(), ensure_ascii=False)

@@ -12,7 +12,7 @@ import pytest
 
 from hotpapers.core.digest import DigestSummary, SummaryPaper
 from hotpapers.core.history import HistoryEntry, paper_histories
-from hotpapers.core.store_codec import history_item
+from hotpapers.core.store_memory import MemoryStore
 from hotpapers.publish.render_plan import render_site
 from hotpapers.publish.site import (
     PAPER_PAGE_POSTS,
@@ -66,21 +66,13 @@ def test_histories_list_every_day_oldest_first_with_rank_and_score() -> None:
     assert paper_histories([]) == {}
 
 
-def test_the_history_item_lives_in_the_papers_partition() -> None:
+def test_a_papers_history_is_read_with_the_paper() -> None:
     entries = [HistoryEntry(D1, 3, 1204), HistoryEntry(D2, 1, 2000)]
-    item = history_item("hep-th/9901001", entries)
-    assert item == {
-        "PK": "PAPER#hep-th/9901001",
-        "SK": "HISTORY",
-        "entity": "history",
-        "arxiv_id": "hep-th/9901001",
-        "history": [
-            {"date": "2021-05-28", "rank": 3, "score": 1204},
-            {"date": "2021-06-01", "rank": 1, "score": 2000},
-        ],
-    }
-    assert [HistoryEntry.from_dict(entry) for entry in item["history"]] == entries
-    assert not any(key.startswith("GSI") for key in item)  # no index: only the paper's own Query reads it
+    store = MemoryStore()
+    store.put_histories({"hep-th/9901001": entries, "2105.14103": []})
+    assert store.paper("hep-th/9901001").history == entries  # the paper's one Query returns it
+    assert store.paper("2105.14103").history == []  # dropped out of every digest: an empty history, stored
+    assert store.paper("2105.00001").history is None  # never published
 
 
 # ------------------------------------------------------------------ the chart
@@ -290,10 +282,3 @@ def test_the_sitemap_lists_paper_pages_and_splits_past_the_limit() -> None:
     assert listed == [f"https://hotpapers.example.org/{p.key}" for p in parts[:-1]]
     split = [e.text for p in parts[:-1] for e in ET.fromstring(p.body).findall("s:url/s:loc", ns)]
     assert split == locs and all(len(ET.fromstring(p.body)) <= 10 for p in parts[:-1])
-
-
-def test_the_history_item_is_made_of_exactly_the_attributes_the_publishers_role_may_write() -> None:
-    from hotpapers.core.store_codec import HISTORY_ATTRIBUTES
-
-    assert tuple(history_item("2105.14103", [HistoryEntry(D1, 1, 60)])) == HISTORY_ATTRIBUTES
-    assert tuple(history_item("2105.14103", [])) == HISTORY_ATTRIBUTES  # an empty history keeps its list

@@ -11,10 +11,11 @@ from hotpapers.collect.collector import Collector
 from hotpapers.core.clock import FakeClock
 from hotpapers.core.digest import RankingConfig
 from hotpapers.core.events import PublishRequest
+from hotpapers.core.settings import Settings
 from hotpapers.core.store_memory import MemoryStore
 from hotpapers.publish.bucket import SiteBucket
 from hotpapers.publish.publisher import Publisher
-from hotpapers.publish.site import day_page_key, site_config_from_env
+from hotpapers.publish.site import SiteConfig, day_page_key
 from tests.support.doubles import FakeArxiv, ListSource, MemoryS3, paper, post
 
 pytestmark = pytest.mark.unit
@@ -28,7 +29,7 @@ def collected(store: MemoryStore, arxiv: FakeArxiv, *posts: object) -> None:
 
 
 def publisher(store: MemoryStore, s3: MemoryS3) -> Publisher:
-    return Publisher(store, SiteBucket("site", s3), site_config_from_env(), RankingConfig(min_score=1))
+    return Publisher(store, SiteBucket("site", s3), SiteConfig.from_settings(Settings()), RankingConfig(min_score=1))
 
 
 def publish(store: MemoryStore, s3: MemoryS3, *days: date) -> dict[str, object]:

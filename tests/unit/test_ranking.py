@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import pytest
 
 from hotpapers.collect.sources.x import parse_x_page
 from hotpapers.core.digest import Digest, DigestSummary, RankingConfig
 from hotpapers.core.models import ArxivRef, Observation, Paper, Post, RunRecord, TextEntity
-from hotpapers.core.scoring import ranking_config_from_env, raw_score, weighted_score
-from hotpapers.core.settings import SettingsError
-from hotpapers.core.store_codec import (
-    day_paper_item,
-    day_records,
-    mention_item,
-    observation_from_mention,
-    post_from_mention,
-    run_item,
-)
+from hotpapers.core.records import CollectedRecord, DayPaper, DayRecords, Mention
+from hotpapers.core.scoring import raw_score, weighted_score
+from hotpapers.core.settings import Settings, SettingsError
+from hotpapers.core.store_memory import MemoryStore
 from hotpapers.publish.ranking import rank_day
 
 pytestmark = pytest.mark.unit
@@ -75,23 +68,32 @@ def post(
     )
 
 
-def items_for(
+def records_for(
     posts: list[Post], papers: dict[str, Paper | None], seen: datetime = SEEN, run: bool = True
-) -> list[dict[str, Any]]:
-    """The day's items as the collector writes them (engagement sums as collect computes them)."""
+) -> list[CollectedRecord]:
+    """The day's records as the collector writes them (engagement sums as collect computes them)."""
     from hotpapers.collect.collector import engagement_by_paper
 
     observations = [Observation(p, seen) for p in posts]
     engagement = engagement_by_paper(observations)
-    items = [day_paper_item(DAY, arxiv_id, papers.get(arxiv_id), engagement.get(arxiv_id, {})) for arxiv_id in papers]
-    items += [mention_item(obs, ref.arxiv_id, DAY) for obs in observations for ref in obs.post.papers]
+    records: list[CollectedRecord] = [
+        DayPaper(DAY, arxiv_id, papers.get(arxiv_id), engagement.get(arxiv_id, {})) for arxiv_id in papers
+    ]
+    records += [Mention(ref.arxiv_id, DAY, obs) for obs in observations for ref in obs.post.papers]
     if run:
-        items.append(run_item(RunRecord(day=DAY, started_at=seen, finished_at=seen)))
-    return items
+        records.append(RunRecord(day=DAY, started_at=seen, finished_at=seen))
+    return records
+
+
+def stored_day(records: list[CollectedRecord]) -> DayRecords:
+    """The day as the publisher reads it back: written to and read from the store (in memory)."""
+    store = MemoryStore()
+    store.write(records)
+    return store.day(DAY)
 
 
 def rank(posts: list[Post], papers: dict[str, Paper | None], config: RankingConfig | None = None) -> Digest:
-    return rank_day(day_records(DAY, items_for(posts, papers)), config or RankingConfig())
+    return rank_day(stored_day(records_for(posts, papers)), config or RankingConfig())
 
 
 # ------------------------------------------------------------------ scores
@@ -210,13 +212,13 @@ def test_a_paper_needs_a_pdf_and_metadata() -> None:
 def test_a_day_without_a_paper_over_the_threshold_is_a_valid_empty_digest() -> None:
     digest = rank([post("x", "1", ("2105.00001",), 1, 2)], {"2105.00001": paper("2105.00001")})
     assert digest.papers == () and digest.candidates == 1 and digest.as_of == SEEN
-    assert rank_day(day_records(DAY, []), RankingConfig()) == Digest(day=DAY, as_of=None, papers=(), candidates=0)
+    assert rank_day(stored_day([]), RankingConfig()) == Digest(day=DAY, as_of=None, papers=(), candidates=0)
 
 
 def test_a_day_without_mentions_is_as_of_its_run() -> None:
     finished = datetime(2020, 12, 8, 13, 4, 41, tzinfo=UTC)
-    items = [run_item(RunRecord(day=DAY, started_at=finished - timedelta(seconds=5), finished_at=finished))]
-    assert rank_day(day_records(DAY, items), RankingConfig()).as_of == finished
+    run = RunRecord(day=DAY, started_at=finished - timedelta(seconds=5), finished_at=finished)
+    assert rank_day(stored_day([run]), RankingConfig()).as_of == finished
 
 
 # ------------------------------------------------------------------ order
@@ -245,10 +247,9 @@ def test_papers_are_ordered_by_score_and_ties_by_arxiv_id() -> None:
 def test_the_order_does_not_depend_on_the_order_of_the_items() -> None:
     papers = {f"2105.0000{n}": paper(f"2105.0000{n}") for n in range(1, 6)}
     posts = [post("x", str(n), (f"2105.0000{n % 5 + 1}",), 25 + n % 3, 25, minutes=n) for n in range(20)]
-    items = items_for(posts, papers)
-    assert rank_day(day_records(DAY, items), RankingConfig()) == rank_day(
-        day_records(DAY, list(reversed(items))), RankingConfig()
-    )
+    day = stored_day(records_for(posts, papers))
+    backwards = DayRecords(DAY, list(reversed(day.papers)), list(reversed(day.mentions)), day.run)
+    assert rank_day(day, RankingConfig()) == rank_day(backwards, RankingConfig())
 
 
 # ------------------------------------------------------------------ top posts
@@ -300,11 +301,12 @@ def test_top_posts_keep_language_and_entities_through_the_store() -> None:
     arxiv_id = "2105.00001"
     entity = TextEntity("url", 5, 28, url="https://t.co/abcdefghij", expanded_url=f"https://arxiv.org/abs/{arxiv_id}")
     rich = Post(**{**vars(post("x", "1", (arxiv_id,), 30, 30)), "lang": "ja", "entities": (entity,)})
-    item = mention_item(Observation(rich, SEEN), arxiv_id, DAY)
-    assert item["lang"] == "ja" and item["entities"] == [entity.to_dict()]
-    assert "entities" not in mention_item(Observation(post("x", "2", (arxiv_id,), 1), SEEN), arxiv_id, DAY)
-    assert post_from_mention(item) == rich
-    assert observation_from_mention(item) == Observation(rich, SEEN)
+    plain = post("x", "2", (arxiv_id,), 1)
+    stored = stored_day(
+        [Mention(arxiv_id, DAY, Observation(rich, SEEN)), Mention(arxiv_id, DAY, Observation(plain, SEEN))]
+    )
+    assert [mention.observation for mention in stored.mentions] == [Observation(rich, SEEN), Observation(plain, SEEN)]
+    assert stored.mentions[1].observation.post.entities == ()
     top = rank([rich], {arxiv_id: paper(arxiv_id)}).papers[0].top_posts[0]
     assert (top.lang, top.entities) == ("ja", (entity,))
 
@@ -354,24 +356,24 @@ def test_the_digest_document_round_trips_and_keeps_its_key_order() -> None:
 
 
 def test_the_config_defaults_are_the_blogs() -> None:
-    config = ranking_config_from_env({})
+    config = Settings.from_env({}).ranking()
     assert config == RankingConfig()
     assert (config.min_score, config.top_posts, config.top_post_min_score) == (50, 10, 25)
     assert config.weights == {"x": 1.0, "bluesky": 1.0, "hackernews": 1.0, "huggingface": 1.0}
 
 
 def test_the_config_reads_the_environment() -> None:
-    config = ranking_config_from_env(
+    config = Settings.from_env(
         {
             "HOTPAPERS_MIN_SCORE": " 80 ",
             "HOTPAPERS_TOP_POSTS": "3",
             "HOTPAPERS_TOP_POST_MIN_SCORE": "0",
             "HOTPAPERS_WEIGHTS": "x=1, hackernews=0.5,huggingface=.25",
         }
-    )
+    ).ranking()
     assert (config.min_score, config.top_posts, config.top_post_min_score) == (80, 3, 0)
     assert config.weights == {"x": 1.0, "bluesky": 1.0, "hackernews": 0.5, "huggingface": 0.25}
-    assert ranking_config_from_env({"HOTPAPERS_MIN_SCORE": "", "HOTPAPERS_WEIGHTS": " "}) == RankingConfig()
+    assert Settings.from_env({"HOTPAPERS_MIN_SCORE": "", "HOTPAPERS_WEIGHTS": " "}).ranking() == RankingConfig()
 
 
 @pytest.mark.parametrize(
@@ -391,4 +393,4 @@ def test_the_config_reads_the_environment() -> None:
 )
 def test_bad_config_values_are_refused_clearly(name: str, value: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message.replace("(", r"\(")):
-        ranking_config_from_env({name: value})
+        Settings.from_env({name: value})

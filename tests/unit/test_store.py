@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from hotpapers.core.clock import FakeClock
+from hotpapers.core.records import FetchedPaper
 from hotpapers.core.store import Store, StoreError
+from tests.support.doubles import paper
 
 pytestmark = pytest.mark.unit
+FETCHED_AT = datetime(2021, 6, 1, 12, tzinfo=UTC)
 
 
 class ThrottlingDynamo:
@@ -30,15 +34,16 @@ class ThrottlingDynamo:
         return {"UnprocessedItems": {table: refused} if refused else {}}
 
 
-def items(count: int) -> list[dict[str, Any]]:
-    return [{"PK": f"PAPER#{n}", "SK": "META", "n": n} for n in range(count)]
+def records(count: int) -> list[FetchedPaper]:
+    """`count` papers' metadata: one item each."""
+    return [FetchedPaper(paper(f"2105.{n:05d}"), FETCHED_AT) for n in range(count)]
 
 
 def test_unprocessed_items_are_retried_with_backoff_until_all_are_stored():
     db, clock = ThrottlingDynamo(refuse=5, throttled_calls=2), FakeClock()
     store = Store("t", db, clock)
 
-    stats = store.write_items(items(60))
+    stats = store.write(records(60))
 
     assert len(db.stored) == 60
     assert stats.items == 60
@@ -52,10 +57,10 @@ def test_a_table_that_never_accepts_raises_instead_of_reporting_success():
     store = Store("t", db, FakeClock(), max_attempts=3)
 
     with pytest.raises(StoreError, match="25 items still unprocessed after 3 attempts"):
-        store.write_items(items(25))
+        store.write(records(25))
 
 
 def test_one_write_may_not_hold_the_same_key_twice():
     store = Store("t", ThrottlingDynamo(0, 0), FakeClock())
     with pytest.raises(ValueError, match="duplicate item key"):
-        store.write_items([{"PK": "PAPER#1", "SK": "META"}, {"PK": "PAPER#1", "SK": "META"}])
+        store.write([*records(1), *records(1)])

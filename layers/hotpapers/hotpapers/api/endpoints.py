@@ -11,22 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 
 from hotpapers.api.errors import ERROR_CACHE, JSON_TYPE, ApiError, bad_request, error_response
 from hotpapers.api.parameters import (
-    DAY_FORMAT,
     DIGESTS_LIMIT,
     MENTIONS_LIMIT,
     PAPERS_LIMIT,
-    decode_cursor,
-    encode_cursor,
     parse_arxiv_id,
     parse_category,
     parse_day,
@@ -36,7 +33,11 @@ from hotpapers.api.routes import ANSWERED_METHODS, ROUTES, route_of
 from hotpapers.core.calendar_periods import PeriodError, PeriodKind, month_of, parse_period, week_of
 from hotpapers.core.clock import Clock, SystemClock
 from hotpapers.core.source_names import SOURCE_NAMES as SOURCES
-from hotpapers.core.store import Store
+from hotpapers.core.store import InvalidCursor, Store
+
+if TYPE_CHECKING:
+    from hotpapers.core.models import Paper
+    from hotpapers.core.records import Mention
 
 LIST_CACHE = "public, max-age=60"
 RECENT_CACHE = "public, max-age=300"
@@ -80,30 +81,28 @@ class Api:
     # ---- digests
 
     def digests(self, app: APIGatewayRestResolver) -> Response[str]:
+        from hotpapers.core.json_codec import iso_time  # off the single digest's cold path
+
         params = app.current_event.query_string_parameters or {}
         limit = parse_limit(params, DIGESTS_LIMIT) or DIGESTS_LIMIT[2]
-        raw_before = decode_cursor(params.get("cursor"), "before", DAY_FORMAT)
-        try:
-            before = date.fromisoformat(raw_before) if raw_before else None
-        except ValueError:
-            raise bad_request("cursor is not one this API issued; use next_cursor from the previous page") from None
-        summaries, last_day = self.store_factory().digest_summaries_page(limit, before)
+        with _cursor_checked():
+            summaries, next_cursor = self.store_factory().digest_summaries_page(limit, params.get("cursor"))
         payload = {
             "digests": [
                 {
-                    "date": summary["day"],
-                    "papers": len(summary["papers"]),
-                    "candidates": summary["candidates"],
-                    "as_of": summary["as_of"],
-                    **_periods_of(summary["day"]),
+                    "date": summary.day.isoformat(),
+                    "papers": len(summary.papers),
+                    "candidates": summary.candidates,
+                    "as_of": iso_time(summary.as_of) if summary.as_of else None,
+                    **_periods_of(summary.day),
                     "top": [
-                        {key: paper[key] for key in ("rank", "arxiv_id", "title", "score")}
-                        for paper in summary["papers"][:3]
+                        {"rank": paper.rank, "arxiv_id": paper.arxiv_id, "title": paper.title, "score": paper.score}
+                        for paper in summary.papers[:3]
                     ],
                 }
                 for summary in summaries
             ],
-            "next_cursor": encode_cursor({"before": last_day.isoformat()}) if last_day else None,
+            "next_cursor": next_cursor,
         }
         return self.json(app, payload, LIST_CACHE)
 
@@ -140,33 +139,38 @@ class Api:
     # ---- papers
 
     def paper(self, app: APIGatewayRestResolver, raw_id: str) -> Response[str]:
-        from hotpapers.core.scoring import ranking_config_from_env, raw_score, weighted_score
+        from hotpapers.core.scoring import raw_score, weighted_score
+        from hotpapers.core.settings import Settings
 
         if self.weights is None:
-            self.weights = ranking_config_from_env().weights
+            self.weights = Settings.from_env().ranking().weights
 
         arxiv_id = parse_arxiv_id(raw_id)
-        items = self.store_factory().paper_items(arxiv_id)
-        if not items:
+        records = self.store_factory().paper(arxiv_id)
+        if records.is_empty:
             raise ApiError(404, "not_found", f"no paper {arxiv_id} has been collected", LIST_CACHE)
-        meta = next((item for item in items if item["entity"] == "paper"), None)
-        days: dict[str, dict[str, Any]] = {}
+        days: dict[date, dict[str, Any]] = {}
         by_source: dict[str, int] = {}
-        for item in items:
-            if item["entity"] == "day_paper":
-                days.setdefault(item["day"], {"date": item["day"], "score": 0, "engagement": item["engagement"]})
-            elif item["entity"] == "mention":
-                by_source[item["source"]] = by_source.get(item["source"], 0) + 1
-        for item in items:
-            if item["entity"] == "mention" and item["day"] in days:
-                weight = self.weights.get(item["source"], 1.0)
-                days[item["day"]]["score"] += weighted_score(raw_score(item["source"], item["metrics"]), weight)
+        for day_paper in records.days:
+            days.setdefault(
+                day_paper.day, {"date": day_paper.day.isoformat(), "score": 0, "engagement": day_paper.engagement}
+            )
+        for mention in records.mentions:
+            post = mention.observation.post
+            by_source[post.source] = by_source.get(post.source, 0) + 1
+            if mention.day in days:
+                weight = self.weights.get(post.source, 1.0)
+                days[mention.day]["score"] += weighted_score(raw_score(post.source, post.metrics), weight)
         payload = {
             "arxiv_id": arxiv_id,
-            "metadata": _paper_metadata(meta) if meta else None,
+            "metadata": _paper_metadata(records.paper.paper) if records.paper else None,
             "days": [days[day] for day in sorted(days)],
             "mentions": {"total": sum(by_source.values()), "by_source": dict(sorted(by_source.items()))},
-            "history": _history(items),
+            # The days the paper was listed, oldest first ([]: never listed).
+            "history": [
+                {"date": entry.day.isoformat(), "rank": entry.rank, "score": entry.score}
+                for entry in records.history or []
+            ],
         }
         return self.json(app, payload, RECENT_CACHE)
 
@@ -177,28 +181,28 @@ class Api:
         if source is not None and source not in SOURCES:
             raise bad_request(f"source must be one of {', '.join(SOURCES)}, got {source[:40]!r}")
         limit = parse_limit(params, MENTIONS_LIMIT) or MENTIONS_LIMIT[2]
-        prefix = f"POST#{source}#" if source else "POST#"
-        after = decode_cursor(params.get("cursor"), "after", re.compile("^" + re.escape(prefix) + r".{1,300}$"))
-        items, last_key = self.store_factory().mentions_page(arxiv_id, prefix, limit, after)
+        with _cursor_checked():
+            mentions, next_cursor = self.store_factory().mentions_page(arxiv_id, source, limit, params.get("cursor"))
         payload = {
             "arxiv_id": arxiv_id,
-            "mentions": [_mention(item) for item in items],
-            "next_cursor": encode_cursor({"after": last_key}) if last_key else None,
+            "mentions": [_mention(mention) for mention in mentions],
+            "next_cursor": next_cursor,
         }
         return self.json(app, payload, RECENT_CACHE)
 
 
-def _history(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The days the paper was listed, oldest first, from the HISTORY item the publisher writes ([]: never listed)."""
-    item = next((item for item in items if item["entity"] == "history"), None)
-    entries = item["history"] if item else []
-    return [{"date": e["date"], "rank": int(e["rank"]), "score": int(e["score"])} for e in entries]
+@contextmanager
+def _cursor_checked() -> Iterator[None]:
+    """A cursor the store refuses (edited, truncated, foreign, another source's) is the client's mistake: a 400."""
+    try:
+        yield
+    except InvalidCursor:
+        raise bad_request("cursor is not one this API issued; use next_cursor from the previous page") from None
 
 
-def _periods_of(day: str) -> dict[str, str]:
+def _periods_of(day: date) -> dict[str, str]:
     """The week and month a listed day belongs to: where /weeks/{week} and /months/{month} go next."""
-    parsed = date.fromisoformat(day)
-    return {"week": week_of(parsed).name, "month": month_of(parsed).name}
+    return {"week": week_of(day).name, "month": month_of(day).name}
 
 
 def _paper_filters(app: APIGatewayRestResolver) -> tuple[str | None, int | None]:
@@ -217,22 +221,43 @@ def _filtered(body: bytes, category: str | None, limit: int | None) -> bytes | d
     return document
 
 
-PAPER_FIELDS = (
-    "version", "title", "authors", "categories", "primary_category", "abstract", "abs_url", "pdf_url",
-    "published", "updated", "comment", "journal_ref", "doi",
-)  # fmt: skip
-MENTION_FIELDS = (
-    "source", "post_id", "url", "author_name", "author_handle", "text", "created_at", "kind", "metrics",
-    "observed_at", "day",
-)  # fmt: skip
+def _paper_metadata(paper: Paper) -> dict[str, Any]:
+    from hotpapers.core.json_codec import iso_time  # only the paper routes: off the digests' cold path
+
+    return {
+        "version": paper.version,
+        "title": paper.title,
+        "authors": list(paper.authors),
+        "categories": list(paper.categories),
+        "primary_category": paper.primary_category,
+        "abstract": paper.abstract,
+        "abs_url": paper.abs_url,
+        "pdf_url": paper.pdf_url,
+        "published": iso_time(paper.published),
+        "updated": iso_time(paper.updated),
+        "comment": paper.comment,
+        "journal_ref": paper.journal_ref,
+        "doi": paper.doi,
+    }
 
 
-def _paper_metadata(item: dict[str, Any]) -> dict[str, Any]:
-    return {field: item.get(field) for field in PAPER_FIELDS}
+def _mention(mention: Mention) -> dict[str, Any]:
+    from hotpapers.core.json_codec import iso_time
 
-
-def _mention(item: dict[str, Any]) -> dict[str, Any]:
-    return {field: item.get(field) for field in MENTION_FIELDS}
+    post = mention.observation.post
+    return {
+        "source": post.source,
+        "post_id": post.post_id,
+        "url": post.url,
+        "author_name": post.author_name,
+        "author_handle": post.author_handle,
+        "text": post.text,
+        "created_at": iso_time(post.created_at),
+        "kind": post.kind,
+        "metrics": dict(post.metrics),
+        "observed_at": iso_time(mention.observation.observed_at),
+        "day": mention.day.isoformat(),
+    }
 
 
 # ---------------------------------------------------------------- the app

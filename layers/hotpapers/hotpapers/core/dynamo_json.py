@@ -56,7 +56,7 @@ def from_attr(attr: dict[str, Any]) -> Any:
         return value
     if kind == "NULL":
         return None
-    if kind == "B":  # bytes from botocore's parser; base64 text when read raw (store.fast_query_parsing)
+    if kind == "B":  # bytes from botocore's parser; base64 text when read raw (store_table.fast_query_parsing)
         return base64.b64decode(value) if isinstance(value, str) else value
     if kind == "SS":
         return set(value)

@@ -1,7 +1,7 @@
 """A paper's history: every day it entered a digest, with its rank and score that day.
 
 Computed from the stored digest summaries (`DigestSummary`, a few KB a day), never from
-the full digests: the publisher writes it to the paper's HISTORY item (core/store_codec.py),
+the full digests: the publisher writes it to the paper's HISTORY item (core/store_published_items.py),
 the API serves it with the paper, and the site draws it on the paper's page.
 """
 

@@ -3,7 +3,8 @@
 `core/models.py` holds what the upstreams give (a post, a paper); these add what the
 collection made of them: a paper as fetched, a paper as mentioned on one day, one post's
 mention of one paper. The store (`core/store.py`) takes and returns only these and the
-models; the item shapes and keys stay in `core/store_codec.py`.
+models; the item shapes and keys stay in `core/store_collected_items.py` and
+`core/store_published_items.py`.
 """
 
 from __future__ import annotations
@@ -81,6 +82,11 @@ class PaperRecords:
     days: list[DayPaper] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
     history: list[HistoryEntry] | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing stored about the paper: it was never collected."""
+        return self.paper is None and not self.days and not self.mentions and self.history is None
 
 
 # What the collector writes: whole-item puts keyed by natural ids, so writing the same day twice

@@ -1,21 +1,33 @@
 """Configuration, read from the environment when asked for, never at import time.
 
+This is the only module of the package that reads the environment (tests/unit/test_settings.py checks it):
+every other module takes its settings from a `Settings`, so a handler reads and validates the whole
+configuration once, and a bad value fails with its variable's name before any work starts.
+
 The setting names are contracts (see docs and DESIGN.md): users and the
 acceptance checks drive the system through them.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from hotpapers.core.source_names import SOURCE_NAMES
+
+if TYPE_CHECKING:
+    from hotpapers.core.digest import RankingConfig
 
 DEFAULT_TABLE = "hotpapers"
 DEFAULT_BUCKET = "hotpapers-site"
 DEFAULT_EVENT_BUS = "hotpapers"
 DEFAULT_COLLECT_QUEUE = "hotpapers-collect.fifo"
+# The local site server's address: a deployed stack sets HOTPAPERS_SITE_URL to its CDN's URL.
+DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
 
 
 class SettingsError(ValueError):
@@ -75,6 +87,17 @@ class Settings:
     # (collect/repair.py): the bound on one run's repair work.
     repair_max_papers: int = 500
     credentials: Credentials = field(default_factory=Credentials)
+    # How papers are ranked and digests cut (the publisher and the API; `ranking()` builds their
+    # RankingConfig): HOTPAPERS_MIN_SCORE, HOTPAPERS_TOP_POSTS, HOTPAPERS_TOP_POST_MIN_SCORE, and the
+    # sources' weights HOTPAPERS_WEIGHTS. None, or a source left out of the weights: the blog's default.
+    min_score: int | None = None
+    top_posts: int | None = None
+    top_post_min_score: int | None = None
+    source_weights: tuple[tuple[str, float], ...] = ()
+    # The site's absolute URL (HOTPAPERS_SITE_URL) and whether its pages load X's widgets
+    # (HOTPAPERS_X_WIDGETS); publish/site/config.py's SiteConfig.from_settings checks the URL's shape.
+    site_url: str = DEFAULT_SITE_URL
+    x_widgets: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -115,6 +138,28 @@ class Settings:
                 bsky_handle=env.get("HOTPAPERS_BSKY_HANDLE") or None,
                 bsky_app_password=env.get("HOTPAPERS_BSKY_APP_PASSWORD") or None,
             ),
+            min_score=_whole(env, "HOTPAPERS_MIN_SCORE"),
+            top_posts=_whole(env, "HOTPAPERS_TOP_POSTS"),
+            top_post_min_score=_whole(env, "HOTPAPERS_TOP_POST_MIN_SCORE"),
+            source_weights=tuple(_weights(env.get("HOTPAPERS_WEIGHTS", "")).items()),
+            site_url=get("HOTPAPERS_SITE_URL", DEFAULT_SITE_URL),
+            x_widgets=_switch(env.get("HOTPAPERS_X_WIDGETS", ""), "HOTPAPERS_X_WIDGETS"),
+        )
+
+    def ranking(self) -> RankingConfig:
+        """The ranking settings, with the blog's defaults for what is not set."""
+        # Imported here: the ranking model is for the publisher and the API's paper route, so the other
+        # cold starts (collector, digest routes) do not pay for its import.
+        from hotpapers.core.digest import DEFAULT_WEIGHTS, RankingConfig
+
+        defaults = RankingConfig()
+        return RankingConfig(
+            min_score=defaults.min_score if self.min_score is None else self.min_score,
+            top_posts=defaults.top_posts if self.top_posts is None else self.top_posts,
+            top_post_min_score=(
+                defaults.top_post_min_score if self.top_post_min_score is None else self.top_post_min_score
+            ),
+            weights={**DEFAULT_WEIGHTS, **dict(self.source_weights)},
         )
 
     def enabled_sources(self, credentials: Credentials | None = None) -> tuple[str, ...]:
@@ -164,3 +209,51 @@ def _int(value: str, name: str, low: int, high: int) -> int:
     if not low <= result <= high:
         raise SettingsError(f"{name} must be between {low} and {high}, got {result}")
     return result
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+def _switch(value: str, name: str) -> bool:
+    """A true/false setting; unset or blank is false."""
+    value = value.strip().lower()
+    if value not in _TRUE | _FALSE:
+        raise SettingsError(f"{name} must be true or false, not {value!r}")
+    return value in _TRUE
+
+
+# ------------------------------------------------------------------ ranking
+
+_WHOLE = re.compile(r"^\d+$")
+_DECIMAL = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
+
+
+def _whole(env: Mapping[str, str], name: str) -> int | None:
+    """A whole number ≥ 0; None when unset or blank (the default applies)."""
+    value = (env.get(name) or "").strip()
+    if not value:
+        return None
+    if not _WHOLE.match(value):
+        raise SettingsError(f"{name} must be a whole number ≥ 0, not {value!r}")
+    return int(value)
+
+
+def _weights(text: str) -> dict[str, float]:
+    """`HOTPAPERS_WEIGHTS`: `x=1,bluesky=1,hackernews=0.5,huggingface=1`, each source at most once."""
+    weights: dict[str, float] = {}
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        source, equals, number = (piece.strip() for piece in part.partition("="))
+        if not equals or not source:
+            raise SettingsError(f"HOTPAPERS_WEIGHTS: {part!r} is not source=weight")
+        if source not in SOURCE_NAMES:
+            raise SettingsError(f"HOTPAPERS_WEIGHTS: unknown source {source!r} (known: {', '.join(SOURCE_NAMES)})")
+        if source in weights:
+            raise SettingsError(f"HOTPAPERS_WEIGHTS: {source} is given twice")
+        if not _DECIMAL.match(number) or not math.isfinite(float(number)):
+            raise SettingsError(f"HOTPAPERS_WEIGHTS: the weight of {source} must be a number ≥ 0, not {number!r}")
+        weights[source] = float(number)
+    return weights

@@ -1,7 +1,8 @@
 """The single DynamoDB table: typed records in and out, batch writes and the read access patterns.
 
-The item shapes and keys are private to the store (store_codec.py): callers hand it and get back
-models and records (core/models.py, core/records.py), never items.
+The item shapes and keys are private to the store (store_collected_items.py, store_published_items.py),
+and so is what its pagination cursors hold (store_cursors.py): callers hand it and get back models and
+records (core/models.py, core/records.py) and opaque cursors, never items.
 
 See docs/data-model.md for the entities, keys and access patterns. Every read
 here is one GetItem, BatchGetItem or Query (paginated), never a Scan.
@@ -12,31 +13,45 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from hotpapers.core.clock import Clock
 from hotpapers.core.digest_bodies import INLINE_BODY_LIMIT, DigestBodies, digest_body_key, period_body_key
-from hotpapers.core.dynamo_json import from_attr, to_attr
-from hotpapers.core.store_codec import (
-    LATEST_PK,
+from hotpapers.core.store_collected_items import (
     NO_METADATA_PK,
     PROGRESS_SK,
     day_paper_from_item,
     day_pk,
     day_records,
-    digest_items,
-    history_item,
     item_of,
     mention_from_item,
     paper_from_item,
     paper_pk,
+    progress_from_item,
+)
+from hotpapers.core.store_cursors import InvalidCursor as InvalidCursor  # re-exported: what the page reads raise
+from hotpapers.core.store_cursors import (
+    mentions_after,
+    mentions_cursor,
+    mentions_prefix,
+    summaries_before,
+    summaries_cursor,
+)
+
+# The history item's attributes, public: the template's IAM condition for the publisher names exactly these.
+from hotpapers.core.store_published_items import HISTORY_ATTRIBUTES as HISTORY_ATTRIBUTES
+from hotpapers.core.store_published_items import (
+    LATEST_PK,
+    digest_items,
+    history_item,
     paper_records,
     period_digest_item,
     period_pk,
-    progress_from_item,
 )
+from hotpapers.core.store_table import DynamoTable, fast_query_parsing
+from hotpapers.core.store_table import StoreError as StoreError  # re-exported: what a refused write raises
+from hotpapers.core.store_table import WriteStats as WriteStats
 
 if TYPE_CHECKING:  # imported where used: the API's cold start needs none of these classes
     from hotpapers.core.digest import Digest, DigestSummary
@@ -46,47 +61,9 @@ if TYPE_CHECKING:  # imported where used: the API's cold start needs none of the
     from hotpapers.core.records import CollectedRecord, DayPaper, DayRecords, Mention, PaperRecords
     from hotpapers.core.settings import Settings
 
-BATCH_WRITE_LIMIT = 25  # DynamoDB's BatchWriteItem maximum
-BATCH_GET_LIMIT = 100  # DynamoDB's BatchGetItem maximum
 
-
-class StoreError(Exception):
-    """DynamoDB kept refusing part of a write after every retry."""
-
-
-# ---------------------------------------------------------------- the table
-
-
-def fast_query_parsing(dynamodb: Any) -> Any:
-    """Let successful Query responses skip botocore's shape-by-shape parse.
-
-    botocore walks every attribute value of a Query response against the service
-    model: 29 of the 86 CPU seconds of a five-year rebuild (bench/README.md), where
-    json.loads takes a tenth of it. On a 200, this moves the body aside before botocore
-    parses it and hands back the items as DynamoDB JSON, which `_from_dynamo` reads
-    anyway (binary values stay base64 text; `from_attr` decodes them). Errors still go
-    through botocore's parser, so retries and exceptions are unchanged.
-    """
-
-    def on_before_parse(response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any) -> None:
-        if response_dict.get("status_code") != 200 or not response_dict.get("body"):
-            return
-        document = json.loads(response_dict["body"])
-        customized_response_dict.update(document)
-        response_dict["body"] = b"{}"
-
-    dynamodb.meta.events.register("before-parse.dynamodb.Query", on_before_parse, unique_id="hotpapers-fast-query")
-    return dynamodb
-
-
-@dataclass
-class WriteStats:
-    items: int = 0
-    requests: int = 0
-
-
-class Store:
-    """Reads and writes the table through a low-level DynamoDB client."""
+class Store(DynamoTable):
+    """Typed records in and out of the table (its requests: `DynamoTable`)."""
 
     def __init__(
         self,
@@ -96,182 +73,60 @@ class Store:
         max_attempts: int = 8,
         bodies: DigestBodies | None = None,
     ) -> None:
-        self.table_name = table_name
-        self._db = dynamodb
+        super().__init__(table_name, dynamodb, clock, max_attempts)
         # Where digest bodies over INLINE_BODY_LIMIT go (S3); None: every digest must fit in its item.
         self.bodies = bodies
-        self._clock = clock
-        self._max_attempts = max_attempts
-        self.stats = WriteStats()
-        self.read_requests = 0
-
-    # ---- writes
-
-    def write_items(self, items: Iterable[dict[str, Any]]) -> WriteStats:
-        """BatchWriteItem in groups of 25, retrying unprocessed items with backoff.
-
-        Items are whole-item puts keyed by their natural ids, so writing the
-        same day twice leaves the same items: that is what makes re-runs safe.
-        """
-        batch: list[dict[str, Any]] = []
-        seen: set[tuple[str, str]] = set()
-        for item in items:
-            key = (item["PK"], item["SK"])
-            if key in seen:  # one batch may not hold the same key twice
-                raise ValueError(f"duplicate item key {key} in one write")
-            seen.add(key)
-            batch.append({"PutRequest": {"Item": self._to_dynamo(item)}})
-            if len(batch) == BATCH_WRITE_LIMIT:
-                self._flush(batch)
-                batch = []
-        if batch:
-            self._flush(batch)
-        return self.stats
-
-    def _flush(self, requests: list[dict[str, Any]]) -> None:
-        pending = requests
-        for attempt in range(1, self._max_attempts + 1):
-            self.stats.requests += 1
-            response = self._db.batch_write_item(RequestItems={self.table_name: pending})
-            unprocessed = response.get("UnprocessedItems", {}).get(self.table_name, [])
-            self.stats.items += len(pending) - len(unprocessed)
-            if not unprocessed:
-                return
-            pending = unprocessed
-            # Unprocessed items mean throttling: back off exponentially before retrying them.
-            self._clock.sleep(min(20.0, 0.05 * (2**attempt)))
-        raise StoreError(f"{len(pending)} items still unprocessed after {self._max_attempts} attempts")
-
-    def put_item(self, item: dict[str, Any]) -> None:
-        self.stats.requests += 1
-        self._db.put_item(TableName=self.table_name, Item=self._to_dynamo(item))
-        self.stats.items += 1
-
-    # ---- reads
-
-    def get_items(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
-        """BatchGetItem in groups of 100, retrying unprocessed keys."""
-        found: list[dict[str, Any]] = []
-        for start in range(0, len(keys), BATCH_GET_LIMIT):
-            pending: dict[str, Any] = {
-                self.table_name: {
-                    "Keys": [{"PK": {"S": pk}, "SK": {"S": sk}} for pk, sk in keys[start : start + BATCH_GET_LIMIT]]
-                }
-            }
-            for attempt in range(1, self._max_attempts + 1):
-                self.read_requests += 1
-                response = self._db.batch_get_item(RequestItems=pending)
-                found.extend(self._from_dynamo(item) for item in response.get("Responses", {}).get(self.table_name, []))
-                pending = response.get("UnprocessedKeys") or {}
-                if not pending:
-                    break
-                self._clock.sleep(min(20.0, 0.05 * (2**attempt)))
-            else:
-                raise StoreError("BatchGetItem kept returning unprocessed keys")
-        return found
-
-    def get_item(self, pk: str, sk: str) -> dict[str, Any] | None:
-        self.read_requests += 1
-        response = self._db.get_item(TableName=self.table_name, Key={"PK": {"S": pk}, "SK": {"S": sk}})
-        item = response.get("Item")
-        return self._from_dynamo(item) if item else None
-
-    def query(
-        self,
-        partition_key: str,
-        value: str,
-        index: str | None = None,
-        sort_prefix: str | None = None,
-        newest_first: bool = False,
-    ) -> Iterator[dict[str, Any]]:
-        """All items of one partition (of the table or a GSI), following pagination."""
-        sort_key = {None: "SK", "GSI1": "GSI1SK", "GSI2": "GSI2SK"}[index]
-        expression = "#pk = :pk"
-        names = {"#pk": partition_key}
-        values: dict[str, Any] = {":pk": {"S": value}}
-        if sort_prefix:
-            expression += " AND begins_with(#sk, :prefix)"
-            names["#sk"] = sort_key
-            values[":prefix"] = {"S": sort_prefix}
-        params: dict[str, Any] = {
-            "TableName": self.table_name,
-            "KeyConditionExpression": expression,
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": values,
-        }
-        if index:
-            params["IndexName"] = index
-        if newest_first:
-            params["ScanIndexForward"] = False
-        while True:
-            self.read_requests += 1
-            response = self._db.query(**params)
-            for item in response.get("Items", []):
-                yield self._from_dynamo(item)
-            if "LastEvaluatedKey" not in response:
-                return
-            params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-
-    # ---- raw items (being retired: callers move to the typed reads below)
-
-    def day_items(self, day: date) -> list[dict[str, Any]]:
-        """The papers, mentions and run record of one day: one Query on GSI1."""
-        return list(self.query("GSI1PK", day_pk(day), index="GSI1"))
-
-    def paper_items(self, arxiv_id: str) -> list[dict[str, Any]]:
-        """One paper's metadata, its days and its mentions: one Query on the table."""
-        return list(self.query("PK", paper_pk(arxiv_id)))
 
     # ---- what the collector writes and reads
 
     def write(self, records: Iterable[CollectedRecord]) -> WriteStats:
         """Whole-item puts of papers, day papers, mentions, run records and progress (BatchWriteItem)."""
-        return self.write_items(item_of(record) for record in records)
+        return self._write_items(item_of(record) for record in records)
 
     def put(self, record: CollectedRecord) -> None:
         """One record, one PutItem (a run record, a day's progress)."""
-        self.put_item(item_of(record))
+        self._put_item(item_of(record))
 
     def stored_papers(self, arxiv_ids: Sequence[str]) -> dict[str, Paper]:
         """The arXiv metadata stored for these papers, by id (BatchGetItem)."""
-        items = self.get_items([(paper_pk(arxiv_id), "META") for arxiv_id in arxiv_ids])
+        items = self._get_items([(paper_pk(arxiv_id), "META") for arxiv_id in arxiv_ids])
         return {item["arxiv_id"]: paper_from_item(item) for item in items}
 
     def day(self, day: date) -> DayRecords:
         """The papers, mentions and run record of one day: one Query on GSI1."""
-        return day_records(day, self.query("GSI1PK", day_pk(day), index="GSI1"))
+        return day_records(day, self._query("GSI1PK", day_pk(day), index="GSI1"))
 
     def day_mentions(self, day: date) -> list[Mention]:
         """The mentions stored for one day: one Query on GSI1, its POST# sort keys only."""
-        items = self.query("GSI1PK", day_pk(day), index="GSI1", sort_prefix="POST#")
+        items = self._query("GSI1PK", day_pk(day), index="GSI1", sort_prefix=mentions_prefix(None))
         return [mention_from_item(item) for item in items]
 
     def paper(self, arxiv_id: str) -> PaperRecords:
         """One paper's metadata, its days, its mentions and its history: one Query on the table."""
-        return paper_records(arxiv_id, self.query("PK", paper_pk(arxiv_id)))
+        return paper_records(arxiv_id, self._query("PK", paper_pk(arxiv_id)))
 
     def category_day(self, day: date, category: str) -> list[DayPaper]:
         """The papers of one primary category on one day: one Query on GSI2."""
-        items = self.query("GSI2PK", f"DAYCAT#{day.isoformat()}#{category}", index="GSI2")
+        items = self._query("GSI2PK", f"DAYCAT#{day.isoformat()}#{category}", index="GSI2")
         return [day_paper_from_item(item) for item in items]
 
     def papers_missing_metadata(self) -> Iterator[DayPaper]:
         """Every day paper still without arXiv metadata, whatever its day: fewest failed repairs first,
         then oldest day first. Lazily, page by page, from GSI2's sparse NOMETA partition (it holds only
         those papers), so a caller that wants the first N reads about N."""
-        for item in self.query("GSI2PK", NO_METADATA_PK, index="GSI2"):
+        for item in self._query("GSI2PK", NO_METADATA_PK, index="GSI2"):
             yield day_paper_from_item(item)
 
     def progress(self, day: date) -> DayProgress | None:
         """How far an interrupted run of `day` got, if one was recorded: one GetItem."""
-        item = self.get_item(day_pk(day), PROGRESS_SK)
+        item = self._get_item(day_pk(day), PROGRESS_SK)
         return progress_from_item(item) if item else None
 
     # ---- digests
 
     def collected_days(self) -> list[date]:
         """Every day with a run record, oldest first: one Query on GSI2."""
-        return sorted(date.fromisoformat(item["day"]) for item in self.query("GSI2PK", "RUNS", index="GSI2"))
+        return sorted(date.fromisoformat(item["day"]) for item in self._query("GSI2PK", "RUNS", index="GSI2"))
 
     def put_digests(self, digests: Sequence[Digest]) -> None:
         # Bodies first, then the summaries that list the days: a summary stored without its body
@@ -286,52 +141,52 @@ class Store:
                 summaries.append(summary)
                 yield self._offloaded(body)
 
-        self.write_items(bodies())
-        self.write_items(summaries)
+        self._write_items(bodies())
+        self._write_items(summaries)
 
     def put_histories(self, histories: Mapping[str, Sequence[HistoryEntry]]) -> None:
         """One HISTORY item per paper (whole-item puts: writing the same history again changes nothing)."""
-        self.write_items(history_item(arxiv_id, histories[arxiv_id]) for arxiv_id in sorted(histories))
+        self._write_items(history_item(arxiv_id, histories[arxiv_id]) for arxiv_id in sorted(histories))
 
     def get_digest(self, day: date) -> Digest | None:
         """One day's digest: one GetItem (and one S3 GetObject for a digest too large for its item)."""
-        item = self.get_item(f"DIGEST#{day.isoformat()}", "DIGEST")
+        item = self._get_item(f"DIGEST#{day.isoformat()}", "DIGEST")
         return _digest(self._document(item)) if item else None
 
     def get_digests(self, days: Sequence[date]) -> dict[date, Digest]:
-        items = self.get_items([(f"DIGEST#{day.isoformat()}", "DIGEST") for day in days])
+        items = self._get_items([(f"DIGEST#{day.isoformat()}", "DIGEST") for day in days])
         return {date.fromisoformat(item["day"]): _digest(self._document(item)) for item in items}
 
     def digest_json(self, day: date) -> bytes | None:
         """One day's digest document as stored (JSON bytes): one GetItem (and a GetObject if large)."""
-        item = self.get_item(f"DIGEST#{day.isoformat()}", "DIGEST")
+        item = self._get_item(f"DIGEST#{day.isoformat()}", "DIGEST")
         return self._document(item) if item else None
 
     def latest_digest_json(self) -> bytes | None:
         """The newest day's digest document: one GetItem of the copy the publisher keeps (and a GetObject if large)."""
-        item = self.get_item(LATEST_PK, "DIGEST")
+        item = self._get_item(LATEST_PK, "DIGEST")
         return self._document(item) if item else None
 
     def put_latest(self, digest: Digest) -> None:
         item = self._offloaded(digest_items(digest)[0])
-        self.put_item({**item, "PK": LATEST_PK, "entity": "latest_digest"})
+        self._put_item({**item, "PK": LATEST_PK, "entity": "latest_digest"})
 
     # ---- weeks and months
 
     def put_period_digests(self, digests: Sequence[PeriodDigest]) -> None:
         """Each week's or month's digest, whole-item puts (a re-run writes the same bytes)."""
-        self.write_items(
+        self._write_items(
             self._offloaded(period_digest_item(d), period_body_key(d.period.kind, d.period.name)) for d in digests
         )
 
     def period_digest_json(self, kind: str, name: str) -> bytes | None:
         """A week's or month's digest document as stored: one GetItem (and a GetObject if large)."""
-        item = self.get_item(period_pk(kind, name), "DIGEST")
+        item = self._get_item(period_pk(kind, name), "DIGEST")
         return self._document(item) if item else None
 
     def period_digest_jsons(self, periods: Sequence[tuple[str, str]]) -> dict[tuple[str, str], bytes]:
         """Several weeks' or months' documents, by (kind, name): BatchGetItem (what the publisher may do)."""
-        items = self.get_items([(period_pk(kind, name), "DIGEST") for kind, name in periods])
+        items = self._get_items([(period_pk(kind, name), "DIGEST") for kind, name in periods])
         return {(item["kind"], item["period"]): self._document(item) for item in items}
 
     def _offloaded(self, item: dict[str, Any], body_key: str | None = None) -> dict[str, Any]:
@@ -358,79 +213,41 @@ class Store:
             raise StoreError(f"digest of {item.get('day') or item.get('period')} is in S3 and this store has no bucket")
         return gzip.decompress(self.bodies.get(item["body_key"]))
 
-    def digest_summaries_page(self, limit: int, before: date | None) -> tuple[list[dict[str, Any]], date | None]:
-        """Up to `limit` summaries (as the JSON dicts stored), newest first, older than `before`: one Query."""
+    def digest_summaries_page(self, limit: int, cursor: str | None) -> tuple[list[DigestSummary], str | None]:
+        """Up to `limit` digest summaries, newest first, from where `cursor` left off (None: the newest),
+        and the cursor of the next page (None: no more): one Query. InvalidCursor: not a cursor it issued."""
+        from hotpapers.core.digest import DigestSummary
+
+        before = summaries_before(cursor)  # checked before any request
         # One more than asked: whether it exists says if there is a next page, where
         # LastEvaluatedKey alone would promise one after every full page.
         items = self._query_page(
             "GSI1PK", "DIGESTS", "GSI1", ("<", before.isoformat()) if before else None, True, limit + 1, None
         )
-        summaries = [json.loads(item["summary"]) for item in items]
-        more = len(summaries) > limit
-        summaries = summaries[:limit]
-        return summaries, (date.fromisoformat(summaries[-1]["day"]) if more else None)
+        summaries = [DigestSummary.from_dict(json.loads(item["summary"])) for item in items[:limit]]
+        return summaries, (summaries_cursor(summaries[-1].day) if len(items) > limit else None)
 
     def mentions_page(
-        self, arxiv_id: str, sort_prefix: str, limit: int, after: str | None
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        """Up to `limit` mentions of a paper whose SK starts with `sort_prefix`, after `after`: one Query."""
+        self, arxiv_id: str, source: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[Mention], str | None]:
+        """Up to `limit` mentions of a paper (of one source, or all), in the table's order, from where `cursor`
+        left off (None: the first), and the cursor of the next page (None: no more): one Query.
+        InvalidCursor: not a cursor it issued for this listing (another source's included)."""
+        after = mentions_after(cursor, source)  # checked before any request
         # One more than asked tells whether a next page exists.
-        items = self._query_page("PK", paper_pk(arxiv_id), None, ("begins_with", sort_prefix), False, limit + 1, after)
-        more = len(items) > limit
-        items = items[:limit]
-        return items, (items[-1]["SK"] if more else None)
-
-    def _query_page(
-        self,
-        partition_key: str,
-        value: str,
-        index: str | None,
-        sort_condition: tuple[str, str] | None,
-        newest_first: bool,
-        limit: int,
-        after_sort_key: str | None,
-    ) -> list[dict[str, Any]]:
-        """One Query request of at most `limit` items: `sort_condition` is ("<", v) or ("begins_with", v);
-        `after_sort_key` continues after that table sort key (table queries only)."""
-        sort_key = {None: "SK", "GSI1": "GSI1SK", "GSI2": "GSI2SK"}[index]
-        expression = f"{partition_key} = :pk"
-        values: dict[str, Any] = {":pk": {"S": value}}
-        if sort_condition:
-            operator, operand = sort_condition
-            expression += f" AND {sort_key} < :sk" if operator == "<" else f" AND begins_with({sort_key}, :sk)"
-            values[":sk"] = {"S": operand}
-        params: dict[str, Any] = {
-            "TableName": self.table_name,
-            "KeyConditionExpression": expression,
-            "ExpressionAttributeValues": values,
-            "Limit": limit,
-        }
-        if index:
-            params["IndexName"] = index
-        if newest_first:
-            params["ScanIndexForward"] = False
-        if after_sort_key:
-            params["ExclusiveStartKey"] = {partition_key: {"S": value}, "SK": {"S": after_sort_key}}
-        self.read_requests += 1
-        response = self._db.query(**params)
-        return [self._from_dynamo(item) for item in response["Items"]]
+        items = self._query_page(
+            "PK", paper_pk(arxiv_id), None, ("begins_with", mentions_prefix(source)), False, limit + 1, after
+        )
+        page = items[:limit]
+        next_cursor = mentions_cursor(page[-1]["SK"]) if len(items) > limit else None
+        return [mention_from_item(item) for item in page], next_cursor
 
     def digest_summaries(self) -> list[DigestSummary]:
         """Every digest's summary, newest first: one Query on GSI1 (paginated)."""
         from hotpapers.core.digest import DigestSummary
 
-        items = self.query("GSI1PK", "DIGESTS", index="GSI1", newest_first=True)
+        items = self._query("GSI1PK", "DIGESTS", index="GSI1", newest_first=True)
         return [DigestSummary.from_dict(json.loads(item["summary"])) for item in items]
-
-    # ---- (de)serialisation
-
-    @staticmethod
-    def _to_dynamo(item: dict[str, Any]) -> dict[str, Any]:
-        return {key: to_attr(value) for key, value in item.items() if value is not None}
-
-    @staticmethod
-    def _from_dynamo(item: dict[str, Any]) -> dict[str, Any]:
-        return {key: from_attr(value) for key, value in item.items()}
 
 
 def build_store(settings: Settings, clock: Clock) -> Store:

@@ -1,7 +1,8 @@
 """The store in memory: the same `Store`, its table a dict, for fast tests (no DynamoDB, no network).
 
-Only the requests change: every typed read and write, the item codec (store_codec.py) and the
-key order are the DynamoDB store's own, so what a test sees here is what the table would hold.
+Only the requests change: every typed read and write, the item codec (store_collected_items.py,
+store_published_items.py) and the key order are the DynamoDB store's own, so what a test sees here is
+what the table would hold.
 Values pass through the DynamoDB JSON encoding on the way in and out, as they do over the wire
 (numbers come back as Decimal, None attributes are dropped), and items are copies: changing a
 returned item changes nothing stored. tests/integration/test_store_contract.py runs the same checks
@@ -54,22 +55,22 @@ class MemoryStore(Store):
             self._items[(item["PK"]["S"], item["SK"]["S"])] = item
         self.stats.items += len(requests)
 
-    def put_item(self, item: dict[str, Any]) -> None:
+    def _put_item(self, item: dict[str, Any]) -> None:
         self.stats.requests += 1
         stored = self._to_dynamo(item)
         self._items[(stored["PK"]["S"], stored["SK"]["S"])] = stored
         self.stats.items += 1
 
-    def get_items(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+    def _get_items(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
         self.read_requests += 1
         return [self._from_dynamo(self._items[key]) for key in dict.fromkeys(keys) if key in self._items]
 
-    def get_item(self, pk: str, sk: str) -> dict[str, Any] | None:
+    def _get_item(self, pk: str, sk: str) -> dict[str, Any] | None:
         self.read_requests += 1
         item = self._items.get((pk, sk))
         return self._from_dynamo(item) if item else None
 
-    def query(
+    def _query(
         self,
         partition_key: str,
         value: str,
@@ -135,3 +136,8 @@ class MemoryStore(Store):
     def item_count(self) -> int:
         """How many items the table holds."""
         return len(self._items)
+
+    def dynamo_items(self) -> list[dict[str, Any]]:
+        """Every item as the table holds it (DynamoDB JSON, copies), to load another table with what this store
+        wrote: bench/servers.py puts a five-year archive straight into moto's backend this way."""
+        return [{name: dict(value) for name, value in item.items()} for item in self._items.values()]

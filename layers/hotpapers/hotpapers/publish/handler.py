@@ -94,17 +94,16 @@ def _queue_request(event: Any, clock: Clock) -> tuple[PublishRequest, dict[str, 
 
 def build_publisher(settings: Settings, clock: Clock | None = None, progress: Progress | None = None) -> Publisher:
     """The publisher with its real dependencies, from settings."""
-    from hotpapers.core.scoring import ranking_config_from_env
     from hotpapers.core.store import build_store
     from hotpapers.publish.publisher import Publisher
-    from hotpapers.publish.site import site_config_from_env
+    from hotpapers.publish.site import SiteConfig
 
     clock = clock or SystemClock()
     return Publisher(
         store=build_store(settings, clock),
         bucket=build_site_bucket(settings),
-        site=site_config_from_env(),
-        ranking=ranking_config_from_env(),
+        site=SiteConfig.from_settings(settings),
+        ranking=settings.ranking(),
         progress=progress or (lambda message: logger.info(message)),
     )
 

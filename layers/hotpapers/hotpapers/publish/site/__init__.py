@@ -6,7 +6,7 @@ here touches S3, the clock or the network. The only I/O is reading the
 package's own templates and stylesheet.
 
 Safety: jinja2 autoescapes every HTML and XML template, and every value a
-template prints passes `_finalize` first, which drops code points that HTML
+template prints passes `sanitize.finalize_printed` first, which drops code points that HTML
 and XML forbid. Python never builds markup (one exception: `math`, whose
 MathML serializer writes only whitelisted elements and attributes and escapes
 every text; its docstring says why that is safe): links inside post texts are
@@ -36,7 +36,6 @@ from hotpapers.publish.site.config import (
     CACHE_SHORT,
     SiteConfig,
     SiteObject,
-    site_config_from_env,
 )
 from hotpapers.publish.site.day_views import CategoryFilter, PaperFilter
 from hotpapers.publish.site.feeds import (
@@ -117,7 +116,6 @@ __all__ = [
     "render_sitemaps",
     "render_stylesheet",
     "safe_url",
-    "site_config_from_env",
     "stylesheet_key",
     "week_page_key",
 ]

@@ -188,11 +188,13 @@ CATEGORY_NAMES = {
 }
 
 
-def _archive_group(category: str) -> str:
+def archive_group(category: str) -> str:
+    """The group a category is listed under: its arXiv archive's name, 'Physics' or 'Other'."""
     archive = category.split(".", 1)[0]
     if archive in _ARCHIVES:
         return _ARCHIVES[archive]
     return "Physics" if archive in _PHYSICS_ARCHIVES else "Other"
 
 
-_GROUP_ORDER = (*_ARCHIVES.values(), "Physics", "Other")
+# The order of the groups on the categories page and the feeds page.
+GROUP_ORDER = (*_ARCHIVES.values(), "Physics", "Other")

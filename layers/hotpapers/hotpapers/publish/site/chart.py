@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hotpapers.core.history import HistoryEntry
-from hotpapers.publish.site.formatting import _count, _medium_date, _plural
+from hotpapers.publish.site.formatting import format_count, medium_date, pluralize
 
 WIDTH = 640
 HEIGHT = 220
@@ -41,7 +41,9 @@ class _ChartDate:
 
 
 @dataclass(frozen=True)
-class _Chart:
+class Chart:
+    """A paper's score chart (an inline SVG): its frame, points, line, ticks, dates and text alternative."""
+
     width: int
     height: int
     left: int
@@ -71,7 +73,7 @@ def _round(value: float) -> float:
     return round(value, 1) + 0.0  # + 0.0: never "-0.0"
 
 
-def score_chart(history: Sequence[HistoryEntry]) -> _Chart:
+def score_chart(history: Sequence[HistoryEntry]) -> Chart:
     """The chart of `history` (oldest first, at least one entry): x is the date, y the score from 0."""
     if not history:
         raise ValueError("a chart needs at least one listed day")
@@ -93,24 +95,24 @@ def score_chart(history: Sequence[HistoryEntry]) -> _Chart:
         _ChartPoint(
             x_of(entry),
             y_of(entry.score),
-            f"{_medium_date(entry.day)}: rank {entry.rank}, {_plural(entry.score, 'point', 'points')}",
+            f"{medium_date(entry.day)}: rank {entry.rank}, {pluralize(entry.score, 'point', 'points')}",
         )
         for entry in history
     ]
-    ticks = [_ChartTick(y_of(top * n // TICKS), _count(top * n // TICKS)) for n in range(TICKS + 1)]
+    ticks = [_ChartTick(y_of(top * n // TICKS), format_count(top * n // TICKS)) for n in range(TICKS + 1)]
     if span == 0:
-        dates = [_ChartDate(points[0].x, _medium_date(first), "middle")]
+        dates = [_ChartDate(points[0].x, medium_date(first), "middle")]
     else:
-        dates = [_ChartDate(LEFT, _medium_date(first), "start"), _ChartDate(right, _medium_date(last), "end")]
+        dates = [_ChartDate(LEFT, medium_date(first), "start"), _ChartDate(right, medium_date(last), "end")]
     best = max(history, key=lambda entry: (entry.score, -entry.day.toordinal()))
-    days = _plural(len(history), "day", "days")
+    days = pluralize(len(history), "day", "days")
     summary = (
-        f"Score on the {days} listed, from {_medium_date(first)} to {_medium_date(last)}: "
-        f"highest {_plural(best.score, 'point', 'points')} on {_medium_date(best.day)}."
+        f"Score on the {days} listed, from {medium_date(first)} to {medium_date(last)}: "
+        f"highest {pluralize(best.score, 'point', 'points')} on {medium_date(best.day)}."
         if span
-        else f"Score on the one day listed, {_medium_date(first)}: {_plural(best.score, 'point', 'points')}."
+        else f"Score on the one day listed, {medium_date(first)}: {pluralize(best.score, 'point', 'points')}."
     )
-    return _Chart(
+    return Chart(
         width=WIDTH,
         height=HEIGHT,
         left=LEFT,

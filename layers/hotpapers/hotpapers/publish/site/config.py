@@ -1,11 +1,11 @@
-"""How the site is set up and served: `SiteConfig` (from the environment), `SiteObject`, content types, caching."""
+"""How the site is set up and served: `SiteConfig` (from `Settings`), `SiteObject`, content types, caching."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from hotpapers.core.settings import Settings
 
 HTML_TYPE = "text/html; charset=utf-8"
 CSS_TYPE = "text/css; charset=utf-8"
@@ -47,6 +47,12 @@ class SiteConfig:
     title: str = "Hot Papers"
     x_widgets: bool = False
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SiteConfig:
+        """The site of these settings: `HOTPAPERS_SITE_URL` (default http://127.0.0.1:8000/) and
+        `HOTPAPERS_X_WIDGETS`; a base URL of the wrong shape raises ValueError."""
+        return cls(base_url=settings.site_url, x_widgets=settings.x_widgets)
+
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
         absolute = parts.scheme in ("http", "https") and bool(parts.netloc)
@@ -77,19 +83,3 @@ class SiteConfig:
     def absolute(self, path: str = "") -> str:
         """The absolute URL of a site path (root-relative when base_url is a path)."""
         return self.base_url + path
-
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"", "0", "false", "no", "off"}
-
-
-def site_config_from_env(env: Mapping[str, str] | None = None) -> SiteConfig:
-    """`HOTPAPERS_SITE_URL` (default http://127.0.0.1:8000/) and `HOTPAPERS_X_WIDGETS` (true/false)."""
-    env = os.environ if env is None else env
-    widgets = env.get("HOTPAPERS_X_WIDGETS", "").strip().lower()
-    if widgets not in _TRUE | _FALSE:
-        raise ValueError(f"HOTPAPERS_X_WIDGETS must be true or false, not {widgets!r}")
-    return SiteConfig(
-        base_url=env.get("HOTPAPERS_SITE_URL", "").strip() or "http://127.0.0.1:8000/",
-        x_widgets=widgets in _TRUE,
-    )

@@ -11,30 +11,32 @@ from urllib.parse import quote
 from hotpapers.core.digest import Digest, RankedPaper
 from hotpapers.publish.site.categories import CATEGORY_NAMES
 from hotpapers.publish.site.formatting import (
-    _count,
-    _join_and,
-    _long_date,
-    _medium_date,
-    _moment_text,
-    _plural,
-    _rfc3339,
-    _utc,
+    as_utc,
+    format_count,
+    join_and,
+    long_date,
+    medium_date,
+    moment_text,
+    pluralize,
+    rfc3339,
 )
 from hotpapers.publish.site.keys import (
-    _category_path,
-    _day_path,
-    _paper_anchors,
-    _paper_path,
-    _valid_category,
+    category_path,
+    day_path,
+    is_valid_category,
+    paper_anchors,
     paper_page_key,
+    paper_path,
 )
-from hotpapers.publish.site.posts import _post_view, _PostView
+from hotpapers.publish.site.posts import PostView, post_view
 from hotpapers.publish.site.sanitize import TEXT_LIMIT, safe_url, shorten
-from hotpapers.publish.site.source_wording import _metric_parts, _source_label, _source_order
+from hotpapers.publish.site.source_wording import metric_parts, source_label, source_order
 
 
 @dataclass(frozen=True)
-class _EngagementLine:
+class EngagementLine:
+    """One source's engagement of a paper, in words, and its points."""
+
     source: str
     label: str
     parts: list[str]
@@ -49,7 +51,9 @@ class _Category:
 
 
 @dataclass(frozen=True)
-class _PaperView:
+class PaperView:
+    """A paper's card as the templates show it (day pages, period pages and its own page)."""
+
     rank: int
     anchor: str
     arxiv_id: str
@@ -68,18 +72,20 @@ class _PaperView:
     doi_url: str | None
     published_iso: str
     published_text: str
-    engagement: list[_EngagementLine]
-    posts: list[_PostView]
+    engagement: list[EngagementLine]
+    posts: list[PostView]
 
 
 @dataclass(frozen=True)
-class _DayView:
+class DayView:
+    """A day's page as the templates show it: its papers' cards and what the day was made of."""
+
     day: date
     iso: str
     long_date: str
     medium_date: str
     path: str
-    papers: list[_PaperView]
+    papers: list[PaperView]
     candidates: int
     min_score: int
     sources: list[str]
@@ -101,48 +107,50 @@ def _paper_page(arxiv_id: str, linkable: PaperFilter = None) -> str | None:
     """The site path of a paper's page, or None where it gets none (or may not be linked yet)."""
     if paper_page_key(arxiv_id) is None or (linkable is not None and not linkable(arxiv_id)):
         return None
-    return _paper_path(arxiv_id)
+    return paper_path(arxiv_id)
 
 
 def _category_view(category: str, linkable: CategoryFilter = None) -> _Category:
-    if _valid_category(category):
-        href = _category_path(category) if linkable is None or linkable(category) else None
+    if is_valid_category(category):
+        href = category_path(category) if linkable is None or linkable(category) else None
         return _Category(category, href, CATEGORY_NAMES.get(category))
     return _Category(category, None, None)
 
 
-def _engagement_lines(engagement: dict[str, dict[str, int]]) -> list[_EngagementLine]:
+def engagement_lines(engagement: dict[str, dict[str, int]]) -> list[EngagementLine]:
+    """A paper's engagement, one line per source in the site's order."""
     lines = []
-    for source in _source_order(engagement):
+    for source in source_order(engagement):
         metrics = engagement[source]
         score = metrics.get("score")
         lines.append(
-            _EngagementLine(
+            EngagementLine(
                 source=re.sub(r"[^a-z0-9-]", "", source.lower()) or "other",
-                label=_source_label(source),
-                parts=_metric_parts(source, metrics, with_posts=True),
-                score=_plural(score, "point", "points") if isinstance(score, int) else None,
+                label=source_label(source),
+                parts=metric_parts(source, metrics, with_posts=True),
+                score=pluralize(score, "point", "points") if isinstance(score, int) else None,
             )
         )
     return lines
 
 
-def _paper_view(
+def paper_view(
     paper: RankedPaper, anchor: str, linkable: CategoryFilter = None, paper_linkable: PaperFilter = None
-) -> _PaperView:
+) -> PaperView:
+    """A ranked paper's card; its category and paper-page links only where the filters allow them (None: all)."""
     doi_url = None
     if paper.doi and not any(ch.isspace() for ch in paper.doi):
         doi_url = safe_url("https://doi.org/" + quote(paper.doi.strip(), safe="/:;()._-"))
-    published = _utc(paper.published)
+    published = as_utc(paper.published)
     abstract = shorten(paper.abstract, TEXT_LIMIT)
-    return _PaperView(
+    return PaperView(
         rank=paper.rank,
         anchor=anchor,
         arxiv_id=paper.arxiv_id,
         page=_paper_page(paper.arxiv_id, paper_linkable),
         title=paper.title,
         authors=list(paper.authors),
-        score=_count(paper.score),
+        score=format_count(paper.score),
         abs_url=safe_url(paper.abs_url),
         pdf_url=safe_url(paper.pdf_url),
         categories=[_category_view(c, linkable) for c in dict.fromkeys(paper.categories)],
@@ -152,32 +160,33 @@ def _paper_view(
         journal_ref=paper.journal_ref,
         doi=paper.doi,
         doi_url=doi_url,
-        published_iso=_rfc3339(published),
-        published_text=_medium_date(published.date()),
-        engagement=_engagement_lines(paper.engagement),
-        posts=[_post_view(post) for post in paper.top_posts],
+        published_iso=rfc3339(published),
+        published_text=medium_date(published.date()),
+        engagement=engagement_lines(paper.engagement),
+        posts=[post_view(post) for post in paper.top_posts],
     )
 
 
-def _day_view(digest: Digest, linkable: CategoryFilter = None, paper_linkable: PaperFilter = None) -> _DayView:
-    anchors = _paper_anchors(digest.papers)
+def day_view(digest: Digest, linkable: CategoryFilter = None, paper_linkable: PaperFilter = None) -> DayView:
+    """A day's page view of its digest (the filters as for `paper_view`)."""
+    anchors = paper_anchors(digest.papers)
     papers = [
-        _paper_view(paper, anchor, linkable, paper_linkable)
+        paper_view(paper, anchor, linkable, paper_linkable)
         for paper, anchor in zip(digest.papers, anchors, strict=True)
     ]
-    sources = _source_order({source for paper in digest.papers for source in paper.engagement})
-    return _DayView(
+    sources = source_order({source for paper in digest.papers for source in paper.engagement})
+    return DayView(
         day=digest.day,
         iso=digest.day.isoformat(),
-        long_date=_long_date(digest.day),
-        medium_date=_medium_date(digest.day),
-        path=_day_path(digest.day),
+        long_date=long_date(digest.day),
+        medium_date=medium_date(digest.day),
+        path=day_path(digest.day),
         papers=papers,
         candidates=digest.candidates,
         min_score=digest.config.min_score,
-        sources=[_source_label(s) for s in sources],
-        sources_text=_join_and([_source_label(s) for s in sources]),
-        as_of_iso=_rfc3339(digest.as_of) if digest.as_of else None,
-        as_of_text=_moment_text(digest.as_of) if digest.as_of else None,
+        sources=[source_label(s) for s in sources],
+        sources_text=join_and([source_label(s) for s in sources]),
+        as_of_iso=rfc3339(digest.as_of) if digest.as_of else None,
+        as_of_text=moment_text(digest.as_of) if digest.as_of else None,
         has_x_posts=any(post.source == "x" for paper in digest.papers for post in paper.top_posts),
     )

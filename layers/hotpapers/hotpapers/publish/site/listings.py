@@ -7,25 +7,25 @@ from dataclasses import dataclass, field
 
 from hotpapers.core.calendar_periods import month_of
 from hotpapers.core.digest import DigestSummary
-from hotpapers.publish.site.categories import _GROUP_ORDER, CATEGORY_NAMES, _archive_group
+from hotpapers.publish.site.categories import CATEGORY_NAMES, GROUP_ORDER, archive_group
 from hotpapers.publish.site.config import SiteConfig, SiteObject
 from hotpapers.publish.site.keys import (
-    _category_path,
-    _paper_anchors,
-    _paper_path,
-    _valid_category,
     category_feed_key,
+    category_path,
+    is_valid_category,
+    paper_anchors,
     paper_page_key,
+    paper_path,
 )
-from hotpapers.publish.site.period_pages import _period_link, weeks_of_month
-from hotpapers.publish.site.render import _page, _page_context
+from hotpapers.publish.site.period_pages import period_link, weeks_of_month
+from hotpapers.publish.site.render import page_context, page_object
 from hotpapers.publish.site.summaries import (
-    _day_link,
-    _DayLink,
-    _month_link,
-    _months,
-    _newest_first,
-    _summary_row,
+    DayLink,
+    by_month,
+    day_link,
+    month_link,
+    newest_first,
+    summary_row,
 )
 
 CATEGORY_PAGE_SIZE = 100
@@ -33,20 +33,20 @@ CATEGORY_PAGE_SIZE = 100
 
 def render_archive(summaries: list[DigestSummary], site: SiteConfig) -> list[SiteObject]:
     """`archive/index.html` (every day by month, newest first) and `archive/YYYY-MM/index.html` per month."""
-    ordered = _newest_first(summaries)
-    months = _months(ordered)
-    context = _page_context(site)
+    ordered = newest_first(summaries)
+    months = by_month(ordered)
+    context = page_context(site)
     groups = [
         {
-            "link": _month_link(ym),
-            "digest": _period_link(month_of(days[0].day)),
-            "rows": [_summary_row(s, 1) for s in days],
+            "link": month_link(ym),
+            "digest": period_link(month_of(days[0].day)),
+            "rows": [summary_row(s, 1) for s in days],
             "papers": sum(len(s.papers) for s in days),
         }
         for ym, days in months
     ]
     objects = [
-        _page(
+        page_object(
             "archive/",
             "archive.html",
             site,
@@ -59,19 +59,19 @@ def render_archive(summaries: list[DigestSummary], site: SiteConfig) -> list[Sit
     for index, (ym, days) in enumerate(months):
         newer = months[index - 1][0] if index > 0 else None
         older = months[index + 1][0] if index + 1 < len(months) else None
-        link = _month_link(ym)
+        link = month_link(ym)
         assert link is not None
         objects.append(
-            _page(
+            page_object(
                 link.path,
                 "archive_month.html",
                 site,
                 month=link,
-                digest=_period_link(month_of(days[0].day)),
+                digest=period_link(month_of(days[0].day)),
                 weeks=weeks_of_month(*ym, (s.day for s in days)),
-                rows=[_summary_row(s, 3) for s in days],
-                newer=_month_link(newer),
-                older=_month_link(older),
+                rows=[summary_row(s, 3) for s in days],
+                newer=month_link(newer),
+                older=month_link(older),
                 **context,
             )
         )
@@ -79,8 +79,10 @@ def render_archive(summaries: list[DigestSummary], site: SiteConfig) -> list[Sit
 
 
 @dataclass(frozen=True)
-class _CategoryEntry:
-    link: _DayLink
+class CategoryEntry:
+    """A paper listed in a category: its day, rank, title, score, and its other categories."""
+
+    link: DayLink
     rank: int
     title: str
     anchor: str
@@ -91,34 +93,37 @@ class _CategoryEntry:
 
 
 @dataclass
-class _CategoryListing:
+class CategoryListing:
+    """A category's papers, newest first, and how many list it first (its primary entries)."""
+
     name: str
     description: str | None
     group: str
-    entries: list[_CategoryEntry] = field(default_factory=list)
+    entries: list[CategoryEntry] = field(default_factory=list)
     primary: int = 0
 
 
-def _category_listings(summaries: list[DigestSummary]) -> list[_CategoryListing]:
-    listings: dict[str, _CategoryListing] = {}
-    for summary in _newest_first(summaries):
-        link = _day_link(summary.day)
+def category_listings(summaries: list[DigestSummary]) -> list[CategoryListing]:
+    """Every category with a valid name and its papers, newest day first, sorted by name."""
+    listings: dict[str, CategoryListing] = {}
+    for summary in newest_first(summaries):
+        link = day_link(summary.day)
         assert link is not None
-        anchors = _paper_anchors(summary.papers)
+        anchors = paper_anchors(summary.papers)
         for paper, anchor in zip(summary.papers, anchors, strict=True):
             categories = list(dict.fromkeys(paper.categories))
-            page = _paper_path(paper.arxiv_id) if paper_page_key(paper.arxiv_id) is not None else None
+            page = paper_path(paper.arxiv_id) if paper_page_key(paper.arxiv_id) is not None else None
             for position, category in enumerate(categories):
-                if not _valid_category(category):
+                if not is_valid_category(category):
                     continue
                 listing = listings.get(category)
                 if listing is None:
-                    listing = listings[category] = _CategoryListing(
-                        category, CATEGORY_NAMES.get(category), _archive_group(category)
+                    listing = listings[category] = CategoryListing(
+                        category, CATEGORY_NAMES.get(category), archive_group(category)
                     )
                 listing.primary += position == 0
                 listing.entries.append(
-                    _CategoryEntry(
+                    CategoryEntry(
                         link=link,
                         rank=paper.rank,
                         title=paper.title,
@@ -132,7 +137,7 @@ def _category_listings(summaries: list[DigestSummary]) -> list[_CategoryListing]
     return [listings[name] for name in sorted(listings, key=lambda n: (n.lower(), n))]
 
 
-def _archived_pages(entries: int) -> int:
+def archived_pages(entries: int) -> int:
     """How many archive pages a category has: full blocks of CATEGORY_PAGE_SIZE, counted from its oldest entry.
 
     The category's index shows the newest entries; everything older sits on pages
@@ -143,7 +148,7 @@ def _archived_pages(entries: int) -> int:
     return entries // CATEGORY_PAGE_SIZE if entries > CATEGORY_PAGE_SIZE else 0
 
 
-def _archived_block(entries: list[_CategoryEntry], number: int) -> list[_CategoryEntry]:
+def _archived_block(entries: list[CategoryEntry], number: int) -> list[CategoryEntry]:
     """Archive page `number` (1 = oldest) of newest-first `entries`, newest first."""
     end = len(entries) - (number - 1) * CATEGORY_PAGE_SIZE
     return entries[end - CATEGORY_PAGE_SIZE : end]
@@ -158,20 +163,20 @@ def render_categories(
     those with it as their primary category and those cross-listed to it
     (marked), so every category link on a day page leads somewhere. Past 100
     entries, the index keeps the newest 100 and fixed blocks of 100, numbered
-    from the oldest, hold the rest (`_archived_pages`).
+    from the oldest, hold the rest (`archived_pages`).
 
     A category's index links its Atom feed, except the categories in `feedless`: the publisher
     puts a new category's page up before its feed exists, then again with the link.
     """
-    listings = _category_listings(summaries)
-    context = _page_context(site)
+    listings = category_listings(summaries)
+    context = page_context(site)
     groups = []
-    for group in _GROUP_ORDER:
+    for group in GROUP_ORDER:
         members = [listing for listing in listings if listing.group == group]
         if members:
             groups.append({"name": group, "listings": members})
     objects = [
-        _page(
+        page_object(
             "categories/",
             "categories.html",
             site,
@@ -181,11 +186,11 @@ def render_categories(
         )
     ]
     for listing in listings:
-        archived = _archived_pages(len(listing.entries))
+        archived = archived_pages(len(listing.entries))
         blocks = {number: _archived_block(listing.entries, number) for number in range(1, archived + 1)}
         archive = [
             {
-                "path": _category_path(listing.name, number),
+                "path": category_path(listing.name, number),
                 "number": number,
                 "first": block[-1].link,
                 "last": block[0].link,
@@ -193,16 +198,16 @@ def render_categories(
             for number, block in sorted(blocks.items(), reverse=True)
         ]
         objects.append(
-            _page(
-                _category_path(listing.name),
+            page_object(
+                category_path(listing.name),
                 "category.html",
                 site,
                 listing=listing,
                 entries=listing.entries[:CATEGORY_PAGE_SIZE],
                 block=None,
-                index=_category_path(listing.name),
+                index=category_path(listing.name),
                 archive=archive,
-                older=_category_path(listing.name, archived) if archived else None,
+                older=category_path(listing.name, archived) if archived else None,
                 newer=None,
                 feed=None if listing.name in feedless else category_feed_key(listing.name),
                 **context,
@@ -210,8 +215,8 @@ def render_categories(
         )
         for number, block in blocks.items():
             objects.append(
-                _page(
-                    _category_path(listing.name, number),
+                page_object(
+                    category_path(listing.name, number),
                     "category.html",
                     site,
                     listing=listing,
@@ -219,10 +224,10 @@ def render_categories(
                     # Nothing that grows with the category (totals, the page count) is printed
                     # here: the page stays byte-identical until its own days change.
                     block={"number": number, "first": block[-1].link, "last": block[0].link},
-                    index=_category_path(listing.name),
+                    index=category_path(listing.name),
                     archive=None,
-                    older=_category_path(listing.name, number - 1) if number > 1 else None,
-                    newer=_category_path(listing.name, number + 1 if number < archived else None),
+                    older=category_path(listing.name, number - 1) if number > 1 else None,
+                    newer=category_path(listing.name, number + 1 if number < archived else None),
                     feed=None,
                     **context,
                 )

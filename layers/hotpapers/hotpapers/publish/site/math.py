@@ -49,7 +49,7 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-from hotpapers.publish.site.sanitize import _BIDI_CONTROLS, _clean
+from hotpapers.publish.site.sanitize import BIDI_CONTROLS, strip_forbidden
 
 MAX_TEXT_CHARS = 20_000  # longer texts (only hostile ones: abstracts are cut at 4,000) are shown as source
 MAX_FORMULAS = 100  # per text; real abstracts have a few dozen at most
@@ -248,11 +248,11 @@ def _serialize(element: ET.Element, out: list[str], depth: int) -> None:
             out.append(f' {attribute}="{escape(value)}"')
     out.append(">")
     if element.text:
-        if _UNKNOWN_COMMAND.search(element.text) or _BIDI_CONTROLS.search(element.text):
+        if _UNKNOWN_COMMAND.search(element.text) or BIDI_CONTROLS.search(element.text):
             raise _Refused(f"unknown command or bidi control in {element.text!r}")
         if name not in _TOKEN_ELEMENTS and element.text.strip():
             raise _Refused(f"text directly in <{name}>")
-        out.append(str(escape(_clean(element.text))))
+        out.append(str(escape(strip_forbidden(element.text))))
     for child in element:
         _serialize(child, out, depth + 1)
         if child.tail and child.tail.strip():
@@ -288,7 +288,7 @@ def formula_markup(tex: str, display: bool = False) -> str | None:
 @lru_cache(maxsize=4096)
 def tex_markup(text: str) -> Markup:
     """The `tex` filter: a title or abstract with its TeX spans as MathML, everything else escaped."""
-    text = _clean(text)
+    text = strip_forbidden(text)
     if len(text) > MAX_TEXT_CHARS or ("$" not in text and "\\" not in text):
         return escape(text)
     out: list[str] = []

@@ -15,20 +15,20 @@ from datetime import date
 
 from hotpapers.core.digest import Digest, RankedPaper, TopPost
 from hotpapers.core.history import HistoryEntry
-from hotpapers.publish.site.chart import _Chart, score_chart
+from hotpapers.publish.site.chart import Chart, score_chart
 from hotpapers.publish.site.config import SiteConfig, SiteObject
 from hotpapers.publish.site.day_views import (
     CategoryFilter,
-    _engagement_lines,
-    _EngagementLine,
-    _paper_view,
-    _PaperView,
+    EngagementLine,
+    PaperView,
+    engagement_lines,
+    paper_view,
 )
-from hotpapers.publish.site.keys import _paper_anchors, _paper_path, paper_page_key
-from hotpapers.publish.site.posts import _post_view, _PostView
-from hotpapers.publish.site.render import _page, _page_context
+from hotpapers.publish.site.keys import paper_anchors, paper_page_key, paper_path
+from hotpapers.publish.site.posts import PostView, post_view
+from hotpapers.publish.site.render import page_context, page_object
 from hotpapers.publish.site.sanitize import safe_url
-from hotpapers.publish.site.summaries import ListedDay, _day_link
+from hotpapers.publish.site.summaries import ListedDay, day_link
 
 # The most posts a paper's page shows: the highest-scoring of all its days' top posts.
 PAPER_PAGE_POSTS = 20
@@ -43,14 +43,14 @@ class _OtherSite:
 @dataclass(frozen=True)
 class _PaperPage:
     path: str
-    paper: _PaperView  # the newest listing: metadata, categories, abstract (its day's posts unused)
+    paper: PaperView  # the newest listing: metadata, categories, abstract (its day's posts unused)
     other_sites: list[_OtherSite]
     days: list[ListedDay]
     best_rank: int
     best_score: int
-    chart: _Chart
-    engagement: list[_EngagementLine]  # per source, summed over every listed day
-    posts: list[_PostView]
+    chart: Chart
+    engagement: list[EngagementLine]  # per source, summed over every listed day
+    posts: list[PostView]
     posts_total: int  # distinct top posts over all days, before PAPER_PAGE_POSTS
     has_x_posts: bool
 
@@ -99,7 +99,7 @@ class _DayPapers:
             digest = self._digests.get(day)
             listed = digest.papers if digest is not None else ()
             papers = {}
-            for paper, anchor in zip(listed, _paper_anchors(listed), strict=True):
+            for paper, anchor in zip(listed, paper_anchors(listed), strict=True):
                 papers.setdefault(paper.arxiv_id, (paper, anchor))  # the best rank, as its history keeps
             self._days[day] = papers
         return papers.get(arxiv_id)
@@ -115,21 +115,21 @@ def _paper_page(
     listings = [paper for _, (paper, _) in listed]
     newest, newest_anchor = listed[-1][1]
     posts = _merged_posts(listings)
-    shown = [_post_view(post) for post in posts[:PAPER_PAGE_POSTS]]
+    shown = [post_view(post) for post in posts[:PAPER_PAGE_POSTS]]
     entries = [entry for entry, _ in listed]
     return _PaperPage(
-        path=_paper_path(arxiv_id),
-        paper=_paper_view(newest, newest_anchor, linkable),
+        path=paper_path(arxiv_id),
+        paper=paper_view(newest, newest_anchor, linkable),
         other_sites=_other_sites(arxiv_id),
         days=[
             ListedDay(link, anchor, entry.rank, entry.score)
             for entry, (_, anchor) in listed
-            if (link := _day_link(entry.day)) is not None
+            if (link := day_link(entry.day)) is not None
         ],
         best_rank=min(entry.rank for entry in entries),
         best_score=max(entry.score for entry in entries),
         chart=score_chart(entries),
-        engagement=_engagement_lines(_summed_engagement(listings)),
+        engagement=engagement_lines(_summed_engagement(listings)),
         posts=shown,
         posts_total=len(posts),
         has_x_posts=any(post.source == "x" for post in posts[:PAPER_PAGE_POSTS]),
@@ -167,4 +167,4 @@ def render_paper_pages(
         if view is None:
             continue
         widgets = site.x_widgets and view.has_x_posts
-        yield _page(view.path, "paper.html", site, page=view, **_page_context(site, widgets))
+        yield page_object(view.path, "paper.html", site, page=view, **page_context(site, widgets))

@@ -16,22 +16,24 @@ from hotpapers.core.calendar_periods import Period, month_of, periods_of, week_o
 from hotpapers.core.digest import DigestSummary
 from hotpapers.core.period_digest import PeriodDigest, rank_period
 from hotpapers.publish.site.config import CACHE_PAST_DAY, CACHE_SHORT, SiteConfig, SiteObject
-from hotpapers.publish.site.day_views import CategoryFilter, _paper_view, _PaperView
-from hotpapers.publish.site.formatting import _count, _join_and, _medium_date, _moment_text, _month_name, _rfc3339
-from hotpapers.publish.site.keys import _month_digest_path, _paper_anchor, _paper_anchors, _week_path
-from hotpapers.publish.site.render import _page, _page_context
-from hotpapers.publish.site.source_wording import _source_label, _source_order
-from hotpapers.publish.site.summaries import ListedDay, _day_link
+from hotpapers.publish.site.day_views import CategoryFilter, PaperView, paper_view
+from hotpapers.publish.site.formatting import format_count, join_and, medium_date, moment_text, month_name, rfc3339
+from hotpapers.publish.site.keys import month_digest_path, paper_anchor, paper_anchors, week_path
+from hotpapers.publish.site.render import page_context, page_object
+from hotpapers.publish.site.source_wording import source_label, source_order
+from hotpapers.publish.site.summaries import ListedDay, day_link
 
 HOME_PERIOD_PAPERS = 5  # how many of this week's and this month's top papers the front page shows
 
 
 def period_path(period: Period) -> str:
-    return _week_path(period.name) if period.kind == "week" else _month_digest_path(period.name)
+    return week_path(period.name) if period.kind == "week" else month_digest_path(period.name)
 
 
 @dataclass(frozen=True)
-class _PeriodLink:
+class PeriodLink:
+    """A link to a week's or month's digest page, with its title and date range."""
+
     kind: str
     name: str
     path: str
@@ -43,25 +45,26 @@ def _period_title(period: Period) -> str:
     if period.kind == "week":
         year, week = period.name.split("-W")
         return f"Week {int(week)} of {year}"
-    return _month_name(period.first.year, period.first.month)
+    return month_name(period.first.year, period.first.month)
 
 
-def _period_link(period: Period | None) -> _PeriodLink | None:
+def period_link(period: Period | None) -> PeriodLink | None:
+    """The link to a period's page; None for no period (a missing neighbour)."""
     if period is None:
         return None
-    range_text = f"{_medium_date(period.first)} to {_medium_date(period.last)}"
-    return _PeriodLink(period.kind, period.name, period_path(period), _period_title(period), range_text)
+    range_text = f"{medium_date(period.first)} to {medium_date(period.last)}"
+    return PeriodLink(period.kind, period.name, period_path(period), _period_title(period), range_text)
 
 
 @dataclass(frozen=True)
 class _PeriodPaper:
-    card: _PaperView
+    card: PaperView
     days: list[ListedDay]
 
 
 @dataclass(frozen=True)
 class _PeriodView:
-    link: _PeriodLink
+    link: PeriodLink
     first_iso: str
     last_iso: str
     first_text: str
@@ -77,39 +80,39 @@ class _PeriodView:
 
 
 def _listed_day(day: date, arxiv_id: str, rank: int, score: int) -> ListedDay:
-    link = _day_link(day)
+    link = day_link(day)
     assert link is not None
-    # A day page's card ids come from `_paper_anchors`; normalised arXiv ids never collide there,
+    # A day page's card ids come from `paper_anchors`; normalised arXiv ids never collide there,
     # so a paper's anchor on any day is its id's.
-    return ListedDay(link, _paper_anchor(arxiv_id), rank, score)
+    return ListedDay(link, paper_anchor(arxiv_id), rank, score)
 
 
 def _period_view(digest: PeriodDigest, linkable: CategoryFilter = None) -> _PeriodView:
     ranked = digest.ranked
-    anchors = _paper_anchors(ranked)
+    anchors = paper_anchors(ranked)
     papers = [
         _PeriodPaper(
-            _paper_view(entry.paper, anchor, linkable),
+            paper_view(entry.paper, anchor, linkable),
             [_listed_day(d.day, entry.paper.arxiv_id, d.rank, d.score) for d in entry.days],
         )
         for entry, anchor in zip(digest.papers, anchors, strict=True)
     ]
-    link = _period_link(digest.period)
+    link = period_link(digest.period)
     assert link is not None
-    sources = [_source_label(s) for s in _source_order({s for paper in ranked for s in paper.engagement})]
+    sources = [source_label(s) for s in source_order({s for paper in ranked for s in paper.engagement})]
     return _PeriodView(
         link=link,
         first_iso=digest.period.first.isoformat(),
         last_iso=digest.period.last.isoformat(),
-        first_text=_medium_date(digest.period.first),
-        last_text=_medium_date(digest.period.last),
+        first_text=medium_date(digest.period.first),
+        last_text=medium_date(digest.period.last),
         papers=papers,
         candidates=digest.candidates,
         min_score=digest.config.min_score,
         day_count=len(digest.days),
-        sources_text=_join_and(sources),
-        as_of_iso=_rfc3339(digest.as_of) if digest.as_of else None,
-        as_of_text=_moment_text(digest.as_of) if digest.as_of else None,
+        sources_text=join_and(sources),
+        as_of_iso=rfc3339(digest.as_of) if digest.as_of else None,
+        as_of_text=moment_text(digest.as_of) if digest.as_of else None,
         has_x_posts=any(post.source == "x" for paper in ranked for post in paper.top_posts),
     )
 
@@ -131,15 +134,15 @@ def render_period(
     view = _period_view(digest, category_linkable)
     widgets = site.x_widgets and view.has_x_posts
     cache = CACHE_PAST_DAY if digest.period.last < latest_day else CACHE_SHORT
-    return _page(
+    return page_object(
         view.link.path,
         "period.html",
         site,
         cache,
         period=view,
-        prev=_period_link(previous),
-        next=_period_link(following),
-        **_page_context(site, widgets),
+        prev=period_link(previous),
+        next=period_link(following),
+        **page_context(site, widgets),
     )
 
 
@@ -156,7 +159,7 @@ class _TopEntry:
 
 @dataclass(frozen=True)
 class _PeriodTop:
-    link: _PeriodLink
+    link: PeriodLink
     papers: list[_TopEntry]
 
 
@@ -164,12 +167,12 @@ def _period_top(period: Period, summaries: Sequence[DigestSummary], min_score: i
     listings = [(s.day, s.papers) for s in summaries if s.day in period]
     ranked = rank_period(listings, min_score)[:HOME_PERIOD_PAPERS]
     ids = [arxiv_id for arxiv_id, _, _ in ranked]
-    anchors = [_paper_anchor(arxiv_id) for arxiv_id in ids]  # as `_paper_anchors` gives them, ids being unique
+    anchors = [paper_anchor(arxiv_id) for arxiv_id in ids]  # as `paper_anchors` gives them, ids being unique
     papers = [
-        _TopEntry(rank, entries[-1][1].title, _count(total), anchor)
+        _TopEntry(rank, entries[-1][1].title, format_count(total), anchor)
         for rank, ((_, total, entries), anchor) in enumerate(zip(ranked, anchors, strict=True), start=1)
     ]
-    link = _period_link(period)
+    link = period_link(period)
     assert link is not None
     return _PeriodTop(link, papers)
 
@@ -191,7 +194,7 @@ def period_paths(days: Iterable[date]) -> list[tuple[str, date]]:
     return [(period_path(period), newest[period]) for period in sorted(newest)]
 
 
-def weeks_of_month(year: int, month: int, days: Iterable[date]) -> list[_PeriodLink]:
+def weeks_of_month(year: int, month: int, days: Iterable[date]) -> list[PeriodLink]:
     """The weeks with a digest day in this month, for the archive's month page."""
     weeks = periods_of((day for day in days if (day.year, day.month) == (year, month)), kinds=("week",))
-    return [link for link in map(_period_link, weeks) if link is not None]
+    return [link for link in map(period_link, weeks) if link is not None]

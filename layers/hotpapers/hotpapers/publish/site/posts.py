@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from hotpapers.core.digest import TextEntity, TopPost
-from hotpapers.publish.site.formatting import _MONTHS, _plural, _rfc3339, _utc
-from hotpapers.publish.site.sanitize import _FORBIDDEN, TEXT_LIMIT, _plain, safe_url, shorten
-from hotpapers.publish.site.source_wording import _KIND_LABELS, _POST_LINK_LABELS, _metric_parts, _source_label
+from hotpapers.publish.site.formatting import MONTH_NAMES, as_utc, pluralize, rfc3339
+from hotpapers.publish.site.sanitize import FORBIDDEN_CODE_POINTS, TEXT_LIMIT, one_line, safe_url, shorten
+from hotpapers.publish.site.source_wording import KIND_LABELS, POST_LINK_LABELS, metric_parts, source_label
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,9 @@ class _Segment:
 
 
 @dataclass(frozen=True)
-class _PostView:
+class PostView:
+    """A post card as the templates show it: author, link, text segments (links only from safe_url), metrics."""
+
     source: str
     source_label: str
     kind_label: str | None
@@ -66,7 +68,7 @@ def _profile_url(source: str, username: str) -> str | None:
 
 
 def _hashtag_url(source: str, tag: str) -> str | None:
-    if not tag or any(ch.isspace() for ch in tag) or _FORBIDDEN.search(tag):
+    if not tag or any(ch.isspace() for ch in tag) or FORBIDDEN_CODE_POINTS.search(tag):
         return None
     if source == "x":
         return "https://x.com/hashtag/" + quote(tag, safe="")
@@ -133,31 +135,32 @@ def _shorten_segments(segments: list[_Segment], limit: int) -> tuple[list[_Segme
 
 def _avatar(name: str, handle: str) -> tuple[str, int]:
     """An initial and one of six tones, both derived from the author (no image is loaded)."""
-    letter = next((ch for ch in _plain(name or handle) if ch.isalnum()), "?").upper()
+    letter = next((ch for ch in one_line(name or handle) if ch.isalnum()), "?").upper()
     tone = int(hashlib.sha256(handle.lower().encode("utf-8", "replace")).hexdigest(), 16) % 6
     return letter[:1], tone
 
 
-def _post_view(post: TopPost) -> _PostView:
+def post_view(post: TopPost) -> PostView:
+    """A top post's card."""
     letter, tone = _avatar(post.author_name, post.author_handle)
-    created = _utc(post.created_at)
+    created = as_utc(post.created_at)
     segments, omitted = _shorten_segments(_segments(post), TEXT_LIMIT)
-    return _PostView(
+    return PostView(
         source=re.sub(r"[^a-z0-9-]", "", post.source.lower()) or "other",
-        source_label=_source_label(post.source),
-        kind_label=_KIND_LABELS.get(post.kind) if post.kind in ("quote", "reply") else None,
+        source_label=source_label(post.source),
+        kind_label=KIND_LABELS.get(post.kind) if post.kind in ("quote", "reply") else None,
         is_x=post.source == "x",
         url=safe_url(post.url),
-        link_label=_POST_LINK_LABELS.get(post.source, "View the post"),
+        link_label=POST_LINK_LABELS.get(post.source, "View the post"),
         author_name=post.author_name or post.author_handle,
         handle=post.author_handle,
         avatar=letter,
         avatar_tone=tone,
-        created_iso=_rfc3339(created),
-        created_text=f"{created.day} {_MONTHS[created.month - 1][:3]} {created.year}",
+        created_iso=rfc3339(created),
+        created_text=f"{created.day} {MONTH_NAMES[created.month - 1][:3]} {created.year}",
         lang=_post_lang(post.lang),
         segments=segments,
         omitted=omitted,
-        metrics=_metric_parts(post.source, post.metrics, with_posts=False),
-        score=_plural(post.score, "point", "points"),
+        metrics=metric_parts(post.source, post.metrics, with_posts=False),
+        score=pluralize(post.score, "point", "points"),
     )

@@ -6,9 +6,9 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from hotpapers.publish.site.config import CACHE_SHORT, HTML_TYPE, SiteConfig, SiteObject
-from hotpapers.publish.site.formatting import _count
-from hotpapers.publish.site.keys import _key, stylesheet_key
-from hotpapers.publish.site.sanitize import _finalize, _plain
+from hotpapers.publish.site.formatting import format_count
+from hotpapers.publish.site.keys import key_of_path, stylesheet_key
+from hotpapers.publish.site.sanitize import finalize_printed, one_line
 
 if TYPE_CHECKING:  # jinja2 is imported when the first page is rendered, not with this module
     import jinja2
@@ -18,7 +18,8 @@ X_WIDGETS_URL = "https://platform.twitter.com/widgets.js"
 
 
 @lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+def template_environment() -> jinja2.Environment:
+    """The site's jinja2 environment (built once): autoescaping, strict undefined, and the site's filters."""
     import jinja2
 
     from hotpapers.publish.site.math import tex_markup
@@ -27,28 +28,30 @@ def _environment() -> jinja2.Environment:
         loader=jinja2.PackageLoader(__package__, "templates"),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default=True),
         undefined=jinja2.StrictUndefined,
-        finalize=_finalize,
+        finalize=finalize_printed,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
     env.globals["stylesheet"] = stylesheet_key
-    env.filters["count"] = _count
-    env.filters["plain"] = _plain
+    env.filters["count"] = format_count
+    env.filters["plain"] = one_line
     # A title or abstract with its TeX as MathML (math.py): for page bodies only. <title>, meta
     # descriptions and feeds print the text itself (escaped TeX source).
     env.filters["tex"] = tex_markup
     return env
 
 
-def _render(template: str, site: SiteConfig, **context: Any) -> bytes:
-    text = _environment().get_template(template).render(site=site, **context)
+def render_template(template: str, site: SiteConfig, **context: Any) -> bytes:
+    """A template rendered for the site, as UTF-8 bytes."""
+    text = template_environment().get_template(template).render(site=site, **context)
     return text.encode("utf-8")
 
 
-def _page(key_path: str, template: str, site: SiteConfig, cache: str = CACHE_SHORT, **context: Any) -> SiteObject:
-    body = _render(template, site, page_path=key_path, **context)
-    return SiteObject(_key(key_path), body, HTML_TYPE, cache)
+def page_object(key_path: str, template: str, site: SiteConfig, cache: str = CACHE_SHORT, **context: Any) -> SiteObject:
+    """The HTML page at site path `key_path` (its S3 key from keys.key_of_path), rendered from `template`."""
+    body = render_template(template, site, page_path=key_path, **context)
+    return SiteObject(key_of_path(key_path), body, HTML_TYPE, cache)
 
 
 def content_security_policy(x_widgets: bool = False, *, header: bool = False) -> str:
@@ -78,5 +81,6 @@ def content_security_policy(x_widgets: bool = False, *, header: bool = False) ->
     return policy + "; frame-ancestors 'none'" if header else policy
 
 
-def _page_context(site: SiteConfig, widgets: bool = False) -> dict[str, Any]:
+def page_context(site: SiteConfig, widgets: bool = False) -> dict[str, Any]:
+    """What every page's template needs for its Content-Security-Policy and X's script (when `widgets`)."""
     return {"csp": content_security_policy(widgets), "widgets_script": X_WIDGETS_URL if widgets else None}

@@ -8,32 +8,33 @@ from urllib.parse import quote, urlsplit
 
 # Code points HTML calls parse errors and XML 1.0 forbids: C0/C1 controls (tab, LF and CR aside),
 # lone surrogates (which cannot even be encoded) and noncharacters. Everything else is kept.
-_FORBIDDEN = re.compile(
+FORBIDDEN_CODE_POINTS = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
     + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
     + "]"
 )
 # Bidi embeddings, overrides and isolates: harmless inside <bdi>, but not in <title>, attributes or feeds.
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
-def _clean(text: str) -> str:
+def strip_forbidden(text: str) -> str:
+    """The text without the code points HTML and XML forbid (FORBIDDEN_CODE_POINTS)."""
     # Every forbidden code point is non-printable, so printable text (nearly all of it, and this
     # runs on every printed value) skips the regex: str.isprintable is one C loop.
     if text.isprintable():
         return text
-    return _FORBIDDEN.sub("", text)
+    return FORBIDDEN_CODE_POINTS.sub("", text)
 
 
-def _plain(text: str) -> str:
+def one_line(text: str) -> str:
     """User text for contexts that cannot isolate it (title, meta description, feed titles): one line."""
-    return " ".join(_BIDI_CONTROLS.sub("", _clean(text)).split())
+    return " ".join(BIDI_CONTROLS.sub("", strip_forbidden(text)).split())
 
 
-def _finalize(value: Any) -> Any:
+def finalize_printed(value: Any) -> Any:
     """Applied by jinja2 to every printed value before it is escaped."""
     if isinstance(value, str) and not hasattr(value, "__html__"):
-        return _clean(value)
+        return strip_forbidden(value)
     if value is None:
         return ""
     return value
@@ -60,6 +61,13 @@ def shorten(text: str, limit: int) -> str:
 
 
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*")
+
+
+def is_dns_host(host: str) -> bool:
+    """Whether `host` is a DNS name (dot-separated labels of letters, digits and inner hyphens)."""
+    return bool(_HOST.fullmatch(host))
+
+
 _URL_SAFE = "/:?#[]@!$&()*+,;=~-._%"  # not the quote: an href never carries one raw
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _WHITESPACE = re.compile(r"\s")  # re's \s is str.isspace: any Unicode whitespace
@@ -75,7 +83,7 @@ def safe_url(value: str | None) -> str | None:
     if not isinstance(value, str):
         return None
     value = value.strip()
-    if not value or _FORBIDDEN.search(value) or _WHITESPACE.search(value):
+    if not value or FORBIDDEN_CODE_POINTS.search(value) or _WHITESPACE.search(value):
         return None
     try:
         parts = urlsplit(value)
@@ -85,7 +93,7 @@ def safe_url(value: str | None) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
         return None
     host = parts.hostname or ""
-    if not _HOST.fullmatch(host) or (port is not None and not 0 < port < 65536):
+    if not is_dns_host(host) or (port is not None and not 0 < port < 65536):
         return None
     # Percent-encode what an href may not hold raw (non-ASCII, quotes, brackets…), keep what it may.
     return _BAD_PERCENT.sub("%25", quote(value, safe=_URL_SAFE))

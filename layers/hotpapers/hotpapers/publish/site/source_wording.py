@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from hotpapers.core.source_names import SOURCE_LABELS
-from hotpapers.publish.site.formatting import _count, _plural
+from hotpapers.publish.site.formatting import format_count, pluralize
 
 _SOURCE_ORDER = tuple(SOURCE_LABELS)
-_POST_LINK_LABELS = {
+# The words of a post card's link to the post at its source.
+POST_LINK_LABELS = {
     "x": "View on X",
     "bluesky": "View on Bluesky",
     "hackernews": "Discuss on Hacker News",
     "huggingface": "View on Hugging Face",
 }
-_KIND_LABELS = {"quote": "Quote", "reply": "Reply", "story": "Story", "daily-paper": "Daily paper"}
+# A post kind's name on a card ('Quote', 'Reply'...).
+KIND_LABELS = {"quote": "Quote", "reply": "Reply", "story": "Story", "daily-paper": "Daily paper"}
 
 # A source's metrics: (metric, singular, plural, always shown). Those not always shown appear when non-zero.
 Metrics = tuple[tuple[str, str, str, bool], ...]
@@ -46,16 +48,19 @@ _METRICS: dict[str, Metrics] = {
 }
 
 
-def _source_order(sources: Iterable[str]) -> list[str]:
+def source_order(sources: Iterable[str]) -> list[str]:
+    """The sources in the site's order (SOURCE_LABELS'), then any unknown ones by name."""
     known = [s for s in _SOURCE_ORDER if s in sources]
     return known + sorted(s for s in sources if s not in SOURCE_LABELS)
 
 
-def _source_label(source: str) -> str:
+def source_label(source: str) -> str:
+    """A source's name as readers see it ('Hacker News'); an unknown source keeps its own name."""
     return SOURCE_LABELS.get(source, source)
 
 
-def _metric_parts(source: str, metrics: Mapping[str, int], *, with_posts: bool) -> list[str]:
+def metric_parts(source: str, metrics: Mapping[str, int], *, with_posts: bool) -> list[str]:
+    """A source's engagement in words ('3 posts', '120 likes'...), its own metrics first, then any other."""
     parts: list[str] = []
     known = _METRICS.get(source, ())
     for name, singular, plural, always in known:
@@ -63,7 +68,7 @@ def _metric_parts(source: str, metrics: Mapping[str, int], *, with_posts: bool) 
             continue
         value = metrics.get(name)
         if isinstance(value, int) and (value or (always and name in metrics)):
-            parts.append(_plural(value, singular, plural))
+            parts.append(pluralize(value, singular, plural))
     names = {name for name, *_ in known} | {"score"}
     if known or not with_posts:
         names.add("posts")  # a known source without a "posts" entry (Hugging Face) has one listing a paper
@@ -71,6 +76,8 @@ def _metric_parts(source: str, metrics: Mapping[str, int], *, with_posts: bool) 
         value = metrics[name]
         if name not in names and isinstance(value, int) and value:
             parts.append(
-                _plural(value, "post", "posts") if name == "posts" else f"{_count(value)} {name.replace('_', ' ')}"
+                pluralize(value, "post", "posts")
+                if name == "posts"
+                else f"{format_count(value)} {name.replace('_', ' ')}"
             )
     return parts

@@ -17,11 +17,11 @@ from hotpapers.publish.site.config import (
     SiteConfig,
     SiteObject,
 )
-from hotpapers.publish.site.day_views import CategoryFilter, PaperFilter, _day_view
-from hotpapers.publish.site.keys import FAVICON_KEY, NOT_FOUND_KEY, ROBOTS_KEY, _stylesheet_bytes, stylesheet_key
+from hotpapers.publish.site.day_views import CategoryFilter, PaperFilter, day_view
+from hotpapers.publish.site.keys import FAVICON_KEY, NOT_FOUND_KEY, ROBOTS_KEY, stylesheet_bytes, stylesheet_key
 from hotpapers.publish.site.period_pages import home_periods
-from hotpapers.publish.site.render import _page, _page_context, _render
-from hotpapers.publish.site.summaries import _day_link, _newest_first, _summary_row
+from hotpapers.publish.site.render import page_context, page_object, render_template
+from hotpapers.publish.site.summaries import day_link, newest_first, summary_row
 
 INDEX_RECENT_DAYS = 14
 
@@ -40,51 +40,51 @@ def render_day(
     some titles unlinked to their paper's page: the publisher's first version of a day that
     brings a category the site has never shown, or a paper whose page is not up yet.
     """
-    view = _day_view(digest, category_linkable, paper_linkable)
+    view = day_view(digest, category_linkable, paper_linkable)
     widgets = site.x_widgets and view.has_x_posts
     cache = CACHE_SHORT if next_day is None else CACHE_PAST_DAY
-    page = _page(
+    page = page_object(
         view.path,
         "day.html",
         site,
         cache,
         day=view,
-        prev=_day_link(prev_day),
-        next=_day_link(next_day),
-        **_page_context(site, widgets),
+        prev=day_link(prev_day),
+        next=day_link(next_day),
+        **page_context(site, widgets),
     )
     return [page]
 
 
 def render_index(latest: Digest | None, summaries: list[DigestSummary], site: SiteConfig) -> SiteObject:
     """`index.html`: the latest digest in full, this week's and this month's top papers, the most recent days."""
-    ordered = _newest_first(summaries)
-    view = _day_view(latest) if latest is not None else None
+    ordered = newest_first(summaries)
+    view = day_view(latest) if latest is not None else None
     earlier = [s for s in ordered if latest is None or s.day < latest.day][:INDEX_RECENT_DAYS]
     prev_day = earlier[0].day if earlier else None
     widgets = site.x_widgets and view is not None and view.has_x_posts
-    return _page(
+    return page_object(
         "",
         "index.html",
         site,
         day=view,
-        prev=_day_link(prev_day),
-        recent=[_summary_row(s, 1) for s in earlier],
+        prev=day_link(prev_day),
+        recent=[summary_row(s, 1) for s in earlier],
         periods=home_periods(latest.day, ordered, latest.config.min_score) if latest is not None else [],
-        **_page_context(site, widgets),
+        **page_context(site, widgets),
     )
 
 
 def render_robots(site: SiteConfig) -> SiteObject:
-    return SiteObject(ROBOTS_KEY, _render("robots.txt", site), TEXT_TYPE, CACHE_SHORT)
+    return SiteObject(ROBOTS_KEY, render_template("robots.txt", site), TEXT_TYPE, CACHE_SHORT)
 
 
 def render_404(site: SiteConfig) -> SiteObject:
-    return _page(NOT_FOUND_KEY, "404.html", site, **_page_context(site))
+    return page_object(NOT_FOUND_KEY, "404.html", site, **page_context(site))
 
 
 def render_stylesheet() -> SiteObject:
-    return SiteObject(stylesheet_key(), _stylesheet_bytes(), CSS_TYPE, CACHE_IMMUTABLE)
+    return SiteObject(stylesheet_key(), stylesheet_bytes(), CSS_TYPE, CACHE_IMMUTABLE)
 
 
 def render_favicon() -> SiteObject:
