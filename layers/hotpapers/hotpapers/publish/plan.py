@@ -4,12 +4,14 @@ The publisher reads, the plan decides, the publisher renders and uploads. The AP
 publisher uses it (`publish/publisher.py`; `publish/render_plan.py` renders the jobs):
 
     changes = Changes(days=frozenset(ranked), papers=frozenset(history_changed), everything=False)
-    planner = PublishPlanner(changes, bucket.keys(), summaries, histories)  # no I/O
-    stored = store.period_digests(planner.periods_to_read())                # neighbouring weeks and months
+    planner = PublishPlanner(changes, bucket.keys(), summaries, histories)    # no I/O
+    stored = stored_period_digests(store, planner.periods_to_read())          # neighbouring weeks and months
     digests |= store.get_digests(planner.digests_to_read(stored, digests.keys()))
-    plan = planner.plan(digests, stored, ranking)                           # a PublishPlan: plain data
+    plan = planner.plan(digests, stored, ranking)                             # a PublishPlan: plain data
     store.put_period_digests(plan.period_digests)
-    bucket.upload(render_phases(plan, site, summaries, histories, digests)) # streamed, one phase after another
+    bucket.upload(render_phases(plan, SiteData(site, summaries, histories, digests)))  # streamed, phase by phase
+
+A plan for one shard of a rebuild is the same call with that shard's days as `Changes.days`.
 
 `Changes` is what this publish changed: the days it ranked and stored, the papers whose history that
 changed, and whether it is a full rebuild. The bucket's holdings are a snapshot of its keys (the manifest,
