@@ -59,8 +59,10 @@ def plan_periods(
     changed: Iterable[date],
     everything: bool,
     ranking: RankingConfig,
+    missing: bool = True,
 ) -> PeriodPlan:
-    """What to build and render again; `digests` are the full digests already in memory (not modified)."""
+    """What to build and render again; `digests` are the full digests already in memory (not modified).
+    `missing`: also every period whose page is not in the bucket (a rebuild's shards but its last: not)."""
     all_days = list(all_days)
     grouped = {kind: dict(days_by_period(all_days, kind)) for kind in KINDS}
     plan = PeriodPlan(order={kind: sorted(groups) for kind, groups in grouped.items()})
@@ -68,7 +70,7 @@ def plan_periods(
     affected: set[Period] = set()
     for groups in grouped.values():
         for period, days in groups.items():
-            if everything or changed.intersection(days) or not bucket.has(period_page_key(period)):
+            if everything or changed.intersection(days) or (missing and not bucket.has(period_page_key(period))):
                 affected.add(period)
     neighbours: set[Period] = set()
     for period in affected:
@@ -84,9 +86,9 @@ def plan_periods(
 
     digests = dict(digests)
     needed = {day for period in affected for day in grouped[period.kind][period]}
-    missing = sorted(needed - set(digests))
-    if missing:
-        digests.update(store.get_digests(missing))
+    absent = sorted(needed - set(digests))
+    if absent:
+        digests.update(store.get_digests(absent))
     for period in sorted(affected):
         days = grouped[period.kind][period]
         plan.built.append(build_period_digest(period, {day: digests[day] for day in days if day in digests}, ranking))

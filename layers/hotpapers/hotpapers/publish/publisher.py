@@ -139,8 +139,12 @@ class Publisher:
             return result
         # A stored digest whose page never reached the bucket (a publish that failed half-way and
         # was not re-run) is linked from every listing rendered now: render its page again too.
-        # Found by tests/reliability/test_aws_faults.py; costs no request (upload lists the bucket anyway).
-        unpublished = [s.day for s in summaries if s.day not in digests and not self.bucket.has(day_page_key(s.day))]
+        # Found by tests/reliability/test_s3_faults.py; costs no request (upload lists the bucket anyway).
+        unpublished = [
+            s.day
+            for s in summaries
+            if request.repair_missing and s.day not in digests and not self.bucket.has(day_page_key(s.day))
+        ]
         if unpublished:
             digests = {**digests, **self.store.get_digests(unpublished)}
         periods = plan_periods(
@@ -151,6 +155,7 @@ class Publisher:
             changed=digests,
             everything=request.everything,
             ranking=self.ranking,
+            missing=request.repair_missing,
         )
         if periods.built:
             self.progress(f"storing {len(periods.built)} weekly and monthly digest(s)")
@@ -160,7 +165,7 @@ class Publisher:
         unpaged = {
             arxiv_id
             for arxiv_id in histories
-            if (key := paper_page_key(arxiv_id)) is not None and not self.bucket.has(key)
+            if request.repair_missing and (key := paper_page_key(arxiv_id)) is not None and not self.bucket.has(key)
         }
         papers = sorted({p for p in changed & set(histories) if paper_page_key(p) is not None} | unpaged)
         self.progress(
