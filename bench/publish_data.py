@@ -168,11 +168,14 @@ def _post(rng: random.Random, day: date, paper: Paper, serial: int, lead: int | 
     return Post("huggingface", post_id, url, name, handle, paper.title, created, metrics, refs, "daily-paper")
 
 
-def collected_day(day: date, seed: int = SEED, earlier: list[Paper] | None = None) -> list[CollectedRecord]:
+def collected_day(
+    day: date, seed: int = SEED, earlier: list[Paper] | None = None, scale: int = 1
+) -> list[CollectedRecord]:
     """One collected day as the collector writes it. `earlier` (papers of previous days, extended with this day's
-    new ones) lets about 8% of the day's papers be ones already talked about."""
+    new ones) lets about 8% of the day's papers be ones already talked about; `scale` multiplies the candidates
+    (2: the ten-year archive at twice today's papers a day; 1 draws exactly the same days as before)."""
     rng = random.Random(f"hotpapers-publish-bench-{seed}-{day.isoformat()}")
-    count = 0 if rng.random() < 0.02 else rng.randint(5, 40)
+    count = 0 if rng.random() < 0.02 else rng.randint(5, 40) * scale
     papers, new = list[Paper](), list[Paper]()
     for n in range(count):
         if earlier and rng.random() < 0.08:
@@ -220,11 +223,13 @@ def collected_day(day: date, seed: int = SEED, earlier: list[Paper] | None = Non
     return records
 
 
-def five_years(end: date, days: int = FIVE_YEARS, seed: int = SEED) -> Iterator[tuple[date, list[CollectedRecord]]]:
+def five_years(
+    end: date, days: int = FIVE_YEARS, seed: int = SEED, scale: int = 1
+) -> Iterator[tuple[date, list[CollectedRecord]]]:
     """`days` consecutive days ending with `end`, oldest first."""
     earlier: list[Paper] = []
     for offset in reversed(range(days)):
-        yield end - timedelta(days=offset), collected_day(end - timedelta(days=offset), seed, earlier)
+        yield end - timedelta(days=offset), collected_day(end - timedelta(days=offset), seed, earlier, scale)
 
 
 def record_names(records: Iterable[object]) -> list[str]:

@@ -200,8 +200,9 @@ def fast_item_responses() -> None:
     DynamoResult.execute_result = execute_result
 
 
-def load_years(table: str, end: str, days: int, seed: int) -> dict[str, Any]:
-    """The five-year archive of publish_data.py put into moto's backend directly: setup, no HTTP, no botocore."""
+def load_years(table: str, end: str, days: int, seed: int, scale: int = 1) -> dict[str, Any]:
+    """The archive of publish_data.py (five years; `scale` times the papers a day) put into moto's backend
+    directly: setup, no HTTP, no botocore."""
     import time
 
     from moto.dynamodb.models import dynamodb_backends
@@ -216,7 +217,7 @@ def load_years(table: str, end: str, days: int, seed: int) -> dict[str, Any]:
     started = time.perf_counter()
     counts = dict.fromkeys(("days", "items", "day_papers", "mentions", "runs", "empty_days"), 0)
     keys: dict[str, list[str]] = {}
-    for day, records in five_years(date.fromisoformat(end), days, seed):
+    for day, records in five_years(date.fromisoformat(end), days, seed, scale):
         papers = sum(isinstance(record, DayPaper) for record in records)
         mentions = sum(isinstance(record, Mention) for record in records)
         for name, value in (("days", 1), ("items", len(records)), ("day_papers", papers), ("mentions", mentions),
@@ -321,7 +322,8 @@ def main(argv: list[str]) -> int:
                     say({"requests": [{k: v if len(v) <= 80 else v[:77] + "..." for k, v in r.query.items()}
                                       for r in requests]})  # fmt: skip
                 elif cmd == "load_years":
-                    say(load_years(command["table"], command["end"], command["days"], command["seed"]))
+                    arguments = (command["table"], command["end"], command["days"], command["seed"])
+                    say(load_years(*arguments, command.get("scale", 1)))
                 elif cmd == "cpu":
                     say({**cpu(), "fast_responses": FAST})
                 elif cmd == "quit":

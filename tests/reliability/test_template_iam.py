@@ -293,11 +293,16 @@ EXPECTED_GRANTS: dict[str, dict[str, set[str]]] = {
         "dynamodb:BatchWriteItem": {"Table"},
         "dynamodb:PutItem": {"Table"},
         "s3:PutObject": {"SiteBucket/*"},
-        # The body of a digest too large for its item, read back to render its day again, and the
-        # manifest of what the bucket holds (publish/bucket.py).
-        "s3:GetObject": {"SiteBucket/internal/digests/*", "SiteBucket/internal/manifest.json.gz"},
+        # The body of a digest too large for its item, read back to render its day again, the
+        # manifest of what the bucket holds (publish/bucket.py) and a full rebuild's progress (publish/rebuild.py).
+        "s3:GetObject": {
+            "SiteBucket/internal/digests/*",
+            "SiteBucket/internal/manifest.json.gz",
+            "SiteBucket/internal/rebuild.json",
+        },
         "s3:ListBucket": {"SiteBucket"},
-        "sqs:SendMessage": {"PublishDeadLetterQueue"},
+        # Failed asynchronous invocations; a full rebuild's next shard on its own queue (publish/rebuild.py).
+        "sqs:SendMessage": {"PublishDeadLetterQueue", "PublishQueue"},
         "sqs:ReceiveMessage": {"PublishQueue"},
         "sqs:DeleteMessage": {"PublishQueue"},
         "sqs:GetQueueAttributes": {"PublishQueue"},
@@ -312,6 +317,25 @@ EXPECTED_GRANTS: dict[str, dict[str, set[str]]] = {
     "DailyCollectScheduleRole": {"sqs:SendMessage": {"CollectQueue", "CollectDeadLetterQueue"}},
 }
 SERVICE_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+
+def test_only_the_publisher_sends_rebuild_shards_to_the_publish_queue(expanded: dict[str, Any]) -> None:
+    """A full rebuild chains its shards through the publish queue: PublishFunction may send there, in a statement
+    of that one action on that one queue, and no other role may (EventBridge's rule delivers by the queue's policy).
+    """
+    senders: dict[str, list[tm.PolicyStatement]] = {}
+    for role in tm.resources(expanded, "AWS::IAM::Role"):
+        for statement in allow_statements(expanded, role):
+            if "sqs:SendMessage" in statement.actions and any(
+                ref_name(r) == "PublishQueue" for r in statement.resources
+            ):
+                senders.setdefault(role, []).append(statement)
+    assert set(senders) == {"PublishFunctionRole"}, sorted(senders)
+    for statement in senders["PublishFunctionRole"]:
+        assert statement.actions == ["sqs:SendMessage"], statement.actions
+        assert [ref_name(r) for r in statement.resources] == ["PublishQueue"], statement.resources
+    env = props(expanded, "PublishFunction")["Environment"]["Variables"]
+    assert ref_name(env["HOTPAPERS_PUBLISH_QUEUE_URL"]) == "PublishQueue"
 
 
 def short_resource(value: Any) -> str:

@@ -200,3 +200,16 @@ def test_a_plan_is_plain_data_equal_for_equal_inputs() -> None:
     digests = site_days(D1, D2, D3)
     held = live_bucket(digests)
     assert plan_of(published(digests, D3), held, digests) == plan_of(published(digests, D3), held, digests)
+
+
+def test_a_rebuild_shard_but_the_last_leaves_what_the_bucket_lacks_beyond_its_days() -> None:
+    digests = site_days(D1, D2, D3, D4)
+    lacking = published(digests, D1)
+    shard = replace(lacking, everything=False, repair_missing=False)
+    # An empty bucket: the first shard renders its day and the days next to it, not the whole site.
+    assert [job.day for job in day_jobs(plan_of(shard, frozenset(), digests))] == [D1, D2, D4]
+    everything = plan_of(lacking, frozenset(), digests)
+    assert [job.day for job in day_jobs(everything)] == [D1, D2, D3, D4]
+    papers_of_shard = plan_of(shard, frozenset(), digests).phases[2][0]
+    assert isinstance(papers_of_shard, PaperPages)
+    assert set(papers_of_shard.arxiv_ids) == {p.arxiv_id for p in digests[D1].papers}

@@ -113,7 +113,7 @@ def test_a_publish_batch_covers_the_set_of_its_days_and_lists_bad_records() -> N
     assert request.days == (date(2021, 6, 1), date(2021, 6, 2))
     assert (request.everything, request.trigger) == (False, "queue")
     assert [(r.message_id, r.reason) for r in request.rejected] == [
-        ("d", 'the body is not a "Collect Finished" event'),
+        ("d", 'the body is neither a "Collect Finished" event nor a rebuild shard'),
         ("e", "\"detail.date\" must be a date as YYYY-MM-DD, got '2021-6-3'"),
         ("f", "the body is not JSON"),
     ]

@@ -7,6 +7,8 @@ Accepted shapes (see events/):
 - a classic EventBridge scheduled event (``"detail-type": "Scheduled Event"``);
 - an SQS event from the collect queue (``{"Records": [...]}``, ``eventSource`` ``aws:sqs``): each record's body
   is one of the shapes above naming ONE day (see `sqs_records` and `parse_collect_record`).
+The publisher's: the same by hand, ``{"all": true}``, "Collect Finished" events, and from the publish queue
+those events or one shard of a full rebuild (`RebuildShard`, ``{"rebuild": {"id", "shard", "from", "to"}}``).
 Scheduled invocations collect the UTC day before the scheduled time, so a
 retry of the same schedule collects the same day.
 """
@@ -46,6 +48,9 @@ _TIMESTAMP = re.compile(
 _MANUAL_COLLECT_KEYS = frozenset({"date", "from", "to", "sources"})
 _SCHEDULER_KEYS = frozenset({"scheduled_time", "sources"})
 _MANUAL_PUBLISH_KEYS = frozenset({"date", "from", "to", "all"})
+_SHARD_KEYS = frozenset({"id", "shard", "from", "to"})
+_REBUILD_ID = re.compile(r"[A-Za-z0-9-]{1,64}\Z")
+MAX_SHARDS = 100_000
 
 
 class InvalidEvent(ValueError):
@@ -284,12 +289,34 @@ def _parse_sources(value: Any) -> tuple[str, ...] | None:
 
 
 @dataclass(frozen=True)
+class RebuildShard:
+    """One shard of a full rebuild, a publish-queue message: the collected days from `first` to `last`.
+
+    `rebuild_id` names the rebuild and `number` (1, 2, ...) the shard in it: together the message's identity,
+    so a shard delivered twice is recognised (publish/rebuild.py).
+    """
+
+    rebuild_id: str
+    number: int
+    first: date
+    last: date
+
+    def body(self) -> str:
+        shard = {"id": self.rebuild_id, "shard": self.number, "from": str(self.first), "to": str(self.last)}
+        return json.dumps({"rebuild": shard}, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
 class PublishRequest:
     days: tuple[date, ...]
     everything: bool  # rebuild every collected day and the whole archive
-    trigger: str  # collect-finished | queue | manual
+    trigger: str  # collect-finished | queue | manual | rebuild
     # From the publish queue: the records that were not Collect Finished events (batch item failures).
     rejected: tuple[RejectedRecord, ...] = ()
+    shards: tuple[RebuildShard, ...] = ()  # from the publish queue: shards of a full rebuild to run
+    # Also render what the bucket lacks beyond these days (pages of other stored days, of papers, of periods):
+    # a rebuild's shards leave that to their last one, else the first shard into an empty bucket did it all.
+    repair_missing: bool = True
 
 
 def parse_publish_event(event: Any, today: date) -> PublishRequest:
@@ -331,24 +358,53 @@ def _collect_finished_day(event: dict[str, Any], today: date) -> date:
 
 def _parse_publish_batch(event: Any, today: date) -> PublishRequest:
     days: set[date] = set()
+    shards: dict[RebuildShard, None] = {}  # a shard delivered twice in one batch runs once
     rejected: list[RejectedRecord] = []
     for record in sqs_records(event):
         try:
-            days.add(parse_publish_record(record, today))
+            found = parse_publish_record(record, today)
         except InvalidEvent as error:
             rejected.append(RejectedRecord(record.message_id, str(error)))
-    return PublishRequest(tuple(sorted(days)), False, "queue", tuple(rejected))
+            continue
+        if isinstance(found, RebuildShard):
+            shards[found] = None
+        else:
+            days.add(found)
+    return PublishRequest(tuple(sorted(days)), False, "queue", tuple(rejected), tuple(shards))
 
 
-def parse_publish_record(record: SqsRecord, today: date) -> date:
-    """One publish-queue message: the day of the "Collect Finished" event it holds.
+def parse_publish_record(record: SqsRecord, today: date) -> date | RebuildShard:
+    """One publish-queue message: the day of the "Collect Finished" event it holds, or a rebuild's shard.
 
     InvalidEvent's message is the reason alone (not prefixed with the message id, which is logged beside it).
     """
     try:
         body = _record_body(record)
+        if isinstance(body, dict) and "rebuild" in body:
+            return parse_rebuild_shard(body, today)
         if not isinstance(body, dict) or body.get("detail-type") != "Collect Finished":
-            raise InvalidEvent('the body is not a "Collect Finished" event')
+            raise InvalidEvent('the body is neither a "Collect Finished" event nor a rebuild shard')
         return _collect_finished_day(body, today)
     except InvalidEvent as error:
         raise InvalidEvent(str(error).removeprefix(f"message {_shown(record.message_id)}: ")) from None
+
+
+def parse_rebuild_shard(body: dict[str, Any], today: date) -> RebuildShard:
+    """``{"rebuild": {"id": "…", "shard": N, "from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}}``, as `RebuildShard.body`."""
+    _check_keys(body, frozenset({"rebuild"}), "a rebuild shard")
+    shard = body["rebuild"]
+    if not isinstance(shard, dict):
+        raise InvalidEvent('"rebuild" must be an object with "id", "shard", "from" and "to"')
+    _check_keys(shard, _SHARD_KEYS, "a rebuild shard")
+    missing = sorted(_SHARD_KEYS - set(shard))
+    if missing:
+        raise InvalidEvent(f"a rebuild shard needs {', '.join(missing)}")
+    rebuild_id, number = shard["id"], shard["shard"]
+    if not isinstance(rebuild_id, str) or not _REBUILD_ID.match(rebuild_id):
+        raise InvalidEvent(f'"rebuild.id" must be 1 to 64 letters, digits or dashes, got {_shown(rebuild_id)}')
+    if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= MAX_SHARDS:
+        raise InvalidEvent(f'"rebuild.shard" must be a whole number from 1 to {MAX_SHARDS}, got {_shown(number)}')
+    first, last = _parse_day(shard["from"], "rebuild.from", today), _parse_day(shard["to"], "rebuild.to", today)
+    if last < first:
+        raise InvalidEvent(f'"rebuild.to" ({last}) is before "rebuild.from" ({first})')
+    return RebuildShard(rebuild_id, number, first, last)

@@ -86,6 +86,12 @@ class Settings:
     # Most papers still without arXiv metadata (of any day) each collection asks arXiv for again
     # (collect/repair.py): the bound on one run's repair work.
     repair_max_papers: int = 500
+    # The publish queue's URL (the template sets it): a full rebuild ({"all": true}) is sent there one shard at a
+    # time (publish/rebuild.py). None: no queue (local runs), the shards run one after another in the process.
+    publish_queue_url: str | None = None
+    # Most collected days in one shard of a full rebuild: each shard must stay well under the 900 s Lambda limit
+    # (bench/bench_publish.py measures a ten-year archive with twice today's papers a day).
+    rebuild_shard_days: int = 365
     credentials: Credentials = field(default_factory=Credentials)
     # How papers are ranked and digests cut (the publisher and the API; `ranking()` builds their
     # RankingConfig): HOTPAPERS_MIN_SCORE, HOTPAPERS_TOP_POSTS, HOTPAPERS_TOP_POST_MIN_SCORE, and the
@@ -130,6 +136,13 @@ class Settings:
                 get("HOTPAPERS_REPAIR_MAX_PAPERS", str(cls.repair_max_papers)),
                 "HOTPAPERS_REPAIR_MAX_PAPERS",
                 0,
+                100_000,
+            ),
+            publish_queue_url=env.get("HOTPAPERS_PUBLISH_QUEUE_URL", "").strip() or None,
+            rebuild_shard_days=_int(
+                get("HOTPAPERS_REBUILD_SHARD_DAYS", str(cls.rebuild_shard_days)),
+                "HOTPAPERS_REBUILD_SHARD_DAYS",
+                1,
                 100_000,
             ),
             x_max_posts=_x_max_posts(get("HOTPAPERS_X_MAX_POSTS", str(cls.x_max_posts))),

@@ -182,6 +182,12 @@ class SiteBucket:
             self.stats.put += 1
             self.stats.keys_put.append(obj.key)
 
+    def put_internal(self, key: str, body: bytes, content_type: str) -> None:
+        """Write one of the publisher's own records under internal/ (never served, never in the manifest)."""
+        if not key.startswith(INTERNAL_PREFIX):
+            raise ValueError(f"{key!r} is not under {INTERNAL_PREFIX}")
+        self._s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, CacheControl="no-store")
+
     def get(self, key: str) -> tuple[bytes, str, str | None] | None:
         """An object's body, content type and cache-control (for the local server), or None."""
         try:

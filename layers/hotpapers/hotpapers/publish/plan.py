@@ -89,11 +89,17 @@ def period_page_key(period: Period) -> str:
 @dataclass(frozen=True)
 class Changes:
     """What this publish changed: the days it ranked and stored, the papers whose history that changed,
-    and whether it is a full rebuild (every week and month built again)."""
+    and whether it is a full rebuild (every week and month built again).
+
+    `repair_missing`: also render what the bucket lacks beyond these days (pages of other stored days, of
+    papers, of weeks and months). A rebuild's shards but its last leave that to the last one
+    (`publish/rebuild.py`): else the first shard into an empty bucket would render the whole site.
+    """
 
     days: frozenset[date] = frozenset()
     papers: frozenset[str] = frozenset()
     everything: bool = False
+    repair_missing: bool = True
 
 
 # The jobs. Each names what to render; `unlinked_*` are the links left out of this version of the page.
@@ -207,8 +213,10 @@ class PublishPlanner:
 
     def __post_init__(self) -> None:
         self.ordered = sorted(summary.day for summary in self.summaries)
-        held = self.held
-        unpublished = {day for day in self.ordered if day not in self.changes.days and day_page_key(day) not in held}
+        held, repair = self.held, self.changes.repair_missing
+        unpublished = {
+            day for day in self.ordered if repair and day not in self.changes.days and day_page_key(day) not in held
+        }
         self.changed_days = self.changes.days | unpublished
         # A new day changes its neighbours' prev/next links, so they are rendered again too.
         position = {day: index for index, day in enumerate(self.ordered)}
@@ -219,7 +227,9 @@ class PublishPlanner:
         to_render.update(self.ordered[-1:])  # the newest day, the front page's (none on a site with no day yet)
         self.to_render = frozenset(to_render)
         unpaged = {
-            arxiv_id for arxiv_id in self.histories if (key := paper_page_key(arxiv_id)) is not None and key not in held
+            arxiv_id
+            for arxiv_id in self.histories
+            if repair and (key := paper_page_key(arxiv_id)) is not None and key not in held
         }
         changed = {p for p in self.changes.papers if p in self.histories and paper_page_key(p) is not None}
         self.papers = tuple(sorted(changed | unpaged))
@@ -235,7 +245,9 @@ class PublishPlanner:
         self.affected = frozenset(
             period
             for period, days in self.periods.items()
-            if self.changes.everything or self.changed_days.intersection(days) or period_page_key(period) not in held
+            if self.changes.everything
+            or self.changed_days.intersection(days)
+            or (repair and period_page_key(period) not in held)
         )
         self.neighbours = tuple(
             sorted(

@@ -97,7 +97,7 @@ class Publisher:
             self.progress("no digest stored yet: nothing to render")
             return result
         # The plan decides (publish/plan.py); here, only what it reads, stores and uploads.
-        changes = Changes(frozenset(digests), frozenset(changed), request.everything)
+        changes = Changes(frozenset(digests), frozenset(changed), request.everything, request.repair_missing)
         planner = PublishPlanner(changes, self.bucket.keys(), summaries, histories)
         stored_periods = stored_period_digests(self.store, planner.periods_to_read())
         to_read = planner.digests_to_read(stored_periods, digests.keys())
