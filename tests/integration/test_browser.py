@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response
 
 from hotpapers.core.settings import Settings
 from hotpapers.publish.handler import build_site_bucket
@@ -28,7 +28,7 @@ from hotpapers_local.invoke import invoke
 from hotpapers_local.provision import provision
 from hotpapers_local.relay import relay_collect_finished
 from hotpapers_local.site_server import LocalServer
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, ICON_PATH, ServedRequests, png_size, wait_for_icon
+from tests.support.browser import ICON_PATH, ServedRequests, png_size, wait_for_icon
 from tests.support.site_stack import BSKY, use_site_stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -71,18 +71,6 @@ def site_url(moto_endpoint: str, sample_dataset, site_responses: ServedRequests)
         bucket = build_site_bucket(Settings.from_env())
         with LocalServer(bucket, host="127.0.0.1", port=0, on_response=site_responses.record) as server:
             yield server.url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium: make test does it", pytrace=False)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @dataclass

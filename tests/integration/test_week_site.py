@@ -20,7 +20,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from hotpapers.core.clock import SystemClock
 from hotpapers.core.settings import Settings
@@ -32,7 +32,7 @@ from hotpapers_local.fakes import FakeUpstreams
 from hotpapers_local.provision import provision
 from hotpapers_local.sample import SAMPLE_WEEK, WEEK_DAYS, load_week_dataset
 from hotpapers_local.site_server import LocalServer
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, ICON_PATH, ServedRequests, png_size, wait_for_icon
+from tests.support.browser import ICON_PATH, ServedRequests, png_size, wait_for_icon
 from tests.support.site_stack import BSKY, use_site_stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -94,18 +94,6 @@ def served(moto_endpoint: str, site_responses: ServedRequests) -> Iterator[tuple
 @pytest.fixture(scope="module")
 def crawl(served: tuple[str, Settings]):  # type: ignore[no-untyped-def]
     return crawl_site.crawl(served[0])
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium: make test does it", pytrace=False)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def test_every_internal_link_and_fragment_resolves_and_every_feed_parses(crawl, served) -> None:  # type: ignore[no-untyped-def]

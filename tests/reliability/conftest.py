@@ -8,7 +8,10 @@ from typing import Any
 import pytest
 
 from tests.support import template_model as tm
+from tests.support.aws_fault_runs import observe  # noqa: F401 - fixture
 from tests.support.aws_faults import child_proxy, fault_proxy, proxy  # noqa: F401 - fixtures
+from tests.support.browser import browser  # noqa: F401 - fixture
+from tests.support.hostile_site import hostile_site, reports  # noqa: F401 - fixtures
 from tests.support.stack_fixtures import env, moto_endpoint, sample_dataset, upstreams  # noqa: F401 - fixtures
 
 

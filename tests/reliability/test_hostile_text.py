@@ -7,7 +7,8 @@ handles, link targets, display URLs, hashtags, post ids). The real collect handl
 into moto, the bus hands its Collect Finished event to the real publish handler, and
 `LocalServer` (what `hotpapers serve` and the demo run) serves the bucket. Then Debian's
 Chromium opens every page kind: day page, front page, archive and month, category pages, the
-404 page, and the exports (`.md`, `.json`, `feed.xml`).
+404 page, and the exports (`.md`, `.json`, `feed.xml`). The site and its pages as Chromium saw
+them: tests/support/hostile_site.py.
 
 On every page: no dialog opens, no console error or uncaught exception, the `window.__pwned`
 canary stays unset even after every element gets mouseover/focus/error/load events, no element
@@ -15,53 +16,24 @@ carries an `on*` attribute, every href/src/cite/action resolves to http(s), no s
 frame, object or form exists, and each field's payload reads verbatim as visible text (escaped,
 not parsed). The Markdown export is also rendered the way the blog's Gatsby site rendered it
 (raw HTML on) and the feed's HTML content the way a feed reader shows it, and held to the same
-checks. The 100 KB abstract and post text are shortened on the pages by design
-(`site.TEXT_LIMIT`), with a note and a link to the whole text, and the layout holds at desktop
-and phone widths.
-
-The Content-Security-Policy: `LocalServer` sends the same policy CloudFront sends
-(`site.content_security_policy(header=True)`), the pages carry it as a meta element too, the
-site runs under it with no violation, and an injected inline script is refused. With
-`HOTPAPERS_X_WIDGETS=true` the policy admits scripts from https://platform.twitter.com only: a
-stand-in widgets.js (served through Playwright's router, as nothing leaves this machine) runs,
-an inline script and a script from another https origin are refused.
+checks. TeX becomes MathML with nothing else in it, and bidi controls in a post cannot reverse
+its links. Long texts: tests/reliability/test_long_texts.py; the Content-Security-Policy:
+tests/reliability/test_site_csp.py.
 """
 
 from __future__ import annotations
 
-import html
 import json
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
-import feedparser
 import pytest
-from markdown_it import MarkdownIt
-from playwright.sync_api import Browser, ConsoleMessage, Page, Route, sync_playwright
+from playwright.sync_api import Browser
 
-from hotpapers.collect.bounds import MAX_ABSTRACT_BYTES, MAX_AUTHORS_BYTES, MAX_FIELD_BYTES, MAX_POST_TEXT_BYTES
-from hotpapers.core.calendar_periods import week_of
-from hotpapers.core.settings import Settings
-from hotpapers.publish.handler import build_site_bucket
-from hotpapers.publish.site import TEXT_LIMIT, content_security_policy
+from hotpapers.publish.site import TEXT_LIMIT
 from hotpapers.publish.site.sanitize import shorten
-from hotpapers_local.fakes import FakeUpstreams
-from hotpapers_local.invoke import invoke
-from hotpapers_local.provision import load_template, provision
-from hotpapers_local.relay import relay_collect_finished
-from hotpapers_local.site_server import LocalServer
 from tests.support import ledger
 from tests.support.hostile_dataset import (
-    DAY,
-    LONG_TEXT_BYTES,
     MALFORMED_MARKERS,
     MARKERS,
-    PAPER_HOSTILE,
-    PAPER_LONG_ABSTRACT,
     PAPER_LONG_POST,
     TEX_BENIGN,
     TEX_HOSTILE,
@@ -69,289 +41,26 @@ from tests.support.hostile_dataset import (
     TEX_SPAM,
     UNSAFE_LINK_TARGETS,
     X_USERNAME,
-    hostile_dataset,
-    oversized_dataset,
 )
-from tests.support.site_stack import BSKY, use_site_stack
+from tests.support.hostile_site import (
+    EXPORTS,
+    HTML_PAGES,
+    ISO,
+    HostileSite,
+    Report,
+    audit,
+    console_errors,
+    render_in_browser,
+    watched,
+)
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.browser]
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
-TIMEOUT_MS = 15_000
-ISO = DAY.isoformat()
-WEEK = week_of(DAY).name
-HTML_PAGES = {
-    "day page": f"digests/{ISO}/",
-    "front page": "",
-    "archive": "archive/",
-    "archive month": f"archive/{ISO[:7]}/",
-    "week page": f"weeks/{WEEK}/",
-    "month page": f"months/{ISO[:7]}/",
-    "categories": "categories/",
-    "category cs.LG": "categories/cs.LG/",
-    "category cs.CR": "categories/cs.CR/",
-    "category cs.CL": "categories/cs.CL/",
-    "paper page": f"papers/{PAPER_HOSTILE}/",
-    "paper page (long post)": f"papers/{PAPER_LONG_POST}/",
-    "404 page": "digests/1999-01-01/",
-}
 # A paper's page draws its score chart as an inline SVG (no script, no inline style), besides the logo.
 OWN_SVGS = {"paper page": 2, "paper page (long post)": 2}
-EXPORTS = {
-    "markdown export": f"digests/{ISO}.md",
-    "json export": f"digests/{ISO}.json",
-    "atom feed": "feed.xml",
-    "week markdown export": f"weeks/{WEEK}.md",
-}
 # What each page kind must show of the hostile day: every field on the pages that show that field.
 DIGEST_FIELDS = set(MARKERS)
 LISTING_FIELDS = {"arxiv title"}
-WIDGETS_URL = "https://platform.twitter.com/widgets.js"
-# A stand-in for X's widgets.js: does what the real one does to the page (an iframe from
-# platform.twitter.com in place of each post card, sized through the CSSOM) and says it ran.
-WIDGETS_STUB = """
-window.__widgetsRan = true;
-for (const card of document.querySelectorAll('blockquote.twitter-tweet')) {
-  const frame = document.createElement('iframe');
-  frame.src = 'https://platform.twitter.com/embed/Tweet.html?id=1';
-  frame.title = 'X Post';
-  frame.style.width = '100%';
-  frame.style.height = '200px';
-  card.replaceWith(frame);
-}
-"""
-
-# Runs in every page after load: what a hostile payload could have left in the DOM, and a poke at
-# every element with the events inline handlers listen to.
-AUDIT_JS = """
-() => {
-  const urlAttrs = new Set(['href', 'src', 'action', 'formaction', 'cite', 'data', 'poster', 'srcset',
-                            'background', 'xlink:href', 'ping', 'codebase', 'manifest']);
-  const out = {onAttrs: [], unsafeUrls: [], scripts: [], active: [], styleAttrs: 0, styleElements: 0};
-  for (const el of document.querySelectorAll('*')) {
-    for (const attr of el.attributes) {
-      const name = attr.name.toLowerCase();
-      if (name.startsWith('on')) out.onAttrs.push(`${el.localName} ${name}`);
-      if (name === 'style') out.styleAttrs++;
-      if (urlAttrs.has(name)) {
-        let scheme;
-        try { scheme = new URL(attr.value, document.baseURI).protocol; } catch (e) { scheme = 'unparsable'; }
-        if (scheme !== 'http:' && scheme !== 'https:')
-          out.unsafeUrls.push(`${el.localName} ${name}=${attr.value.slice(0, 80)}`);
-      }
-    }
-    const tag = el.localName;
-    if (tag === 'script') out.scripts.push(el.getAttribute('src') || '(inline)');
-    if (tag === 'style') out.styleElements++;
-    if (['iframe', 'frame', 'object', 'embed', 'img', 'form', 'base', 'image', 'video', 'audio'].includes(tag))
-      out.active.push(tag);
-    if (tag === 'meta' && el.httpEquiv && el.httpEquiv.toLowerCase() !== 'content-security-policy')
-      out.active.push(`meta http-equiv=${el.httpEquiv}`);
-    for (const type of ['mouseover', 'mouseenter', 'pointerover', 'focus', 'error', 'load', 'animationstart'])
-      el.dispatchEvent(new Event(type));
-  }
-  out.svgs = document.querySelectorAll('svg').length;
-  out.postLinks = [...document.querySelectorAll('a.post__link')].map(a => a.getAttribute('href'));
-  return out;
-}
-"""
-
-
-@dataclass
-class HostileSite:
-    url: str
-    widgets_url: str
-    collected: dict[str, Any]
-    published: list[dict[str, Any]]
-
-
-@dataclass
-class Report:
-    """What one page did in Chromium."""
-
-    name: str
-    status: int = 0
-    content_type: str = ""
-    csp_header: str | None = None
-    text: str = ""  # the visible text (for the JSON export: its strings, one a line)
-    raw: str = ""  # the visible text as the browser showed it
-    dialogs: list[str] = field(default_factory=list)
-    console_errors: list[str] = field(default_factory=list)
-    page_errors: list[str] = field(default_factory=list)
-    failed_requests: list[str] = field(default_factory=list)
-    pwned: Any = None
-    audit: dict[str, Any] = field(default_factory=dict)
-
-
-# ------------------------------------------------------------------ the hostile site, built as the demo builds it
-
-
-@pytest.fixture(scope="module")
-def hostile_site(moto_endpoint: str) -> Iterator[HostileSite]:
-    dataset, expected = hostile_dataset()
-    with pytest.MonkeyPatch.context() as mp, FakeUpstreams(dataset, bsky_credentials=BSKY) as upstreams:
-        use_site_stack(mp, upstreams, moto_endpoint, "hotpapers-hostile")
-        provision(Settings.from_env())
-        collected = invoke("collect", {"date": ISO}, keep_stdout=False)
-        published = relay_collect_finished()
-        plain = LocalServer(build_site_bucket(Settings.from_env()))  # its CSP: HOTPAPERS_X_WIDGETS=false
-
-        # The same day published again with X widgets on, into a bucket of its own.
-        mp.setenv("HOTPAPERS_BUCKET", "hotpapers-hostile-widgets")
-        mp.setenv("HOTPAPERS_X_WIDGETS", "true")
-        provision(Settings.from_env())
-        invoke("publish", {"date": ISO}, keep_stdout=False)
-        widgets = LocalServer(build_site_bucket(Settings.from_env()))  # its CSP: HOTPAPERS_X_WIDGETS=true
-
-        with plain, widgets:
-            site = HostileSite(plain.url, widgets.url, collected, published)
-            site.collected["expected"] = expected
-            yield site
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def watched(
-    browser: Browser,
-    origin: str,
-    report: Report,
-    viewport: tuple[int, int] = (1280, 900),
-    allow: Callable | None = None,
-) -> Page:
-    """A page that records dialogs, console errors, uncaught exceptions and failed requests, and reaches only `origin`
-    (plus what `allow` fulfils)."""
-    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
-    context.set_default_timeout(TIMEOUT_MS)
-
-    def route(route: Route) -> None:
-        url = route.request.url
-        if url.startswith(origin) or url.startswith(("data:", "about:")):
-            route.continue_()
-        elif allow is not None and allow(route):
-            return
-        else:
-            route.abort("blockedbyclient")
-
-    context.route("**/*", route)
-    page = context.new_page()
-
-    def on_dialog(dialog: Any) -> None:
-        report.dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            report.console_errors.append(message.text)
-
-    page.on("dialog", on_dialog)
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: report.page_errors.append(str(error)))
-    page.on("requestfailed", lambda request: report.failed_requests.append(f"{request.url} ({request.failure})"))
-    return page
-
-
-def audit(page: Page, report: Report) -> None:
-    report.audit = page.evaluate(AUDIT_JS)
-    # Let anything the events triggered run: the next frame, then the tasks queued before it.
-    page.evaluate("() => new Promise(done => requestAnimationFrame(() => setTimeout(done, 0)))")
-    report.pwned = page.evaluate("window.__pwned")
-
-
-def open_page(browser: Browser, base: str, name: str, path: str) -> Report:
-    report = Report(name)
-    page = watched(browser, base, report)
-    try:
-        response = page.goto(base + path, wait_until="load")
-        assert response is not None, f"{name}: no response"
-        report.status = response.status
-        report.content_type = response.headers.get("content-type", "")
-        report.csp_header = response.headers.get("content-security-policy")
-        audit(page, report)
-        report.text = report.raw = page.evaluate(
-            "document.body ? document.body.innerText : document.documentElement.textContent"
-        )
-    finally:
-        page.context.close()
-    return report
-
-
-def render_in_browser(browser: Browser, name: str, markup: str, allowed_scripts: tuple[str, ...] = ()) -> Report:
-    """HTML from an export, rendered with no CSP at all (as Gatsby or a feed reader would show it), then audited.
-
-    `allowed_scripts` (the format's own, e.g. X's widgets.js after each X post in the blog's Markdown)
-    are answered with an empty script and left out of the audit: they are not the data's.
-    """
-    report = Report(name, status=200, content_type="text/html (rendered)")
-
-    def allow(route: Route) -> bool:
-        if route.request.url in allowed_scripts:
-            route.fulfill(status=200, content_type="text/javascript", body="")
-            return True
-        return False
-
-    page = watched(browser, "about:", report, allow=allow)
-    try:
-        page.set_content(markup, wait_until="load")
-        audit(page, report)
-        report.text = page.evaluate("document.body.innerText")
-    finally:
-        page.context.close()
-    # The blog's Markdown loads X's widgets.js after each X post: that script is the format's, not the data's.
-    report.audit["scripts"] = [s for s in report.audit["scripts"] if s not in allowed_scripts]
-    return report
-
-
-def console_errors(name: str, report: Report) -> list[str]:
-    """The page's console errors, less the one Chromium logs for the 404 page's own status."""
-    return [e for e in report.console_errors if not (name == "404 page" and "status of 404" in e)]
-
-
-def json_strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for item in value.values() for s in json_strings(item)]
-    if isinstance(value, list):
-        return [s for item in value for s in json_strings(item)]
-    return []
-
-
-@pytest.fixture(scope="module")
-def reports(browser: Browser, hostile_site: HostileSite) -> dict[str, Report]:
-    """Every page kind of the hostile site opened in Chromium, and the exports rendered as their readers do."""
-    found: dict[str, Report] = {}
-    for name, path in {**HTML_PAGES, **EXPORTS}.items():
-        found[name] = open_page(browser, hostile_site.url, name, path)
-
-    # The JSON export, read back: its strings are the data, exactly.
-    found["json export"].text = "\n".join(json_strings(json.loads(found["json export"].raw)))
-    # The Markdown export as the blog's Gatsby site rendered it: CommonMark with raw HTML passed through.
-    markdown = found["markdown export"].text
-    rendered = MarkdownIt("commonmark", {"html": True}).render(markdown.split("\n---\n", 1)[1])
-    found["markdown rendered"] = render_in_browser(
-        browser, "markdown rendered", rendered, allowed_scripts=(WIDGETS_URL,)
-    )
-    # The feed's entry content (type="html") as a feed reader shows it.
-    feed = feedparser.parse(found["atom feed"].text)
-    assert not feed.bozo, feed.bozo_exception
-    # (An Atom title is text: a reader escapes it. The content is HTML: a reader renders it.)
-    content = "".join(f"<h2>{html.escape(entry.title)}</h2>" + entry.content[0].value for entry in feed.entries)
-    found["feed entry rendered"] = render_in_browser(browser, "feed entry rendered", content)
-    found["feed entry rendered"].text = "\n".join([e.title for e in feed.entries] + [found["feed entry rendered"].text])
-    return found
-
-
-# ------------------------------------------------------------------ tests
 
 
 def test_the_collector_took_in_every_hostile_item(hostile_site: HostileSite) -> None:
@@ -592,14 +301,6 @@ def test_tex_becomes_mathml_in_chromium_and_hostile_tex_stays_text(
 
 
 # Text nodes holding bidi controls, and whether each sits inside an isolate (<bdi> or an element with dir).
-# Counts the page's CSP refusals, so a test waits for them instead of for a fixed time.
-COUNT_CSP_VIOLATIONS_JS = """
-() => {
-  window.__cspViolations = 0;
-  document.addEventListener('securitypolicyviolation', () => { window.__cspViolations += 1; });
-}
-"""
-
 BIDI_JS = """
 () => {
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -670,320 +371,3 @@ def test_the_audit_sees_what_it_looks_for(browser: Browser) -> None:
     assert report.audit["onAttrs"] == ["img onerror"] and report.audit["scripts"] == ["(inline)"]
     assert report.audit["unsafeUrls"] == ["img src=x", "a href=javascript:alert(1)"]
     assert report.audit["active"] == ["img"]
-
-
-def test_long_texts_are_shortened_on_pages_and_kept_whole_in_the_exports(
-    browser: Browser, hostile_site: HostileSite, reports: dict[str, Report]
-) -> None:
-    """A 100 KB abstract and a 100 KB post text: pages show TEXT_LIMIT characters with a note, exports keep all."""
-    figures = {}
-    for width, height in ((1280, 900), (390, 844)):
-        report = Report(f"day page at {width}px")
-        page = watched(browser, hostile_site.url, report, viewport=(width, height))
-        try:
-            started = time.perf_counter()
-            page.goto(hostile_site.url + HTML_PAGES["day page"], wait_until="load")
-            figures[width] = time.perf_counter() - started
-            layout = page.evaluate(
-                """() => ({
-                    scrollWidth: document.documentElement.scrollWidth,
-                    innerWidth: window.innerWidth,
-                    wide: [...document.querySelectorAll('main *')]
-                        .filter(e => !e.parentElement.closest('math'))  // a formula scrolls within its own box
-                        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
-                        .map(e => e.localName + '.' + e.className).slice(0, 5),
-                })"""
-            )
-            long_abstract = page.locator(f"article[aria-labelledby='arxiv-{PAPER_LONG_ABSTRACT}']")
-            abstract = long_abstract.locator(".paper__abstract").inner_text()
-            abstract_note = long_abstract.locator(".paper__more").inner_text()
-            long_post = page.locator(f"article[aria-labelledby='arxiv-{PAPER_LONG_POST}']")
-            post_text = long_post.locator(".post--x .post__text").inner_text()
-            post_note = long_post.locator(".post--x .post__more")
-            post_note_text = post_note.inner_text()
-            post_note_href = post_note.locator("a").get_attribute("href")
-        finally:
-            page.context.close()
-        assert layout["scrollWidth"] <= layout["innerWidth"], layout
-        assert layout["wide"] == [], layout
-        assert report.console_errors == [] and report.page_errors == [] and report.dialogs == []
-        assert TEXT_LIMIT - 250 < len(abstract) <= TEXT_LIMIT + 1 and abstract.endswith("…"), len(abstract)
-        assert "Abstract shortened here" in abstract_note and "more characters" in abstract_note
-        assert TEXT_LIMIT - 250 < len(post_text) <= TEXT_LIMIT + 1 and post_text.endswith("…"), len(post_text)
-        assert "Post shortened here" in post_note_text
-        assert post_note_href is not None and urlsplit(post_note_href).scheme == "https"
-
-    # The exports keep the whole text: the JSON document, and the Markdown as Gatsby renders it.
-    papers = {paper["arxiv_id"]: paper for paper in json.loads(reports["json export"].raw)["papers"]}
-    assert len(papers[PAPER_LONG_ABSTRACT]["abstract"]) >= LONG_TEXT_BYTES - 64
-    assert max(len(post["text"]) for post in papers[PAPER_LONG_POST]["top_posts"]) >= LONG_TEXT_BYTES
-    ledger.record(
-        "findings",
-        finding=(
-            "A 100 KB abstract or post text was rendered whole on the day page and again on the front page "
-            "(about 260 KB of HTML, hundreds of screens for one card)"
-        ),
-        fix=(
-            f"site.py shows at most TEXT_LIMIT={TEXT_LIMIT} characters of an abstract or post text, cut at a word "
-            "boundary with '…' and a note linking the whole text at arXiv / on the post (links are never cut); "
-            "the .md/.json exports and the API keep the whole text"
-        ),
-        test="tests/reliability/test_hostile_text.py::test_long_texts_are_shortened_on_pages_and_kept_whole_in_the_exports",
-    )
-    ledger.record(
-        "hostile_text",
-        field="100 KB abstract and post text",
-        payload=f"{LONG_TEXT_BYTES // 1024} KB each; pages show {TEXT_LIMIT} characters + a note, exports all",
-        pages_checked=2,
-        scripts_run=0,
-        dialogs=0,
-        console_errors=0,
-        unsafe_urls=0,
-        notes=(
-            f"no horizontal overflow at 1280 and 390 px; the day page loads in {figures[1280]:.2f} s and "
-            f"{figures[390]:.2f} s; the JSON export keeps both texts whole"
-        ),
-    )
-
-
-def template_csp() -> dict[bool, str]:
-    """The Content-Security-Policy template.yaml's CloudFront ResponseHeadersPolicy sends, by XWidgets value."""
-    resources = load_template(ROOT / "template.yaml")["Resources"]
-    behaviour = resources["SiteDistribution"]["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
-    assert behaviour["ResponseHeadersPolicyId"] == {"Ref": "SiteHeadersPolicy"}
-    policy = resources["SiteHeadersPolicy"]
-    assert policy["Type"] == "AWS::CloudFront::ResponseHeadersPolicy" and policy["Condition"] == "HasCdn"
-    csp = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]["ContentSecurityPolicy"]
-    assert csp["Override"] is True
-    condition, widgets, plain = csp["ContentSecurityPolicy"]["Fn::If"]
-    assert condition == "HasXWidgets"
-    return {True: widgets, False: plain}
-
-
-def test_the_server_sends_the_sites_csp_and_it_refuses_inline_script(
-    browser: Browser, hostile_site: HostileSite, reports: dict[str, Report]
-) -> None:
-    header_policy = content_security_policy(False, header=True)
-    assert "script-src" not in header_policy and "default-src 'none'" in header_policy  # no script at all
-    assert template_csp()[False] == header_policy  # what CloudFront sends is what the local server sends
-    for name, report in reports.items():
-        if name in HTML_PAGES or name in EXPORTS:
-            assert report.csp_header == header_policy, (name, report.csp_header)
-
-    report = Report("inline script injected")
-    page = watched(browser, hostile_site.url, report)
-    try:
-        page.goto(hostile_site.url + HTML_PAGES["day page"])
-        meta = page.locator("meta[http-equiv=Content-Security-Policy]").get_attribute("content")
-        page.evaluate(COUNT_CSP_VIOLATIONS_JS)
-        page.evaluate(
-            """() => {
-                const s = document.createElement('script');
-                s.textContent = 'window.__pwned = "inline"';
-                document.head.append(s);
-                const img = document.createElement('img');
-                img.setAttribute('src', 'x');
-                img.setAttribute('onerror', 'window.__pwned = "handler"');
-                document.body.append(img);
-            }"""
-        )
-        # The policy refused both (the inline script and the inline handler) before they could run.
-        page.wait_for_function("window.__cspViolations >= 2")
-        pwned = page.evaluate("window.__pwned")
-    finally:
-        page.context.close()
-    assert meta == content_security_policy(False)
-    assert pwned is None
-    violations = [e for e in report.console_errors if "Content Security Policy" in e]
-    assert len(violations) >= 2, report.console_errors  # the inline script, and the image (img-src 'self' only)
-    pages_checked = sum(1 for name in reports if name in HTML_PAGES or name in EXPORTS)
-    ledger.record(
-        "findings",
-        finding=(
-            "No Content-Security-Policy response header: the pages carried only a `<meta>` policy (which cannot "
-            "set frame-ancestors); the local server sent none and CloudFront used the managed "
-            "SecurityHeadersPolicy, which has no CSP"
-        ),
-        fix=(
-            "site.content_security_policy(header=True) is sent by LocalServer on every site response and by a "
-            "new AWS::CloudFront::ResponseHeadersPolicy (SiteHeadersPolicy, the managed policy's headers + CSP) "
-            "on the distribution's default behaviour; the meta element stays for hosting without CloudFront"
-        ),
-        test="tests/reliability/test_hostile_text.py::test_the_server_sends_the_sites_csp_and_it_refuses_inline_script",
-    )
-    ledger.record(
-        "hostile_text",
-        field="CSP",
-        payload=f"`{header_policy}`",
-        pages_checked=pages_checked,
-        scripts_run=0,
-        dialogs=0,
-        console_errors=0,
-        unsafe_urls=0,
-        notes=(
-            f"an injected inline script and inline handler were refused ({len(violations)} violations reported); "
-            "the same header from LocalServer and template.yaml's SiteHeadersPolicy (CloudFront), "
-            "a meta element on every page; the site itself raised no violation"
-        ),
-    )
-
-
-def test_with_x_widgets_the_csp_admits_platform_twitter_com_only(browser: Browser, hostile_site: HostileSite) -> None:
-    fulfilled: list[str] = []
-
-    def allow(route: Route) -> bool:
-        url = route.request.url
-        if url == WIDGETS_URL:
-            route.fulfill(status=200, content_type="text/javascript", body=WIDGETS_STUB)
-        elif url.startswith("https://platform.twitter.com/embed/"):
-            route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>X Post</title><p>post")
-        elif url == "https://cdn.example.org/evil.js":
-            route.fulfill(status=200, content_type="text/javascript", body="window.__pwned = 'other origin'")
-        else:
-            return False
-        fulfilled.append(url)
-        return True
-
-    report = Report("widgets day page")
-    page = watched(browser, hostile_site.widgets_url, report, allow=allow)
-    try:
-        response = page.goto(hostile_site.widgets_url + HTML_PAGES["day page"], wait_until="load")
-        assert response is not None and response.status == 200
-        header = response.headers.get("content-security-policy")
-        page.wait_for_function("window.__widgetsRan === true")
-        frames = page.locator("iframe[src^='https://platform.twitter.com/embed/']").count()
-        audit(page, report)
-        clean_load = list(report.console_errors)
-        page.evaluate(COUNT_CSP_VIOLATIONS_JS)
-        page.evaluate(
-            """() => {
-                const inline = document.createElement('script');
-                inline.textContent = 'window.__pwned = "inline"';
-                document.head.append(inline);
-                const other = document.createElement('script');
-                other.src = 'https://cdn.example.org/evil.js';
-                document.head.append(other);
-            }"""
-        )
-        # The policy refused both scripts (the inline one and the one from another origin).
-        page.wait_for_function("window.__cspViolations >= 2")
-        pwned = page.evaluate("window.__pwned")
-    finally:
-        page.context.close()
-
-    assert header == content_security_policy(True, header=True) == template_csp()[True]
-    script_src = next(d.strip() for d in header.split(";") if d.strip().startswith("script-src"))
-    assert script_src == "script-src https://platform.twitter.com", script_src
-    assert frames == 3  # the three X posts of the hostile day became embeds
-    assert clean_load == [] and report.page_errors == [] and report.dialogs == []
-    assert report.audit["scripts"] == [WIDGETS_URL], report.audit["scripts"]
-    assert report.audit["onAttrs"] == [] and report.audit["unsafeUrls"] == []
-    assert pwned is None
-    assert "https://cdn.example.org/evil.js" not in fulfilled  # refused by the policy before any request
-    violations = [e for e in report.console_errors if "Content Security Policy" in e]
-    # Each refusal is reported once per policy (the header's and the page's meta element).
-    assert any("inline script" in e for e in violations), violations
-    assert any("cdn.example.org/evil.js" in e for e in violations), violations
-    ledger.record(
-        "findings",
-        finding=(
-            "With X widgets on, the policy allowed scripts from 'self' and https://cdn.syndication.twimg.com "
-            "and frames from any https origin, more than widgets.js needs"
-        ),
-        fix="script-src and frame-src are exactly https://platform.twitter.com (inline style stays allowed: site.py)",
-        test="tests/reliability/test_hostile_text.py::test_with_x_widgets_the_csp_admits_platform_twitter_com_only",
-    )
-    ledger.record(
-        "hostile_text",
-        field="CSP with X widgets",
-        payload=f"`{script_src}`",
-        pages_checked=1,
-        scripts_run=0,
-        dialogs=0,
-        console_errors=0,
-        unsafe_urls=0,
-        notes=(
-            "a stand-in widgets.js from platform.twitter.com ran and embedded the 3 X posts without a violation; "
-            "an inline script and a script from another https origin were refused"
-        ),
-    )
-
-
-def test_texts_past_dynamodbs_item_limit_are_cut_and_the_day_is_kept(
-    monkeypatch: pytest.MonkeyPatch, moto_endpoint: str, browser: Browser
-) -> None:
-    """A 640 KB abstract, 10,000 authors (280 KB) and a 600 KB post: stored bounded, the day collected and published.
-
-    Before the bound, DynamoDB refused the paper's item (over 400 KB) and that failed the whole day's write.
-    """
-    with FakeUpstreams(oversized_dataset(), bsky_credentials=BSKY) as upstreams:
-        values = {
-            **upstreams.env(),
-            "AWS_ENDPOINT_URL": moto_endpoint,
-            "HOTPAPERS_TABLE": "hotpapers-oversized",
-            "HOTPAPERS_BUCKET": "hotpapers-oversized",
-            "HOTPAPERS_EVENT_BUS": "hotpapers-oversized",
-            "HOTPAPERS_X_WIDGETS": "false",
-            "HOTPAPERS_X_BEARER_TOKEN": "test-token",
-            "HOTPAPERS_BSKY_HANDLE": BSKY[0],
-            "HOTPAPERS_BSKY_APP_PASSWORD": BSKY[1],
-            "HOTPAPERS_SOURCES": "x,bluesky,hackernews,huggingface",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-        }
-        for key, value in values.items():
-            monkeypatch.setenv(key, value)
-        monkeypatch.delenv("HOTPAPERS_SECRET_ID", raising=False)
-        provision(Settings.from_env())
-        started = time.perf_counter()
-        collected = invoke("collect", {"date": ISO}, keep_stdout=False)
-        (published,) = relay_collect_finished()
-        seconds = time.perf_counter() - started
-    (day,) = collected["days"]
-    assert day["papers"] == 3 and day["papers_fetched"] == 3 and day["items_written"] == 12, day
-    assert all(source["error"] is None for source in day["sources"].values())
-    assert published["days"] == [{"date": ISO, "papers": 3, "candidates": 3}]
-
-    bucket = build_site_bucket(Settings.from_env())
-    found = bucket.get(EXPORTS["json export"])
-    assert found is not None
-    with LocalServer(bucket) as server:
-        page = open_page(browser, server.url, "oversized day page", HTML_PAGES["day page"])
-    assert page.status == 200 and page.pwned is None and page.dialogs == [] and page.console_errors == []
-    assert page.audit["onAttrs"] == [] and page.audit["unsafeUrls"] == [] and page.audit["scripts"] == []
-    assert "Abstract shortened here" in page.text and "Post shortened here" in page.text
-    papers = {paper["arxiv_id"]: paper for paper in json.loads(found[0])["papers"]}
-    paper = papers[PAPER_LONG_ABSTRACT]
-    size = lambda text: len(text.encode("utf-8"))  # noqa: E731
-    assert MAX_ABSTRACT_BYTES - 16 < size(paper["abstract"]) <= MAX_ABSTRACT_BYTES
-    assert size(paper["title"]) <= MAX_FIELD_BYTES
-    assert paper["authors"][-1].endswith("more authors") and sum(map(size, paper["authors"])) <= MAX_AUTHORS_BYTES + 40
-    (post,) = [p for p in papers[PAPER_LONG_POST]["top_posts"] if p["source"] == "x"]
-    assert MAX_POST_TEXT_BYTES - 16 < size(post["text"]) <= MAX_POST_TEXT_BYTES
-    assert [e["expanded_url"] for e in post["entities"]] == [f"https://arxiv.org/abs/{PAPER_LONG_POST}"]
-    ledger.record(
-        "findings",
-        finding=(
-            "An upstream text past DynamoDB's 400 KB item limit (a 640 KB abstract) made BatchWriteItem refuse "
-            "the item, and that failed the whole day's collection: every paper and post of the day lost"
-        ),
-        fix=(
-            "collect.py bounds upstream text in UTF-8 bytes before storing (post text and abstract 128 KB, "
-            "author list 150 KB, other fields 4 KB; entities past a cut dropped; 'and N more authors')"
-        ),
-        test="tests/reliability/test_hostile_text.py::test_texts_past_dynamodbs_item_limit_are_cut_and_the_day_is_kept",
-    )
-    ledger.record(
-        "hostile_text",
-        field="texts past DynamoDB's item limit",
-        payload="640 KB abstract, 10,000 authors (280 KB), 600 KB post text",
-        pages_checked=1,
-        scripts_run=0,
-        dialogs=0,
-        console_errors=0,
-        unsafe_urls=0,
-        notes=(
-            f"collected and published in {seconds:.1f} s, the day page opened in Chromium; stored "
-            f"{size(paper['abstract']):,} B of abstract, "
-            f"{len(paper['authors']):,} author entries, {size(post['text']):,} B of post text"
-        ),
-    )

@@ -1,13 +1,15 @@
-"""Headless Chromium as the browser tests launch it, the requests a site server answered (the icon's, which
-Playwright never reports), and a PNG's size read from its header."""
+"""Headless Chromium as the browser tests launch it (the `browser` fixture), the requests a site server
+answered (the icon's, which Playwright never reports), and a PNG's size read from its header."""
 
 from __future__ import annotations
 
 import struct
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
-from playwright.sync_api import Page
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -20,6 +22,20 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One Chromium per test module. Never wider: Playwright's sync API refuses to start while another
+    instance runs, and a session-long one would hold its event loop over every later test."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium: make test does it", pytrace=False)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
 
 
 def png_size(path: Path) -> tuple[int, int]:

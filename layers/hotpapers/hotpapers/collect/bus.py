@@ -40,7 +40,7 @@ def publish_collect_finished(
 
     An entry failed with a transient code is put again (botocore retries only whole-request
     errors): before, one InternalFailure failed the invocation, and Lambda's retry re-ran the
-    whole collection, upstreams and arXiv included (tests/reliability/test_aws_faults.py).
+    whole collection, upstreams and arXiv included (tests/reliability/test_eventbridge_faults.py).
     """
     put_collect_finished(events_client, bus_name, collect_finished_detail(run), attempts, sleep)
 

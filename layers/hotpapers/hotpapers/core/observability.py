@@ -35,7 +35,7 @@ def record_failure(metric: str, message: str, exc: Exception) -> None:
     """A run that raises (e.g. AWS refusing a write after botocore's retries) says so in one ERROR
     line with the cause, and in a metric of our namespace; the exception then fails the invocation
     (Lambda's Errors alarm, the async retry, the dead-letter queue). Before this, the only trace was
-    the runtime's bare traceback (tests/reliability/test_aws_faults.py)."""
+    the runtime's bare traceback (tests/reliability/test_dynamodb_faults.py, test_s3_faults.py)."""
     from aws_lambda_powertools.metrics import MetricUnit
 
     logger.exception(message, extra={"error": f"{type(exc).__name__}: {exc}"})

@@ -139,7 +139,7 @@ class Publisher:
             return result
         # A stored digest whose page never reached the bucket (a publish that failed half-way and
         # was not re-run) is linked from every listing rendered now: render its page again too.
-        # Found by tests/reliability/test_aws_faults.py; costs no request (upload lists the bucket anyway).
+        # Found by tests/reliability/test_s3_faults.py; costs no request (upload lists the bucket anyway).
         unpublished = [
             s.day
             for s in summaries

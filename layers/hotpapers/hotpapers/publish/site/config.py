@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from hotpapers.core.settings import Settings
+from hotpapers.core.settings import Settings, SettingsError
 
 HTML_TYPE = "text/html; charset=utf-8"
 CSS_TYPE = "text/css; charset=utf-8"
@@ -50,8 +50,11 @@ class SiteConfig:
     @classmethod
     def from_settings(cls, settings: Settings) -> SiteConfig:
         """The site of these settings: `HOTPAPERS_SITE_URL` (default http://127.0.0.1:8000/) and
-        `HOTPAPERS_X_WIDGETS`; a base URL of the wrong shape raises ValueError."""
-        return cls(base_url=settings.site_url, x_widgets=settings.x_widgets)
+        `HOTPAPERS_X_WIDGETS`; a site URL of the wrong shape raises SettingsError naming the variable."""
+        try:
+            return cls(base_url=settings.site_url, x_widgets=settings.x_widgets)
+        except ValueError as error:
+            raise SettingsError(f"HOTPAPERS_SITE_URL: {error}") from None
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)

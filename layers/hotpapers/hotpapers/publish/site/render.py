@@ -67,8 +67,8 @@ def content_security_policy(x_widgets: bool = False, *, header: bool = False) ->
     (widgets.js), and its iframes; never an inline script, eval, or another origin. Inline
     *style* is then allowed deliberately: widgets.js sizes and styles the iframe it puts in
     place of each post card, and a style cannot run code. The site's own markup has no
-    inline style or script either way (tests/reliability/test_hostile_text.py checks it in
-    Chromium with this policy on).
+    inline style or script either way (tests/reliability/test_hostile_text.py and
+    test_site_csp.py check it in Chromium, without and with this policy).
     """
     if x_widgets:
         policy = (
