@@ -5,7 +5,7 @@ pure CPU, then published twice (empty bucket, unchanged); 1,826 days of ~20 pape
 moto as setup) rebuilt with {"all": true} in one shard, re-run unchanged (0 PUTs), then one more day published
 onto them; ten years at twice the papers a day rebuilt shard after shard (each shard a fresh process, as each
 is its own invocation from the publish queue) and once unsharded into another bucket (the same bytes). Baselines
-of the same run: site.render_site of the same pages from the digests in memory (checked byte-identical to the
+of the same run: render_plan.render_site of the same pages from the digests in memory (checked byte-identical to the
 bucket), a plain jinja2 template of the same papers, the unsharded rebuild. Each scenario runs in a fresh
 worker process (publish_workers.py through this script's --worker), so its CPU and peak RSS are the
 publisher's own; moto runs in bench/servers.py.
@@ -133,7 +133,7 @@ def build_report(heavy: dict[str, Any] | None, years: dict[str, Any], base: dict
     unexpected = sorted(set(written) - expected)
     papers_written = [k for k in written if k.startswith("papers/")]
     # PUTs may exceed the keys changed: on a live site a day whose papers' pages are new goes up first with
-    # those titles unlinked and again, linked, after the paper pages (Publisher._render).
+    # those titles unlinked and again, linked, after the paper pages (publish/plan.py).
     checks.add("daily publish writes only what changed (the day, its papers, its week and month, touched "
                "categories and feeds, listings)", not unexpected and len(papers_written) == len(
                daily["daily"]["papers"]) and len(written) <= daily["daily"]["objects_put"] <= len(written) + 2,
@@ -213,8 +213,8 @@ def print_heavy(heavy: dict[str, Any], collected: dict[str, Any]) -> None:
           f"reading the day {heavy['read_day_items_cpu_s']:.2f} s CPU")  # fmt: skip
     h.table("Heavy day, pure CPU (no I/O), s", ["", "median", "min", "max"], [
         [label, *(f"{f(heavy[key]):.3f}" for f in (statistics.median, min, max))] for label, key in (
-            ("rank and render (rank_day, Publisher._render)", "rank_and_render_cpu_s"),
-            ("baseline: site.render_site (same pages)", "render_site_cpu_s"))]
+            ("rank and render (rank_day, the plan, render_phases)", "rank_and_render_cpu_s"),
+            ("baseline: render_plan.render_site (same pages)", "render_site_cpu_s"))]
         + [["plain jinja2, minimal template, same papers", f"{heavy['plain_jinja2_cpu_s']:.3f}", "", ""]])  # fmt: skip
 
 
@@ -249,7 +249,7 @@ def print_report(report: dict[str, Any]) -> None:
     h.table("Where the CPU goes, s", ["", "rebuild", "re-run", "daily"],
             [[key, *(f"{run['phases_cpu_s'].get(key, 0.0):.2f}" for run in (rebuild, rerun, daily))]
              for key in rebuild["phases_cpu_s"]])  # fmt: skip
-    print(f"\nBaseline, five-year site in memory: site.render_site {base['render_site_objects']:,} pages, "
+    print(f"\nBaseline, five-year site in memory: render_plan.render_site {base['render_site_objects']:,} pages, "
           f"{base['render_site_bytes'] / 2**20:.0f} MB, {base['render_site_cpu_s']:.1f} s CPU; day_exports "
           f"{base['exports_objects']:,} objects {base['exports_cpu_s']:.1f} s; MD5 {base['md5_cpu_s']:.2f} s; "
           f"plain jinja2 {base['plain_jinja2_cpu_s']:.2f} s")  # fmt: skip

@@ -22,15 +22,16 @@ import harness as h
 UPLOAD = "upload (ListObjectsV2, MD5, PutObject)"
 FRONT = "index, feed, sitemap, robots, 404, css, icon"
 PAPER_PAGES, PERIODS = "paper pages (views, render)", "week and month pages and exports"
-PHASES = {  # label: the functions timed (Store's methods, or names the publisher module imported)
+PHASES = {  # label: the functions timed (Store's, PublishPlanner's methods; names publisher or render_plan import)
     "collected_days (Query GSI2)": ["Store.collected_days"], "day (a Query per day, deserialise)": [
         "Store.day"], "rank_day": ["rank_day"], "put_digests (gzip, BatchWriteItem)": ["Store.put_digests"],
     "put_histories (BatchWriteItem)": ["Store.put_histories"], "put_period_digests (BatchWriteItem)": [
         "Store.put_period_digests"],
     "put_latest (PutItem)": ["Store.put_latest"], "digest_summaries (Query GSI1)": ["Store.digest_summaries"],
     "get_digests (BatchGetItem)": ["Store.get_digests"], "render_day (day pages)": ["render_day"],
-    "day_exports (Markdown + JSON)": ["day_exports"], PAPER_PAGES: [], "plan_periods (week and month digests)": [
-        "plan_periods"], PERIODS: ["render_period", "period_exports"], "render_categories": ["render_categories"],
+    "day_exports (Markdown + JSON)": ["day_exports"], PAPER_PAGES: [],
+    "plan (week and month digests)": ["PublishPlanner.plan"], PERIODS: ["render_period", "period_exports"],
+    "render_categories": ["render_categories"],
     "category feeds and the feeds page": ["render_category_feeds", "render_feeds_page"],
     "render_archive": ["render_archive"], FRONT: ["render_index", "render_feed", "render_sitemaps", "render_robots",
                                                  "render_404", "render_stylesheet", "render_favicon"], UPLOAD: [],
@@ -62,14 +63,18 @@ def phase_timer() -> h.PhaseTimer:
 
     import hotpapers.publish.bucket as bucket
     import hotpapers.publish.publisher as publisher
+    import hotpapers.publish.render_plan as render_plan
     import hotpapers.publish.site.papers as papers
     from hotpapers.core.store import Store
+    from hotpapers.publish.plan import PublishPlanner
 
     timer = h.PhaseTimer()
+    owners = {"Store": Store, "PublishPlanner": PublishPlanner}
     for label, targets in PHASES.items():
         for target in targets:
             owner, _, name = target.rpartition(".")
-            timer.wrap(Store if owner else publisher, name, label)
+            module = publisher if hasattr(publisher, name) else render_plan
+            timer.wrap(owners[owner] if owner else module, name, label)
     # Paper pages are rendered by a generator the upload consumes: time the view and the template.
     timer.wrap(papers, "_paper_page", PAPER_PAGES)
     timer.wrap(papers, "_page", PAPER_PAGES)
@@ -125,29 +130,27 @@ def worker_collect(args: argparse.Namespace) -> dict[str, Any]:
 def worker_heavy(args: argparse.Namespace) -> dict[str, Any]:
     from hotpapers.core.clock import SystemClock
     from hotpapers.core.digest import DigestSummary
+    from hotpapers.core.history import paper_histories
     from hotpapers.core.store import build_store
-    from hotpapers.publish.periods import plan_periods
-    from hotpapers.publish.publisher import Publisher
+    from hotpapers.publish.plan import Changes, PublishPlanner
     from hotpapers.publish.ranking import rank_day
-    from hotpapers.publish.site import SiteConfig, render_site
-
-    class NoBucket:  # an empty bucket, answered with no request
-        has = staticmethod(lambda key: False)
+    from hotpapers.publish.render_plan import SiteData, render_phases, render_site
+    from hotpapers.publish.site import SiteConfig
 
     settings, wire, clients = h.counted_clients("dynamodb", "s3")
     s3 = clients["s3"]
     with h.Measure() as read:
         records = build_store(settings, SystemClock()).day(args.day)
     config, site = settings.ranking(), SiteConfig.from_settings(settings)
-    renderer = Publisher(store=None, bucket=NoBucket(), site=site, ranking=config)  # type: ignore[arg-type]
 
     def rank_and_render() -> tuple[Any, list[Any], dict[str, bytes]]:
         digest = rank_day(records, config)
         summaries = [DigestSummary.of(digest)]
-        # Its week and month too, as the publisher plans them onto an empty bucket (no neighbour to read).
-        periods = plan_periods(None, NoBucket(), [args.day], {args.day: digest}, changed=[args.day],  # type: ignore[arg-type]
-                               everything=True, ranking=config)  # fmt: skip
-        phases = renderer._render({args.day: digest}, summaries, periods=periods)[0]
+        # As the publisher plans the day onto an empty bucket: its page, exports, papers, week and month, listings.
+        histories, digests = paper_histories(summaries), {args.day: digest}
+        changes = Changes(frozenset(digests), frozenset(histories), everything=True)
+        plan = PublishPlanner(changes, frozenset(), summaries, histories).plan(digests, {}, config)
+        phases = render_phases(plan, SiteData(site, summaries, histories, digests))
         return digest, summaries, {o.key: o.body for phase in phases for o in phase}
 
     digest, summaries, rendered = rank_and_render()  # warm-up: templates compiled, first imports
@@ -263,8 +266,8 @@ def worker_baseline(args: argparse.Namespace) -> dict[str, Any]:
     """render_site of the stored digests in memory (no store, no S3 while measured), checked against the bucket."""
     from hotpapers.core.clock import SystemClock
     from hotpapers.core.store import build_store
-    from hotpapers.publish.publisher import day_exports
-    from hotpapers.publish.site import SiteConfig, render_site
+    from hotpapers.publish.render_plan import day_exports, render_site
+    from hotpapers.publish.site import SiteConfig
 
     settings, _, clients = h.counted_clients("s3")
     s3 = clients["s3"]

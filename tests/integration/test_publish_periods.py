@@ -19,12 +19,14 @@ from hotpapers.core import aws
 from hotpapers.core.calendar_periods import parse_month, parse_week
 from hotpapers.core.clock import FakeClock
 from hotpapers.core.digest import RankingConfig
+from hotpapers.core.history import paper_histories
 from hotpapers.core.period_digest import PeriodDigest, build_period_digest
 from hotpapers.core.settings import Settings
 from hotpapers.core.store import Store, build_store
 from hotpapers.publish.handler import build_site_bucket
 from hotpapers.publish.markdown import render_markdown
-from hotpapers.publish.periods import plan_periods
+from hotpapers.publish.plan import Changes, PeriodPage, PublishPlan, PublishPlanner
+from hotpapers.publish.publisher import stored_period_digests
 from hotpapers.publish.site import CACHE_PAST_DAY, CACHE_SHORT
 from hotpapers_local.invoke import invoke
 from tests.support.published_site import bucket_objects, collect_sample_day
@@ -127,16 +129,19 @@ def test_a_daily_publish_builds_only_the_open_week_and_month_and_relinks_their_n
         invoke("collect", {"date": day})
     invoke("publish", {"all": True})
     store = store_of(env)
-    days = [summary.day for summary in store.digest_summaries()]
 
-    plan = plan_periods(
-        store, build_site_bucket(env), days, {}, changed=[date(2021, 6, 14)], everything=False, ranking=RankingConfig()
-    )
+    def plan(changes: Changes) -> PublishPlan:
+        summaries = store.digest_summaries()
+        planner = PublishPlanner(changes, build_site_bucket(env).keys(), summaries, paper_histories(summaries))
+        stored = stored_period_digests(store, planner.periods_to_read())
+        return planner.plan(store.get_digests(planner.digests_to_read(stored, set())), stored, RankingConfig())
 
-    assert [d.period.name for d in plan.built] == ["2021-06", "2021-W24"]
-    assert [d.period.name for d in plan.relinked] == ["2021-W23"]  # read back, not rebuilt
-    everything = plan_periods(store, build_site_bucket(env), days, {}, [], everything=True, ranking=RankingConfig())
-    assert [d.period.name for d in everything.built] == ["2021-W22", "2021-06", "2021-W23", "2021-W24"]
+    daily = plan(Changes(days=frozenset({date(2021, 6, 14)})))
+    assert [d.period.name for d in daily.period_digests] == ["2021-06", "2021-W24"]
+    relinked = [job for job in daily.jobs() if isinstance(job, PeriodPage) and not job.export]
+    assert [job.digest.period.name for job in relinked] == ["2021-W23"]  # read back, not rebuilt
+    everything = plan(Changes(everything=True))
+    assert [d.period.name for d in everything.period_digests] == ["2021-W22", "2021-06", "2021-W23", "2021-W24"]
 
 
 def _api_answer(env: Settings, path: str, now: datetime) -> Any:

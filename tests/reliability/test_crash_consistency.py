@@ -139,7 +139,7 @@ def _cycle_links(dangling: list[str], base_keys: set[str]) -> tuple[list[str], l
     A day whose papers bring a category the site has never shown links to that category's
     page, and that new page lists the day's papers, linking back: a cycle no upload order
     breaks. The publisher breaks it by putting the day up first with those chips unlinked
-    (Publisher._render); counted apart so the ledger shows this kind on its own (it must be 0).
+    (publish/plan.py); counted apart so the ledger shows this kind on its own (it must be 0).
     """
     unavoidable, others = [], []
     for link in dangling:
@@ -222,7 +222,7 @@ def test_publisher_killed_at_50_seeded_points_never_dangles_and_rerun_equals_a_c
 
     assert dangling_seen == [], "\n".join(dangling_seen[:30])
     # The new day's links to categories the site had never shown: the publisher puts the day up with
-    # those chips unlinked first and links them once the category pages are up (Publisher._render).
+    # those chips unlinked first and links them once the category pages are up (publish/plan.py).
     assert unavoidable_seen == [], "\n".join(unavoidable_seen[:30])
     assert equal == TRIALS
     ledger.record(
@@ -254,7 +254,7 @@ def test_publisher_killed_at_50_seeded_points_never_dangles_and_rerun_equals_a_c
         finding="A new day links to categories the site has never shown, whose new pages link back to the day: "
         "whichever went up first linked to a missing page until the other did (131 such links in 50 kills)",
         fix="fixed: such a day goes up first with those category chips unlinked and again, linked, after the "
-        "category pages (Publisher._render); 0 such links in these 50 kills",
+        "category pages (publish/plan.py); 0 such links in these 50 kills",
         test=test,
     )
 

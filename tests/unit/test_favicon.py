@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from hotpapers.publish.site import render_favicon, render_site
+from hotpapers.publish.render_plan import render_site
+from hotpapers.publish.site import render_favicon
 from hotpapers.publish.site.config import SiteConfig
 
 pytestmark = pytest.mark.unit

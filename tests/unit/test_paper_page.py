@@ -14,6 +14,7 @@ from hotpapers.core.digest import DigestSummary, SummaryPaper
 from hotpapers.core.history import HistoryEntry, paper_histories
 from hotpapers.core.models import PaperHeadline
 from hotpapers.core.store_memory import MemoryStore
+from hotpapers.publish.render_plan import render_site
 from hotpapers.publish.site import (
     PAPER_PAGE_POSTS,
     paper_page_key,
@@ -21,7 +22,6 @@ from hotpapers.publish.site import (
     render_day,
     render_feed,
     render_paper,
-    render_site,
     render_sitemaps,
 )
 from hotpapers.publish.site.chart import BOTTOM, HEIGHT, TOP, nice_top, score_chart

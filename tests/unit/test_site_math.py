@@ -18,9 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hotpapers.core.digest import DigestSummary
-from hotpapers.publish.publisher import day_exports
+from hotpapers.publish.render_plan import day_exports, render_site
 from hotpapers.publish.site import math as site_math
-from hotpapers.publish.site import render_site
 from hotpapers.publish.site.math import (
     MAX_FORMULA_CHARS,
     MAX_FORMULAS,

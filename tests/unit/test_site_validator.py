@@ -21,6 +21,7 @@ from hotpapers.core.calendar_periods import week_of
 from hotpapers.core.digest import DigestSummary
 from hotpapers.core.history import paper_histories
 from hotpapers.core.period_digest import build_period_digest
+from hotpapers.publish.render_plan import render_site
 from hotpapers.publish.site import (
     render_404,
     render_categories,
@@ -28,7 +29,6 @@ from hotpapers.publish.site import (
     render_index,
     render_paper_pages,
     render_period,
-    render_site,
 )
 from tests.support.edge_case_digests import formula_digest, hostile_digest, long_text_digest
 from tests.support.site_data import (

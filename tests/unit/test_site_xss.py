@@ -11,7 +11,8 @@ import feedparser
 import pytest
 
 from hotpapers.core.digest import DigestSummary, RankedPaper
-from hotpapers.publish.site import TEXT_LIMIT, SiteConfig, render_day, render_feed, render_site, safe_url
+from hotpapers.publish.render_plan import render_site
+from hotpapers.publish.site import TEXT_LIMIT, SiteConfig, render_day, render_feed, safe_url
 from hotpapers.publish.site import math as site_math
 from tests.support.edge_case_digests import (
     BAD_URLS,

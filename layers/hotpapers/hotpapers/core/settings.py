@@ -90,7 +90,7 @@ class Settings:
     # time (publish/rebuild.py). None: no queue (local runs), the shards run one after another in the process.
     publish_queue_url: str | None = None
     # Most collected days in one shard of a full rebuild: each shard must stay well under the 900 s Lambda limit
-    # (bench/bench_publish.py measures a ten-year archive with twice today's papers a day).
+    # (bench/bench_publish.py measures a ten-year archive with twice today's papers a day; bench/README.md).
     rebuild_shard_days: int = 365
     credentials: Credentials = field(default_factory=Credentials)
     # How papers are ranked and digests cut (the publisher and the API; `ranking()` builds their

@@ -123,6 +123,11 @@ class SiteBucket:
         """Whether the bucket holds `key`, from the manifest (or the one listing) `upload` reads anyway."""
         return key in self._existing_etags()
 
+    def keys(self) -> frozenset[str]:
+        """A snapshot of the keys the bucket holds, from the manifest (or the one listing) `upload` reads anyway:
+        what the publish plan decides from (`publish/plan.py`)."""
+        return frozenset(self._existing_etags())
+
     def upload(self, phases: Sequence[Iterable[SiteObject]]) -> UploadStats:
         """Upload each phase's changed objects, one phase after the other.
 

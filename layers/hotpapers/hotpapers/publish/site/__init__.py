@@ -25,11 +25,11 @@ MathML, the `tex` filter), `formatting`
 and `views` (the day page's view models), `summaries` (day and month links for
 listings), `render` (the jinja2 environment and CSP), then the page families:
 `pages`, `papers` (a page per paper, its score `chart`), `periods` (weekly and monthly digests), `listings`,
-`feeds`, and `build` (the whole site in upload order).
+and `feeds`. What a publish renders, and in which order, is `publish/plan.py`'s (`publish/render_plan.py`'s
+`render_site`: a whole site in upload order).
 This package re-exports the public names, so `from hotpapers.publish.site import X` works.
 """
 
-from hotpapers.publish.site.build import render_site
 from hotpapers.publish.site.config import (
     CACHE_IMMUTABLE,
     CACHE_PAST_DAY,
@@ -112,7 +112,6 @@ __all__ = [
     "render_paper_pages",
     "render_period",
     "render_robots",
-    "render_site",
     "render_sitemap",
     "render_sitemaps",
     "render_stylesheet",

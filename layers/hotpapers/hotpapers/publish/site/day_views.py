@@ -96,7 +96,7 @@ class DayView:
 
 
 # Which categories a day page may link to (None: every valid one). The publisher passes one that
-# leaves out categories whose page is not in the bucket yet (see Publisher._render).
+# leaves out categories whose page is not in the bucket yet (see publish/plan.py).
 CategoryFilter = Callable[[str], bool] | None
 # Which papers' pages a day page may link to, by arXiv id (None: every paper that gets a page).
 # The publisher passes one that leaves out papers whose page is not in the bucket yet.
