@@ -21,6 +21,7 @@ import pytest
 # imported: import it now (collection, pytest's session-long capture), not inside a test whose
 # capsys stream is closed afterwards.
 import hotpapers.core.observability  # noqa: F401
+from hotpapers.core.observability import metrics
 from hotpapers.core.settings import Settings
 from hotpapers_local.invoke import invoke
 from tests.support.aws_faults import (
@@ -76,6 +77,9 @@ class Observed:
 @pytest.fixture
 def observe(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Iterator[Observed]:
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    # Powertools' metrics buffer is process-wide, and a flush with metrics disabled does not empty
+    # it: an earlier test's failed publish (tests/integration/test_rebuild_shards.py) would count here.
+    metrics.clear_metrics()
     handler = _Records()
     logging.getLogger("hotpapers").addHandler(handler)
     yield Observed(handler, capsys)
