@@ -22,7 +22,7 @@ from hotpapers.core.clock import FakeClock
 from hotpapers.core.records import Mention
 from hotpapers.core.settings import Settings
 from hotpapers.core.store import Store
-from hotpapers.publish import publisher
+from hotpapers.publish import render_plan
 from hotpapers.publish.site import render_paper_pages
 from hotpapers_local.apigw import proxy_event
 from hotpapers_local.invoke import invoke
@@ -144,7 +144,7 @@ def test_republishing_a_day_writes_only_its_papers_pages_and_unchanged_makes_no_
         rendered.extend(ids)
         return render_paper_pages(ids, *args, **kwargs)
 
-    monkeypatch.setattr(publisher, "render_paper_pages", recording)
+    monkeypatch.setattr(render_plan, "render_paper_pages", recording)  # the plan's paper pages job renders through it
     collect_sample_day()
     store = _store(env)
     _second_day(store, {SHARED: 0.5, DROPPING: 0.25})

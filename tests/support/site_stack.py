@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from hotpapers.api import handler as api_handler
 from hotpapers_local.fakes import FakeUpstreams
 
 BSKY = ("demo.bsky.social", "demo-app-password")
@@ -35,3 +36,6 @@ def use_site_stack(mp: pytest.MonkeyPatch, upstreams: FakeUpstreams, moto_endpoi
         mp.setenv(key, value)
     mp.delenv("HOTPAPERS_SECRET_ID", raising=False)
     mp.delenv("HOTPAPERS_SITE_URL", raising=False)
+    # The API app is built once per process with its store and settings (as in a Lambda container):
+    # forget the one an earlier module built for its own table.
+    api_handler.reset()
